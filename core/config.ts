@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The whole environment, parsed once. Every variable here is listed with its default in .env.example
+ * and the README. A wrong value stops start-up with a message naming the variable.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+  .pipe(z.url().optional());
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: optionalUrl,
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalUrl,
+  DATABASE_POOL_SIZE: int(1, 100).default(10),
+  REDIS_URL: optionalUrl,
+  WORKER_CONCURRENCY: int(1, 64).default(2),
+  JWT_SECRET: optionalString,
+  ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+  ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+  SEED_SAMPLE_DOCS: bool.default(true),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  CHAT_MODEL: optionalString,
+  CHAT_FALLBACK_MODEL: optionalString,
+  CHAT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+  EMBEDDING_MODEL: z.string().min(1).default('local'),
+  EMBEDDING_DIMENSIONS: int(8, 4096).default(768),
+  EMBEDDING_BATCH_SIZE: int(1, 2048).default(256),
+  MAX_UPLOAD_BYTES: int(1, 2 ** 31).default(50 * 1024 * 1024),
+  CHUNK_TOKENS: int(64, 4000).default(350),
+  CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
+  CONTEXT_TOKENS: int(256, 200_000).default(3000),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  MICROSOFT_APP_ID: optionalString,
+  MICROSOFT_APP_PASSWORD: optionalString,
+  MICROSOFT_APP_TENANT_ID: optionalString,
+  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RETENTION_DAYS: int(0, 36500).default(365),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Parse the environment (or any record) into the frozen config; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return Object.freeze(result.data);
+}

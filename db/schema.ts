@@ -1,0 +1,499 @@
+/**
+ * The whole domain model of shared/design.md. Migrations in db/migrations are generated from this file
+ * (`npm run db:generate`) and checked for drift by `npm run check`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+/** pgvector without a fixed dimension: each embedding model gets its own partial HNSW index. */
+const anyVector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => `[${value.join(',')}]`,
+  fromDriver: (value) => JSON.parse(value) as number[],
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const roleEnum = pgEnum('role', ['admin', 'curator', 'auditor', 'member']);
+export const platformEnum = pgEnum('platform', ['slack', 'teams', 'web', 'api', 'cli']);
+export const documentStatusEnum = pgEnum('document_status', ['queued', 'processing', 'ready', 'failed']);
+export const replyModeEnum = pgEnum('reply_mode', ['mention', 'all']);
+export const feedbackEnum = pgEnum('feedback', ['up', 'down']);
+export const jobStatusEnum = pgEnum('job_status', ['waiting', 'active', 'completed', 'failed']);
+
+// ---------- people ----------
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    name: text('name'),
+    role: roleEnum('role').notNull().default('member'),
+    passwordHash: text('password_hash'),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
+);
+
+export const groups = pgTable('groups', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  description: text('description'),
+  /** Group name or id at the SSO provider that maps onto this group. */
+  externalId: text('external_id').unique(),
+  isDefault: boolean('is_default').notNull().default(false),
+  createdAt: createdAt(),
+});
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.groupId] }), index('memberships_group_idx').on(t.groupId)],
+);
+
+/** A Slack, Teams or SSO account mapped onto a user. */
+export const identities = pgTable(
+  'identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** Slack team id, Entra tenant id, or the SSO issuer. */
+    tenantId: text('tenant_id').notNull().default(''),
+    externalId: text('external_id').notNull(),
+    email: text('email'),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('identities_provider_key').on(t.provider, t.tenantId, t.externalId),
+    index('identities_user_idx').on(t.userId),
+  ],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The first characters of the key, shown in lists so people can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key: keys are long random strings, so a fast hash is safe and indexable. */
+    keyHash: text('key_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId)],
+);
+
+/** Refresh-token sessions for the console: rotated on use; reuse of a rotated token revokes the family. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+  },
+  (t) => [uniqueIndex('sessions_token_key').on(t.tokenHash), index('sessions_family_idx').on(t.familyId)],
+);
+
+// ---------- documents ----------
+
+export const collections = pgTable('collections', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  description: text('description'),
+  /** Readable by every user, whatever their groups. */
+  everyone: boolean('everyone').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const collectionReaders = pgTable(
+  'collection_readers',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.collectionId, t.groupId] }),
+    index('collection_readers_group_idx').on(t.groupId),
+  ],
+);
+
+export const channels = pgTable(
+  'channels',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    platform: platformEnum('platform').notNull(),
+    /** Slack team id or Teams team/tenant id; '' when the platform has none. */
+    workspaceId: text('workspace_id').notNull().default(''),
+    externalId: text('external_id').notNull(),
+    name: text('name'),
+    replyMode: replyModeEnum('reply_mode').notNull().default('mention'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('channels_platform_key').on(t.platform, t.workspaceId, t.externalId)],
+);
+
+/** Channel bindings: the collections a channel's answers may search. */
+export const channelCollections = pgTable(
+  'channel_collections',
+  {
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.collectionId] })],
+);
+
+export const documents = pgTable(
+  'documents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'restrict' }),
+    sourceKey: text('source_key').notNull(),
+    title: text('title').notNull(),
+    filename: text('filename').notNull(),
+    sourceUrl: text('source_url'),
+    mimeType: text('mime_type').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    /** Bumped on every changed upload; chunks carry the version they were made from. */
+    version: integer('version').notNull().default(1),
+    indexedVersion: integer('indexed_version'),
+    status: documentStatusEnum('status').notNull().default('queued'),
+    progress: jsonb('progress').$type<{ stage: string; percent: number }>(),
+    error: text('error'),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    uploadedBy: uuid('uploaded_by').references(() => users.id, { onDelete: 'set null' }),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    indexedAt: timestamp('indexed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('documents_source_key').on(t.collectionId, t.sourceKey),
+    index('documents_status_idx').on(t.status),
+    index('documents_created_idx').on(t.createdAt),
+  ],
+);
+
+/** The uploaded bytes, kept so that any worker can (re)process a document and nothing accepted is lost. */
+export const documentFiles = pgTable(
+  'document_files',
+  {
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    bytes: bytea('bytes').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.documentId, t.version] })],
+);
+
+export const chunks = pgTable(
+  'chunks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    /** Denormalised from the document so the access filter needs no join. */
+    collectionId: uuid('collection_id').notNull(),
+    documentVersion: integer('document_version').notNull(),
+    position: integer('position').notNull(),
+    headingPath: text('heading_path').array().notNull(),
+    text: text('text').notNull(),
+    tokenCount: integer('token_count').notNull(),
+    /** Length in analysed terms: BM25's document length. */
+    lexicalLength: integer('lexical_length').notNull(),
+    page: integer('page'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('chunks_document_idx').on(t.documentId, t.position),
+    index('chunks_collection_idx').on(t.collectionId),
+  ],
+);
+
+/** BM25 vocabulary: document frequency of each analysed term over all chunks. */
+export const lexTerms = pgTable('lex_terms', {
+  id: serial('id').primaryKey(),
+  term: text('term').notNull().unique(),
+  df: integer('df').notNull().default(0),
+});
+
+/** BM25 collection statistics: one row. */
+export const lexStats = pgTable('lex_stats', {
+  id: integer('id').primaryKey().default(1),
+  chunkCount: bigint('chunk_count', { mode: 'number' }).notNull().default(0),
+  totalLength: bigint('total_length', { mode: 'number' }).notNull().default(0),
+});
+
+/** BM25 postings: term frequency per chunk, with what scoring and the access filter need inline. */
+export const lexPostings = pgTable(
+  'lex_postings',
+  {
+    termId: integer('term_id').notNull(),
+    chunkId: bigint('chunk_id', { mode: 'number' })
+      .notNull()
+      .references(() => chunks.id, { onDelete: 'cascade' }),
+    collectionId: uuid('collection_id').notNull(),
+    tf: real('tf').notNull(),
+    chunkLength: integer('chunk_length').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.termId, t.chunkId] }), index('lex_postings_chunk_idx').on(t.chunkId)],
+);
+
+export const embeddingModels = pgTable('embedding_models', {
+  name: text('name').primaryKey(),
+  dimensions: integer('dimensions').notNull(),
+  /** building: being filled in the background; active: answers use it; retired: kept until deleted. */
+  state: text('state').notNull().default('building'),
+  createdAt: createdAt(),
+  activatedAt: timestamp('activated_at', { withTimezone: true }),
+});
+
+export const chunkEmbeddings = pgTable(
+  'chunk_embeddings',
+  {
+    chunkId: bigint('chunk_id', { mode: 'number' })
+      .notNull()
+      .references(() => chunks.id, { onDelete: 'cascade' }),
+    model: text('model').notNull(),
+    collectionId: uuid('collection_id').notNull(),
+    embedding: anyVector('embedding').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chunkId, t.model] })],
+);
+
+// ---------- conversations ----------
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    platform: platformEnum('platform').notNull(),
+    channelId: text('channel_id'),
+    threadId: text('thread_id'),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('conversations_thread_key')
+      .on(t.platform, t.channelId, t.threadId)
+      .where(sql`${t.threadId} is not null`),
+    index('conversations_created_idx').on(t.createdAt),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    question: text('question').notNull(),
+    standaloneQuestion: text('standalone_question').notNull(),
+    answer: text('answer').notNull(),
+    answered: boolean('answered').notNull(),
+    retrievedChunkIds: bigint('retrieved_chunk_ids', { mode: 'number' }).array().notNull().default(sql`'{}'`),
+    model: text('model').notNull(),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    latencyMs: integer('latency_ms').notNull(),
+    /** The platform's id of the posted answer (Slack ts, Teams activity id) so feedback finds it. */
+    platformMessageId: text('platform_message_id'),
+    feedback: feedbackEnum('feedback'),
+    feedbackComment: text('feedback_comment'),
+    feedbackAt: timestamp('feedback_at', { withTimezone: true }),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('messages_conversation_idx').on(t.conversationId, t.createdAt),
+    index('messages_created_idx').on(t.createdAt),
+    index('messages_platform_message_idx').on(t.platformMessageId),
+  ],
+);
+
+/** The exact sources an answer showed, with a copy of the text used: re-indexing never rewrites history. */
+export const messageSources = pgTable(
+  'message_sources',
+  {
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    n: integer('n').notNull(),
+    chunkId: bigint('chunk_id', { mode: 'number' }).notNull(),
+    documentId: uuid('document_id').notNull(),
+    documentVersion: integer('document_version').notNull(),
+    title: text('title').notNull(),
+    section: text('section'),
+    url: text('url'),
+    text: text('text').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.n] }),
+    index('message_sources_document_idx').on(t.documentId),
+  ],
+);
+
+// ---------- platform plumbing ----------
+
+/** Event ids already handled (Slack event_id, Teams activity id): retries never answer twice. */
+export const processedEvents = pgTable(
+  'processed_events',
+  {
+    platform: platformEnum('platform').notNull(),
+    eventId: text('event_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+);
+
+/** Teams conversation references, kept for proactive messages. */
+export const conversationReferences = pgTable(
+  'conversation_references',
+  {
+    platform: platformEnum('platform').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    reference: jsonb('reference').$type<Record<string, unknown>>().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.conversationId] })],
+);
+
+// ---------- audit, usage, settings, jobs ----------
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorId: uuid('actor_id'),
+    actorLabel: text('actor_label').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    ip: text('ip'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_at_idx').on(t.at), index('audit_events_action_idx').on(t.action)],
+);
+
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    day: date('day').notNull(),
+    platform: platformEnum('platform').notNull(),
+    channelId: text('channel_id').notNull().default(''),
+    model: text('model').notNull(),
+    questions: integer('questions').notNull().default(0),
+    unanswered: integer('unanswered').notNull().default(0),
+    promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+    completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    latencyP50Ms: integer('latency_p50_ms'),
+    latencyP95Ms: integer('latency_p95_ms'),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.platform, t.channelId, t.model] })],
+);
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Jobs of the in-process queue, kept so that failures can be listed and re-run and nothing is lost. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: jobStatusEnum('status').notNull().default('waiting'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(5),
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('jobs_status_idx').on(t.status, t.runAt)],
+);
