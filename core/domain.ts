@@ -62,7 +62,10 @@ export interface Source {
   readonly title: string;
   readonly section: string | null;
   readonly url: string | null;
+  /** A short excerpt for display. */
   readonly snippet: string;
+  /** The exact chunk text the answer was given, kept with the stored answer for auditors. */
+  readonly text: string;
 }
 
 export interface TokenUsage {

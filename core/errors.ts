@@ -71,3 +71,9 @@ export class UnprocessableDocumentError extends AppError {
 export function statusOf(code: ErrorCode): number {
   return STATUS[code];
 }
+
+/** Whether a failed job may succeed if tried again (outages yes; bad input never). */
+export function isRetryable(error: unknown): boolean {
+  if (!isAppError(error)) return true;
+  return error.code === 'upstream_unavailable' || error.code === 'unavailable' || error.code === 'internal';
+}

@@ -1,5 +1,25 @@
+export { type Ask, type AskDeps, type AskEvent, type AskInput, type AskResult, createAsk, MAX_QUESTION_LENGTH, type Retriever } from './ask.ts';
+export { AUDIT_GENESIS_HASH, type AuditFields, canonicalJson, hashAuditEvent } from './audit.ts';
 export * from './config.ts';
 export type * from './domain.ts';
 export { API_KEY_SCOPES, DOCUMENT_STATUSES, PLATFORMS, ROLES } from './domain.ts';
 export * from './errors.ts';
+export {
+  createDocumentIngestor,
+  type DocumentIngestor,
+  type DocumentIngestorDeps,
+  type IngestOutcome,
+  ingestJobId,
+  type ProgressListener,
+  submitDocument,
+} from './ingest-document.ts';
 export type * from './ports.ts';
+export {
+  constantTimeEqual,
+  generateApiKey,
+  generatePassword,
+  hashPassword,
+  looksLikeApiKey,
+  sha256Hex,
+  verifyPassword,
+} from './security.ts';

@@ -1,0 +1,125 @@
+/**
+ * The web process's HTTP app. `buildApp` never listens: `main.ts` does, tests use `app.inject`.
+ */
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AppError, type Ask, type Config, type DocumentRepository, type JobQueue, type Logger, type Principal } from '#core';
+import {
+  appendAuditEvent,
+  authenticateApiKey,
+  canReadCollection,
+  type Database,
+  ensureCollection,
+  findCollectionByName,
+  resolveCollectionRefs,
+} from '#db';
+import type { Authenticator } from './auth.ts';
+import { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
+import { installErrorHandler } from './http-errors.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { registerAskRoute } from './rest/ask-route.ts';
+import { registerDocumentRoutes } from './rest/documents-route.ts';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly ask: Ask;
+  readonly documents: DocumentRepository;
+  readonly queue: JobQueue;
+  readonly metrics?: Metrics;
+  /** Extra readiness checks (Redis) besides the database. */
+  readonly readinessChecks?: readonly ReadinessCheck[];
+  readonly assertCanEnqueue?: () => Promise<void>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { database, logger } = deps;
+  const db = database.db;
+  const metrics = deps.metrics ?? createMetrics();
+
+  const app = Fastify({
+    loggerInstance: logger as never,
+    disableRequestLogging: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+  installErrorHandler(app, logger);
+  await app.register(multipart, { limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 20, fields: 20 } });
+
+  const authenticate: Authenticator = async (credential) => {
+    const principal = await authenticateApiKey(db, credential);
+    if (!principal) return null;
+    return principal;
+  };
+  const audit = async (
+    principal: Principal,
+    event: { action: string; targetType?: string; targetId?: string; data?: Record<string, unknown> },
+  ): Promise<void> => {
+    await db.transaction((tx) =>
+      appendAuditEvent(tx, { actorId: principal.userId, actorLabel: principal.email, ...event }),
+    );
+  };
+
+  registerHealthRoutes(app, {
+    metrics,
+    checks: [{ name: 'database', check: () => database.ping() }, ...(deps.readinessChecks ?? [])],
+  });
+
+  registerAskRoute(app, {
+    ask: deps.ask,
+    authenticate,
+    resolveCollections: async (refs) => {
+      const { ids, unknown } = await resolveCollectionRefs(db, refs);
+      if (unknown.length > 0) throw new AppError('invalid_input', `Unknown collection: ${unknown.join(', ')}`);
+      return ids;
+    },
+    onAnswered: (result) => {
+      metrics.asks.labels(String(result.answered)).inc();
+      metrics.askLatency.observe(result.latencyMs / 1000);
+    },
+  });
+
+  registerDocumentRoutes(app, {
+    documents: deps.documents,
+    audit,
+    queue: deps.queue,
+    authenticate,
+    maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
+    ...(deps.assertCanEnqueue ? { assertCanEnqueue: deps.assertCanEnqueue } : {}),
+    resolveUploadCollection: async (principal, name) => {
+      const existing = await findCollectionByName(db, name);
+      if (existing) return existing;
+      if (principal.role !== 'admin' && principal.role !== 'curator') {
+        throw new AppError('not_found', `No collection named "${name}".`);
+      }
+      const { collection, created } = await ensureCollection(db, { name, everyone: true });
+      if (created) {
+        await audit(principal, {
+          action: 'collection.create',
+          targetType: 'collection',
+          targetId: collection.id,
+          data: { name, everyone: true, via: 'api' },
+        });
+      }
+      return collection;
+    },
+    canSeeDocument: async (principal, document) =>
+      principal.role !== 'member' || (await canReadCollection(db, principal.userId, document.collectionId)),
+  });
+
+  return app;
+}

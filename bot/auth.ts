@@ -1,0 +1,30 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, type ApiKeyScope, type Principal } from '#core';
+
+export type Authenticator = (credential: string) => Promise<Principal | null>;
+
+/** Reads `Authorization: Bearer <key>` or `X-API-Key`. */
+export function credentialOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || null;
+  const key = request.headers['x-api-key'];
+  return typeof key === 'string' && key.trim() ? key.trim() : null;
+}
+
+/** The caller, who must hold `scope` when authenticated by an API key. */
+export async function requirePrincipal(
+  request: FastifyRequest,
+  authenticate: Authenticator,
+  scope: ApiKeyScope,
+): Promise<Principal> {
+  const credential = credentialOf(request);
+  if (!credential) {
+    throw new AppError('unauthenticated', 'Missing credentials: send an API key as "Authorization: Bearer <key>".');
+  }
+  const principal = await authenticate(credential);
+  if (!principal) throw new AppError('unauthenticated', 'Invalid, revoked or expired credentials.');
+  if (principal.scopes && !principal.scopes.includes(scope)) {
+    throw new AppError('forbidden', `This API key lacks the "${scope}" scope.`);
+  }
+  return principal;
+}

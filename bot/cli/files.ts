@@ -1,0 +1,68 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export const SUPPORTED_EXTENSIONS = ['.pdf', '.docx', '.html', '.htm', '.md', '.markdown', '.txt', '.text', '.csv'];
+
+export interface FileToIngest {
+  readonly path: string;
+  /** Identity inside the collection: the path relative to the folder given (or the file name). */
+  readonly sourceKey: string;
+  readonly size: number;
+}
+
+/**
+ * Files named explicitly are always ingested (an unsupported one is recorded as failed, with why);
+ * inside folders, hidden entries and files of unsupported types are skipped and counted.
+ */
+export function collectFiles(targets: readonly string[]): { files: FileToIngest[]; skipped: string[] } {
+  const files: FileToIngest[] = [];
+  const skipped: string[] = [];
+  for (const target of targets) {
+    const absolute = path.resolve(target);
+    const stat = statSync(absolute, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`No such file or folder: ${target}`);
+    if (stat.isFile()) {
+      files.push({ path: absolute, sourceKey: path.basename(absolute), size: stat.size });
+      continue;
+    }
+    walk(absolute, absolute, files, skipped);
+  }
+  return { files, skipped };
+}
+
+function walk(root: string, dir: string, files: FileToIngest[], skipped: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(root, full, files, skipped);
+    else if (entry.isFile()) {
+      if (!SUPPORTED_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
+        skipped.push(path.relative(root, full));
+        continue;
+      }
+      files.push({ path: full, sourceKey: path.relative(root, full).split(path.sep).join('/'), size: statSync(full).size });
+    }
+  }
+}
+
+export function mimeTypeOf(file: string): string {
+  switch (path.extname(file).toLowerCase()) {
+    case '.pdf':
+      return 'application/pdf';
+    case '.docx':
+      return 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    case '.html':
+    case '.htm':
+      return 'text/html';
+    case '.md':
+    case '.markdown':
+      return 'text/markdown';
+    case '.csv':
+      return 'text/csv';
+    case '.txt':
+    case '.text':
+      return 'text/plain';
+    default:
+      return 'application/octet-stream';
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The web process: composition root. Loads the config, opens the database, bootstraps a fresh one,
+ * starts the job queue (in-process without REDIS_URL), serves HTTP, and shuts down gracefully.
+ */
+import path from 'node:path';
+import { ConfigError, type Config, ingestJobId, loadConfig } from '#core';
+import { bootstrapDatabase } from '#db';
+import { createEngine } from '../workers/engine.ts';
+import { createInProcessQueue } from '../workers/in-process-queue.ts';
+import { createLogger } from '../workers/logger.ts';
+import { buildApp } from './app.ts';
+import { readServerInfo, removeServerInfo, writeCliKey, writeServerInfo } from './data-dir.ts';
+import { seedSampleDocuments } from './sample-docs.ts';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`ex-GPT cannot start.\n${error.message}\nSee .env.example for every variable and its default.\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  const dataDir = path.resolve(config.DATA_DIR);
+
+  const running = readServerInfo(dataDir);
+  if (running && !config.DATABASE_URL) {
+    process.stderr.write(
+      `Another ex-GPT server (pid ${running.pid}, ${running.url}) is using ${dataDir}.\n` +
+        'The embedded database allows one process per data directory: stop it first, or set DATA_DIR.\n',
+    );
+    process.exit(1);
+  }
+
+  const engine = await createEngine({
+    config,
+    logger,
+    documentLink: (id) => `${publicUrl(config)}/documents/${id}`,
+  });
+  const boot = await bootstrapDatabase(engine.database.db, {
+    adminEmail: config.ADMIN_EMAIL,
+    adminPassword: config.ADMIN_PASSWORD,
+  });
+
+  const queue = createInProcessQueue({
+    handlers: engine.handlers,
+    logger: logger.child({ component: 'jobs' }),
+    concurrency: config.WORKER_CONCURRENCY,
+  });
+  // Anything accepted before a crash or restart and not finished is picked up again.
+  for (const doc of await engine.documents.listUnfinished()) {
+    await queue.enqueue('ingest-document', { documentId: doc.id, version: doc.version }, { jobId: ingestJobId(doc.id, doc.version) });
+  }
+
+  const app = await buildApp({ config, logger, database: engine.database, ask: engine.ask, documents: engine.documents, queue });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  writeServerInfo(dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() });
+
+  if (boot.created) {
+    const keyFile = boot.cliApiKey ? writeCliKey(dataDir, boot.cliApiKey) : null;
+    printFirstStart(url, boot, keyFile);
+    if (config.SEED_SAMPLE_DOCS) await seedSampleDocuments({ db: engine.database.db, documents: engine.documents, queue, logger });
+  }
+  process.stdout.write(`ex-GPT is ready on ${url}  (health: ${url}/readyz)\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    try {
+      await app.close();
+      await queue.close();
+      await engine.close();
+    } finally {
+      removeServerInfo(dataDir);
+      clearTimeout(force);
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function publicUrl(config: Config): string {
+  return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+}
+
+function printFirstStart(url: string, boot: Awaited<ReturnType<typeof bootstrapDatabase>>, keyFile: string | null) {
+  const lines = [
+    '',
+    '  ex-GPT first start: an administrator was created.',
+    `    console   ${url}`,
+    `    email     ${boot.adminEmail}`,
+    boot.generatedPassword
+      ? `    password  ${boot.generatedPassword}    (shown once: keep it somewhere safe)`
+      : '    password  the ADMIN_PASSWORD you set',
+    boot.cliApiKey ? `    API key   ${boot.cliApiKey}    (for the CLI and REST; saved to ${keyFile})` : '',
+    '',
+  ];
+  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ex-GPT failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+import path from 'node:path';
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { AppError, type DocumentRepository, type JobQueue, type Principal, sha256Hex, type StoredDocument, submitDocument } from '#core';
+import { requirePrincipal, type Authenticator } from '../auth.ts';
+
+export interface DocumentsRouteDeps {
+  readonly documents: DocumentRepository;
+  readonly queue: JobQueue;
+  readonly audit: (
+    principal: Principal,
+    event: { action: string; targetType?: string; targetId?: string; data?: Record<string, unknown> },
+  ) => Promise<void>;
+  readonly authenticate: Authenticator;
+  readonly maxUploadBytes: number;
+  /** The collection to upload into, by name; may create it for admins and curators. */
+  readonly resolveUploadCollection: (principal: Principal, name: string) => Promise<{ id: string; name: string }>;
+  /** Whether the principal may see this document's metadata (its collection is readable, or they curate). */
+  readonly canSeeDocument: (principal: Principal, document: StoredDocument) => Promise<boolean>;
+  /** Refuses uploads while the queue backend is down, so nothing is accepted that cannot be processed. */
+  readonly assertCanEnqueue?: () => Promise<void>;
+}
+
+export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRouteDeps): void {
+  app.post('/api/v1/documents', async (request, reply) => {
+    const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
+    if (principal.role === 'member' || principal.role === 'auditor') {
+      throw new AppError('forbidden', 'Only admins and curators may upload documents.');
+    }
+    if (!request.isMultipart()) {
+      throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data with a "file" field.');
+    }
+    await deps.assertCanEnqueue?.();
+
+    const fields: Record<string, string> = {};
+    const files: { name: string; mimeType: string; bytes: Buffer }[] = [];
+    for await (const part of request.parts({ limits: { fileSize: deps.maxUploadBytes, files: 20 } })) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value);
+        continue;
+      }
+      files.push({ name: part.filename, mimeType: part.mimetype, bytes: await readLimited(part, deps.maxUploadBytes) });
+    }
+    if (files.length === 0) throw new AppError('invalid_input', 'No file in the upload: send it in a "file" field.');
+    if (files.length > 1 && (fields.sourceKey || fields.title)) {
+      throw new AppError('invalid_input', '"sourceKey" and "title" apply to a single file; upload files one by one.');
+    }
+
+    const collection = await deps.resolveUploadCollection(principal, fields.collection?.trim() || 'general');
+    const results = [];
+    for (const file of files) {
+      const filename = path.basename(file.name || 'upload');
+      const outcome = await submitDocument(deps, {
+        collectionId: collection.id,
+        sourceKey: fields.sourceKey?.trim() || filename,
+        title: fields.title?.trim() || titleFromFilename(filename),
+        filename,
+        mimeType: file.mimeType || 'application/octet-stream',
+        sourceUrl: fields.sourceUrl?.trim() || null,
+        bytes: file.bytes,
+        sha256: sha256Hex(file.bytes),
+        uploadedBy: principal.userId,
+      });
+      await deps.audit(principal, {
+        action: `document.upload.${outcome.kind}`,
+        targetType: 'document',
+        targetId: outcome.document.id,
+        data: { collection: collection.name, sourceKey: outcome.document.sourceKey, version: outcome.document.version },
+      });
+      results.push({ outcome: outcome.kind, document: toJson(outcome.document, collection.name) });
+    }
+    return reply.status(202).send(files.length === 1 ? results[0] : { documents: results });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/documents/:id', async (request) => {
+    const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
+    const document = isUuid(request.params.id) ? await deps.documents.get(request.params.id) : null;
+    if (!document || !(await deps.canSeeDocument(principal, document))) {
+      throw new AppError('not_found', 'No such document.');
+    }
+    return { document: toJson(document) };
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/documents/:id', async (request, reply) => {
+    const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
+    if (principal.role === 'member' || principal.role === 'auditor') {
+      throw new AppError('forbidden', 'Only admins and curators may delete documents.');
+    }
+    const document = isUuid(request.params.id) ? await deps.documents.get(request.params.id) : null;
+    if (!document) throw new AppError('not_found', 'No such document.');
+    await deps.documents.delete(document.id);
+    await deps.audit(principal, {
+      action: 'document.delete',
+      targetType: 'document',
+      targetId: document.id,
+      data: { sourceKey: document.sourceKey },
+    });
+    return reply.status(204).send();
+  });
+}
+
+async function readLimited(part: MultipartFile, limit: number): Promise<Buffer> {
+  const bytes = await part.toBuffer().catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(part.filename, limit);
+    throw error;
+  });
+  if (part.file.truncated) throw tooLarge(part.filename, limit);
+  return bytes;
+}
+
+function tooLarge(filename: string, limit: number): AppError {
+  return new AppError(
+    'payload_too_large',
+    `${filename} is larger than the upload limit of ${(limit / 1024 / 1024).toFixed(0)} MB.`,
+  );
+}
+
+export function titleFromFilename(filename: string): string {
+  const base = filename.replace(/\.[^.]+$/, '').replace(/[_-]+/g, ' ').trim();
+  return base.length > 0 ? base : filename;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export function toJson(document: StoredDocument, collectionName?: string) {
+  return {
+    id: document.id,
+    collectionId: document.collectionId,
+    ...(collectionName ? { collection: collectionName } : {}),
+    title: document.title,
+    sourceKey: document.sourceKey,
+    sourceUrl: document.sourceUrl,
+    mimeType: document.mimeType,
+    sizeBytes: document.sizeBytes,
+    sha256: document.sha256,
+    version: document.version,
+    status: document.status,
+    progress: document.progress,
+    error: document.error,
+    chunkCount: document.chunkCount,
+    createdAt: document.createdAt.toISOString(),
+    updatedAt: document.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The ingestion pipeline for one document version: parse → chunk → embed → store, with progress.
+ * Idempotent: running it twice for the same version stores the same chunks once; a version that is
+ * no longer current is skipped (a newer upload has its own job).
+ */
+import type { IngestProgress } from './domain.ts';
+import { isAppError, UnprocessableDocumentError } from './errors.ts';
+import { chunkDocument, parseDocument, type TokenCounter } from './ingest/index.ts';
+import type {
+  DocumentRepository,
+  Embedder,
+  IndexedChunk,
+  JobQueue,
+  Logger,
+  NewUpload,
+  UploadOutcome,
+} from './ports.ts';
+import { analyzeDocument, textForIndexing } from './retrieval/analyzer.ts';
+
+export interface DocumentIngestorDeps {
+  readonly documents: DocumentRepository;
+  readonly embedder: Embedder;
+  readonly tokenCounter: TokenCounter;
+  readonly logger: Logger;
+  readonly maxBytes: number;
+  readonly chunkTokens: number;
+  readonly chunkOverlapTokens: number;
+  readonly embeddingBatchSize: number;
+}
+
+export type IngestOutcome =
+  | { readonly status: 'ready'; readonly chunks: number }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'skipped'; readonly reason: 'missing' | 'stale' | 'already-indexed' };
+
+export type ProgressListener = (documentId: string, progress: IngestProgress) => void;
+
+export interface DocumentIngestor {
+  /**
+   * Unrecoverable input (corrupt, encrypted, empty, unsupported) is recorded on the document and
+   * returned as `failed`; anything else (database or embedding endpoint down) is thrown, so the
+   * job queue retries it.
+   */
+  ingest(documentId: string, version: number, signal?: AbortSignal): Promise<IngestOutcome>;
+}
+
+export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: ProgressListener): DocumentIngestor {
+  const { documents, embedder, logger } = deps;
+
+  async function report(documentId: string, progress: IngestProgress): Promise<void> {
+    await documents.setProgress(documentId, progress);
+    onProgress?.(documentId, progress);
+  }
+
+  return {
+    async ingest(documentId, version, signal) {
+      const doc = await documents.get(documentId);
+      if (!doc || doc.version !== version) return { status: 'skipped', reason: doc ? 'stale' : 'missing' };
+      if (doc.status === 'ready' && doc.indexedVersion === version) {
+        return { status: 'skipped', reason: 'already-indexed' };
+      }
+      const log = logger.child({ documentId, version });
+      try {
+        await report(documentId, { stage: 'parsing', percent: 5 });
+        const file = await documents.readFile(documentId);
+        if (!file || file.version !== version) return { status: 'skipped', reason: 'stale' };
+        const parsed = await parseDocument({
+          bytes: file.bytes,
+          filename: file.filename,
+          mimeType: file.mimeType,
+          maxBytes: deps.maxBytes,
+        });
+
+        await report(documentId, { stage: 'chunking', percent: 15 });
+        const drafts = chunkDocument(parsed, {
+          maxTokens: deps.chunkTokens,
+          overlapTokens: deps.chunkOverlapTokens,
+          counter: deps.tokenCounter,
+        });
+        if (drafts.length === 0) throw new UnprocessableDocumentError('No extractable text found in this file.');
+
+        const title = doc.title;
+        const indexTexts = drafts.map((d) => textForIndexing({ title, headingPath: d.headingPath, text: d.text }));
+        const vectors: number[][] = [];
+        for (let i = 0; i < indexTexts.length; i += deps.embeddingBatchSize) {
+          signal?.throwIfAborted();
+          vectors.push(...(await embedder.embedDocuments(indexTexts.slice(i, i + deps.embeddingBatchSize), signal)));
+          const done = Math.min(i + deps.embeddingBatchSize, indexTexts.length) / indexTexts.length;
+          await report(documentId, { stage: 'embedding', percent: Math.round(20 + 70 * done) });
+        }
+
+        await report(documentId, { stage: 'storing', percent: 95 });
+        const chunks: IndexedChunk[] = drafts.map((draft, i) => ({
+          ...draft,
+          lexical: analyzeDocument(indexTexts[i]!),
+          embedding: vectors[i]!,
+        }));
+        signal?.throwIfAborted();
+        const stored = await documents.replaceChunks(documentId, version, embedder.model, chunks);
+        if (stored === 'stale') return { status: 'skipped', reason: 'stale' };
+        onProgress?.(documentId, { stage: 'done', percent: 100 });
+        log.info({ chunks: chunks.length }, 'document indexed');
+        return { status: 'ready', chunks: chunks.length };
+      } catch (error) {
+        if (isAppError(error) && error.code === 'unprocessable_document') {
+          await documents.markFailed(documentId, version, error.message);
+          onProgress?.(documentId, { stage: 'failed', percent: 100 });
+          log.warn({ reason: error.message }, 'document failed');
+          return { status: 'failed', error: error.message };
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Accepts a file: stores it (file and row in one transaction) and only then queues its ingestion,
+ * so an accepted upload survives a crash between the two. Unchanged content is a no-op.
+ */
+export async function submitDocument(
+  deps: { readonly documents: DocumentRepository; readonly queue: JobQueue },
+  upload: NewUpload,
+): Promise<UploadOutcome> {
+  const outcome = await deps.documents.upsertUpload(upload);
+  if (outcome.kind !== 'unchanged') {
+    const { id, version } = outcome.document;
+    await deps.queue.enqueue('ingest-document', { documentId: id, version }, { jobId: ingestJobId(id, version) });
+  }
+  return outcome;
+}
+
+export function ingestJobId(documentId: string, version: number): string {
+  return `ingest:${documentId}:${version}`;
+}

@@ -1,0 +1,25 @@
+export { authenticateApiKey, type CreatedApiKey, createApiKey } from './api-keys.ts';
+export { type AuditInput, appendAuditEvent, type ChainVerdict, verifyAuditChain } from './audit-log.ts';
+export { deleteDocumentChunks, ensureEmbeddingModel, moveDocumentChunks, writeDocumentChunks } from './chunk-index.ts';
+export { createChunkSearch } from './chunk-search.ts';
+export { type Database, type Db, type Executor, openDatabase, rows } from './client.ts';
+export {
+  canReadCollection,
+  ensureCollection,
+  findCollectionByName,
+  GENERAL_COLLECTION,
+  resolveCollectionRefs,
+} from './collections.ts';
+export { createConversationStore, recordFeedback } from './conversation-store.ts';
+export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
+export * as schema from './schema.ts';
+export {
+  countUsers,
+  createUser,
+  DEFAULT_GROUP,
+  ensureDefaultGroup,
+  findUserByEmail,
+  findUserById,
+  toPrincipal,
+} from './users.ts';
+export { type BootstrapResult, bootstrapDatabase, DEFAULT_ADMIN_EMAIL } from './bootstrap.ts';
