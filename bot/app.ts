@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AppError, type Ask, type Config, type DocumentRepository, type JobQueue, type Logger, type Principal } from '#core';
 import {
   appendAuditEvent,
@@ -40,7 +40,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createMetrics();
 
   const app = Fastify({
-    loggerInstance: logger as never,
+    loggerInstance: logger as FastifyBaseLogger,
     disableRequestLogging: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
