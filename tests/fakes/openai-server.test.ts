@@ -59,7 +59,11 @@ describe('fake OpenAI server', () => {
   it('sends no usage chunk unless include_usage is set, and answers non-streaming requests as JSON', async () => {
     const streamed = sseEvents(
       await (
-        await post('/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true })
+        await post('/chat/completions', {
+          model: 'm',
+          messages: [{ role: 'user', content: 'x' }],
+          stream: true,
+        })
       ).text(),
     );
     expect(streamed.slice(0, -1).every((e) => JSON.parse(e).choices.length === 1)).toBe(true);
@@ -90,11 +94,15 @@ describe('fake OpenAI server', () => {
     fake.scriptNext('m', { fail: { status: 500 } });
     const body = { model: 'm', messages: [{ role: 'user', content: 'x' }] };
     expect((await post('/chat/completions', body)).status).toBe(500);
-    expect((await (await post('/chat/completions', body)).json()).choices[0].message.content).toBe('standing');
+    expect((await (await post('/chat/completions', body)).json()).choices[0].message.content).toBe(
+      'standing',
+    );
   });
 
   it('encodes embeddings as encoding_format asks: floats, or little-endian float32 base64', async () => {
-    const floats = await (await post('/embeddings', { model: 'e', input: ['alpha', 'beta'], dimensions: 4 })).json();
+    const floats = await (
+      await post('/embeddings', { model: 'e', input: ['alpha', 'beta'], dimensions: 4 })
+    ).json();
     expect(floats.data.map((d: { embedding: number[] }) => d.embedding)).toEqual([
       fakeEmbedding('alpha', 4),
       fakeEmbedding('beta', 4),

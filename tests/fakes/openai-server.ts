@@ -160,7 +160,13 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     });
 
     if (kind === 'unexpected') {
-      sendError(res, 404, `Unknown request URL: ${req.method} ${path}.`, 'invalid_request_error', 'unknown_url');
+      sendError(
+        res,
+        404,
+        `Unknown request URL: ${req.method} ${path}.`,
+        'invalid_request_error',
+        'unknown_url',
+      );
       return;
     }
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
@@ -284,7 +290,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     res: ServerResponse,
   ): Promise<void> {
     const input = typeof body.input === 'string' ? [body.input] : body.input;
-    if (!Array.isArray(input) || input.length === 0 || !input.every((t) => typeof t === 'string' && t !== '')) {
+    if (
+      !Array.isArray(input) ||
+      input.length === 0 ||
+      !input.every((t) => typeof t === 'string' && t !== '')
+    ) {
       sendError(res, 400, "'$.input' is invalid.", 'invalid_request_error');
       return;
     }

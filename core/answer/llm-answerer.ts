@@ -1,0 +1,139 @@
+import type { ChatOpenAI } from '@langchain/openai';
+import type { TokenUsage } from '../domain.ts';
+import { AppError } from '../errors.ts';
+import type { AnswerEvent, Answerer, AnswerInput } from '../ports.ts';
+import { dontKnowEvents, parseCitations, saysDontKnow } from './answer-text.ts';
+import {
+  attemptSignal,
+  type ChatModelOptions,
+  createChatOpenAi,
+  describeFailure,
+  estimateTokens,
+  toLangChainMessages,
+} from './chat-model.ts';
+import { buildAnswerPrompt, type PromptMessage } from './prompt.ts';
+
+export interface LlmAnswererOptions extends ChatModelOptions {
+  /** Answers instead when the primary model fails before its first token. */
+  readonly fallbackModel?: string | undefined;
+}
+
+/** Thrown inside an attempt; says whether any text had already been streamed to the caller. */
+class AttemptFailed extends Error {
+  readonly streamed: boolean;
+  constructor(cause: unknown, streamed: boolean) {
+    super('chat model attempt failed', { cause });
+    this.streamed = streamed;
+  }
+}
+
+/**
+ * Answers with an OpenAI-compatible chat model, streamed token by token. The context is quoted to the model
+ * as delimited data (see prompt.ts). If the primary model fails before producing anything (connection
+ * refused, 429/5xx after retries, timeout) the whole answer is retried on the fallback model; once text has
+ * been streamed a failure is final (`upstream_unavailable`), so the caller never receives text twice.
+ */
+export function createLlmAnswerer(options: LlmAnswererOptions): Answerer {
+  const logger = options.logger?.child({ component: 'llm-answerer' });
+  const models: { name: string; chat: ChatOpenAI }[] = [
+    { name: options.model, chat: createChatOpenAi(options, true) },
+  ];
+  if (options.fallbackModel !== undefined && options.fallbackModel !== options.model) {
+    models.push({
+      name: options.fallbackModel,
+      chat: createChatOpenAi({ ...options, model: options.fallbackModel }, true),
+    });
+  }
+
+  return {
+    model: options.model,
+    async *answer(input: AnswerInput): AsyncIterable<AnswerEvent> {
+      input.signal?.throwIfAborted();
+      // No evidence at all: there is nothing the model could ground an answer on.
+      if (input.context.length === 0) {
+        yield* dontKnowEvents(options.model);
+        return;
+      }
+      const prompt = buildAnswerPrompt(input.question, input.context);
+      for (const [i, { name, chat }] of models.entries()) {
+        try {
+          yield* attempt(chat, name, prompt, input, options.timeoutMs);
+          return;
+        } catch (error) {
+          if (!(error instanceof AttemptFailed)) throw error;
+          const failure = describeFailure(error.cause);
+          if (error.streamed) {
+            logger?.error({ model: name, ...failure }, 'chat model failed mid-answer');
+            throw new AppError('upstream_unavailable', `The chat model ${name} failed mid-answer`, {
+              cause: error.cause,
+            });
+          }
+          const next = models[i + 1];
+          if (next === undefined) {
+            logger?.error({ model: name, ...failure }, 'chat model failed; no fallback left');
+            throw new AppError(
+              'upstream_unavailable',
+              `The chat model ${name} is unavailable: ${failure.message}`,
+              {
+                cause: error.cause,
+                details: { model: name, status: failure.status },
+              },
+            );
+          }
+          logger?.warn({ model: name, fallback: next.name, ...failure }, 'chat model failed; using fallback');
+        }
+      }
+    },
+  };
+}
+
+async function* attempt(
+  chat: ChatOpenAI,
+  model: string,
+  prompt: readonly PromptMessage[],
+  input: AnswerInput,
+  timeoutMs: number,
+): AsyncGenerator<AnswerEvent> {
+  const { signal, timedOut, dispose } = attemptSignal(input.signal, timeoutMs);
+  let text = '';
+  let usage: TokenUsage | undefined;
+  try {
+    try {
+      const stream = await chat.stream(toLangChainMessages(prompt), { signal });
+      for await (const chunk of stream) {
+        if (chunk.usage_metadata !== undefined) {
+          usage = {
+            promptTokens: chunk.usage_metadata.input_tokens,
+            completionTokens: chunk.usage_metadata.output_tokens,
+          };
+        }
+        const piece = typeof chunk.content === 'string' ? chunk.content : chunk.text;
+        if (piece === '') continue;
+        text += piece;
+        yield { type: 'delta', text: piece };
+      }
+      // LangChain ends some aborted streams quietly instead of throwing.
+      if (signal.aborted) throw signal.reason;
+      if (text.trim() === '') throw new Error(`The chat model ${model} returned an empty answer`);
+    } catch (error) {
+      // The caller giving up is not a model failure: no fallback, no wrapping.
+      if (input.signal?.aborted && !timedOut()) throw input.signal.reason;
+      throw new AttemptFailed(error, text !== '');
+    }
+  } finally {
+    dispose();
+  }
+
+  const cited = parseCitations(text, input.context.length);
+  yield {
+    type: 'done',
+    text,
+    cited,
+    answered: !saysDontKnow(text),
+    model,
+    usage: usage ?? {
+      promptTokens: estimateTokens(prompt.map((m) => m.content).join('\n')),
+      completionTokens: estimateTokens(text),
+    },
+  };
+}
