@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigError, type Config, ingestJobId, loadConfig } from '#core';
 import { bootstrapDatabase } from '#db';
 import { createEngine } from '../workers/engine.ts';
+import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
 import { createInProcessQueue } from '../workers/in-process-queue.ts';
 import { createLogger } from '../workers/logger.ts';
 import { buildApp } from './app.ts';
@@ -35,9 +36,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  const progressFeed = createInProcessProgressFeed();
   const engine = await createEngine({
     config,
     logger,
+    onProgress: (documentId, progress) =>
+      progressFeed.publish({
+        documentId,
+        progress,
+        status: progress.stage === 'done' ? 'ready' : progress.stage === 'failed' ? 'failed' : 'processing',
+      }),
     documentLink: (id) => `${publicUrl(config)}/documents/${id}`,
   });
   const boot = await bootstrapDatabase(engine.database.db, {
@@ -79,6 +87,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await queue.close();
+      await progressFeed.close();
       await engine.close();
     } finally {
       removeServerInfo(dataDir);

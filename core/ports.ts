@@ -225,3 +225,23 @@ export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string>;
   close(): Promise<void>;
 }
+
+// ---------- live progress ----------
+
+export interface DocumentProgressEvent {
+  readonly documentId: string;
+  readonly progress: IngestProgress;
+  readonly status: DocumentStatus;
+  readonly error?: string | null | undefined;
+}
+
+/**
+ * Live ingestion progress for the admin API and the console. In-process on the embedded default,
+ * Redis pub/sub when workers run in other processes. Best effort: the document row is the truth.
+ */
+export interface ProgressFeed {
+  publish(event: DocumentProgressEvent): void;
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: (event: DocumentProgressEvent) => void): () => void;
+  close(): Promise<void>;
+}
