@@ -1,0 +1,97 @@
+import mammoth from 'mammoth';
+import { UnprocessableDocumentError } from '../errors.ts';
+import { decodeHtmlEntities, htmlToDocument } from './html-blocks.ts';
+import type { ParsedDocument } from './parsed-document.ts';
+import { normalizeWhitespace } from './parsed-document.ts';
+import type { ZipEntry } from './zip-directory.ts';
+import { inflateEntry, readZipDirectory, ZipFormatError } from './zip-directory.ts';
+
+/**
+ * The XML parts mammoth reads (document, styles, numbering, notes, relationships) may expand to at most
+ * this much in total. A 1,000-page text-only document is ~30 MB of XML; anything far beyond is a zip bomb.
+ * Images and other media are never inflated: mammoth is told to leave them alone.
+ */
+const MAX_XML_BYTES = 160 * 1024 * 1024;
+
+const DAMAGED = 'This Word document is damaged and cannot be opened.';
+
+/**
+ * Word's Title style names the document rather than opening a section: it becomes the HTML <title>
+ * (the document's title, kept out of every heading path). Subtitle is an ordinary paragraph.
+ */
+const STYLE_MAP = ["p[style-name='Title'] => title:fresh", "p[style-name='Subtitle'] => p:fresh"];
+
+/** DOCX → headings (from Word's heading styles), paragraphs, lists and tables, via mammoth's HTML. */
+export async function parseDocx(bytes: Uint8Array): Promise<ParsedDocument> {
+  const entries = checkZip(bytes);
+
+  let html: string;
+  try {
+    const result = await mammoth.convertToHtml(
+      { buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
+      {
+        styleMap: STYLE_MAP,
+        ignoreEmptyParagraphs: true,
+        convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })),
+      },
+    );
+    html = result.value;
+  } catch (error) {
+    throw new UnprocessableDocumentError(DAMAGED, { cause: error });
+  }
+
+  const document = htmlToDocument(html);
+  return { title: document.title ?? readCoreTitle(bytes, entries), blocks: document.blocks };
+}
+
+/** Validates the container before mammoth sees it: a readable zip, not encrypted, not a bomb. */
+function checkZip(bytes: Uint8Array): ZipEntry[] {
+  let entries: ZipEntry[];
+  try {
+    entries = readZipDirectory(bytes);
+  } catch (error) {
+    throw new UnprocessableDocumentError(DAMAGED, { cause: error });
+  }
+  if (!entries.some((entry) => entry.name === 'word/document.xml')) {
+    throw new UnprocessableDocumentError(DAMAGED);
+  }
+  if (entries.some((entry) => entry.encrypted)) {
+    throw new UnprocessableDocumentError(
+      'This Word document is password-protected. Remove the password and upload it again.',
+    );
+  }
+
+  const parts = entries.filter((entry) => /\.(xml|rels)$/i.test(entry.name));
+  const declared = parts.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
+  if (declared > MAX_XML_BYTES) throw tooLarge();
+  // Inflate each part under a cap: a part that expands beyond what its header declares is refused here.
+  for (const entry of parts) {
+    try {
+      inflateEntry(bytes, entry, MAX_XML_BYTES);
+    } catch (error) {
+      if (error instanceof ZipFormatError) throw new UnprocessableDocumentError(DAMAGED, { cause: error });
+      throw error;
+    }
+  }
+  return entries;
+}
+
+function tooLarge(): UnprocessableDocumentError {
+  return new UnprocessableDocumentError(
+    `This Word document expands to more than ${MAX_XML_BYTES / 1024 / 1024} MB of text when opened, which is more than we can process. Split it into smaller documents.`,
+  );
+}
+
+/** The title set in File → Properties, used when the document has no Title or Heading 1 paragraph. */
+function readCoreTitle(bytes: Uint8Array, entries: readonly ZipEntry[]): string | null {
+  const core = entries.find((entry) => entry.name === 'docProps/core.xml');
+  if (core === undefined) return null;
+  try {
+    const xml = new TextDecoder().decode(inflateEntry(bytes, core, 1024 * 1024));
+    const match = /<dc:title>([^<]*)<\/dc:title>/.exec(xml);
+    const title = normalizeWhitespace(decodeHtmlEntities(match?.[1] ?? ''));
+    return title !== '' ? title : null;
+  } catch {
+    return null;
+  }
+}
