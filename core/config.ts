@@ -21,43 +21,69 @@ const optionalUrl = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PUBLIC_URL: optionalUrl,
-  DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: optionalUrl,
-  DATABASE_POOL_SIZE: int(1, 100).default(10),
-  REDIS_URL: optionalUrl,
-  WORKER_CONCURRENCY: int(1, 64).default(2),
-  JWT_SECRET: optionalString,
-  ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
-  ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
-  SEED_SAMPLE_DOCS: bool.default(true),
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalUrl,
-  CHAT_MODEL: optionalString,
-  CHAT_FALLBACK_MODEL: optionalString,
-  CHAT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
-  EMBEDDING_MODEL: z.string().min(1).default('local'),
-  EMBEDDING_DIMENSIONS: int(8, 4096).default(768),
-  EMBEDDING_BATCH_SIZE: int(1, 2048).default(256),
-  MAX_UPLOAD_BYTES: int(1, 2 ** 31).default(50 * 1024 * 1024),
-  CHUNK_TOKENS: int(64, 4000).default(350),
-  CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
-  CONTEXT_TOKENS: int(256, 200_000).default(3000),
-  SLACK_SIGNING_SECRET: optionalString,
-  SLACK_BOT_TOKEN: optionalString,
-  SLACK_APP_TOKEN: optionalString,
-  SLACK_API_URL: z.url().default('https://slack.com/api/'),
-  MICROSOFT_APP_ID: optionalString,
-  MICROSOFT_APP_PASSWORD: optionalString,
-  MICROSOFT_APP_TENANT_ID: optionalString,
-  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  RETENTION_DAYS: int(0, 36500).default(365),
-});
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(0, 65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: optionalUrl,
+    DATABASE_POOL_SIZE: int(1, 100).default(10),
+    REDIS_URL: optionalUrl,
+    WORKER_CONCURRENCY: int(1, 64).default(2),
+    /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
+    JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
+    REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(14),
+    LOGIN_MAX_FAILURES: int(1, 100).default(5),
+    LOGIN_LOCKOUT_MINUTES: int(1, 1440).default(15),
+    LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
+    OIDC_ISSUER_URL: optionalUrl,
+    OIDC_CLIENT_ID: optionalString,
+    OIDC_CLIENT_SECRET: optionalString,
+    OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+    OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    OIDC_REDIRECT_URL: optionalUrl,
+    ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+    ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+    SEED_SAMPLE_DOCS: bool.default(true),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: optionalUrl,
+    CHAT_MODEL: optionalString,
+    CHAT_FALLBACK_MODEL: optionalString,
+    CHAT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+    EMBEDDING_MODEL: z.string().min(1).default('local'),
+    EMBEDDING_DIMENSIONS: int(8, 4096).default(768),
+    EMBEDDING_BATCH_SIZE: int(1, 2048).default(256),
+    MAX_UPLOAD_BYTES: int(1, 2 ** 31).default(50 * 1024 * 1024),
+    CHUNK_TOKENS: int(64, 4000).default(350),
+    CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
+    CONTEXT_TOKENS: int(256, 200_000).default(3000),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_BOT_TOKEN: optionalString,
+    SLACK_APP_TOKEN: optionalString,
+    SLACK_API_URL: z.url().default('https://slack.com/api/'),
+    MICROSOFT_APP_ID: optionalString,
+    MICROSOFT_APP_PASSWORD: optionalString,
+    MICROSOFT_APP_TENANT_ID: optionalString,
+    MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    RETENTION_DAYS: int(0, 36500).default(365),
+  })
+  .superRefine((config, ctx) => {
+    // A generated secret lives in one DATA_DIR: real deployments (several instances, containers) must set it.
+    if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set when NODE_ENV=production' });
+    }
+    if (config.OIDC_ISSUER_URL && !config.OIDC_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_CLIENT_ID'],
+        message: 'must be set when OIDC_ISSUER_URL is set',
+      });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
