@@ -1,4 +1,13 @@
-export { type Ask, type AskDeps, type AskEvent, type AskInput, type AskResult, createAsk, MAX_QUESTION_LENGTH, type Retriever } from './ask.ts';
+export {
+  type Ask,
+  type AskDeps,
+  type AskEvent,
+  type AskInput,
+  type AskResult,
+  createAsk,
+  MAX_QUESTION_LENGTH,
+  type Retriever,
+} from './ask.ts';
 export { AUDIT_GENESIS_HASH, type AuditFields, canonicalJson, hashAuditEvent } from './audit.ts';
 export * from './config.ts';
 export type * from './domain.ts';
@@ -13,7 +22,9 @@ export {
   type ProgressListener,
   submitDocument,
 } from './ingest-document.ts';
+export { DEFAULT_MODEL_PRICES, estimateCostUsd, type ModelPrice, priceOf } from './model-prices.ts';
 export type * from './ports.ts';
+export { NO_REDACTION, type RedactionRules, redactPersonalData } from './redaction.ts';
 export {
   constantTimeEqual,
   generateApiKey,

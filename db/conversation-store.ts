@@ -1,7 +1,9 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { ConversationKey, ConversationStore, HistoryTurn, StoredAnswer } from '#core';
+import { redactPersonalData } from '../core/redaction.ts';
 import type { Db } from './client.ts';
 import { conversations, messageSources, messages } from './schema.ts';
+import { readRedactionRules } from './settings.ts';
 
 export function createConversationStore(db: Db): ConversationStore {
   return {
@@ -37,13 +39,15 @@ export function createConversationStore(db: Db): ConversationStore {
 
     async saveAnswer(answer: StoredAnswer) {
       return db.transaction(async (tx) => {
+        // The redaction setting applies to what is stored: the console and exports never see the original.
+        const redaction = await readRedactionRules(tx);
         const [row] = await tx
           .insert(messages)
           .values({
             conversationId: answer.conversationId,
             userId: answer.userId,
-            question: answer.question,
-            standaloneQuestion: answer.standaloneQuestion,
+            question: redactPersonalData(answer.question, redaction),
+            standaloneQuestion: redactPersonalData(answer.standaloneQuestion, redaction),
             answer: answer.answer,
             answered: answer.answered,
             retrievedChunkIds: answer.retrievedChunkIds.map(Number),
@@ -69,7 +73,10 @@ export function createConversationStore(db: Db): ConversationStore {
             })),
           );
         }
-        await tx.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, answer.conversationId));
+        await tx
+          .update(conversations)
+          .set({ updatedAt: new Date() })
+          .where(eq(conversations.id, answer.conversationId));
         return { messageId: row!.id };
       });
     },
