@@ -209,20 +209,41 @@ export interface ConversationStore {
 export interface JobPayloads {
   'ingest-document': { documentId: string; version: number };
   'delete-document': { documentId: string };
+  /** Fills the vectors of `model` (registered as `building`) for every chunk, then makes it the active model. */
   'reembed-all': { model: string };
   'purge-conversations': { olderThanDays: number };
-  'rollup-usage': { day: string };
+  /** A UTC day (YYYY-MM-DD); absent: yesterday and today, which the hourly schedule keeps current. */
+  'rollup-usage': { day?: string };
 }
 export type JobName = keyof JobPayloads;
 
 export interface EnqueueOptions {
-  /** Jobs with the same id are enqueued once. */
+  /**
+   * While a job with this id is waiting, delayed or running, enqueueing it again is a no-op; once it has
+   * completed or failed for good, the same id runs again.
+   */
   readonly jobId?: string;
   readonly delayMs?: number;
 }
 
+/** A job that failed for good (input that can never succeed, or out of attempts), kept with its reason. */
+export type FailedJob = {
+  [N in JobName]: {
+    readonly id: string;
+    readonly name: N;
+    readonly payload: JobPayloads[N];
+    readonly reason: string;
+    readonly attempts: number;
+    readonly failedAt: Date;
+  };
+}[JobName];
+
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string>;
+  /** Failed jobs, most recent first. */
+  listFailed(limit?: number): Promise<FailedJob[]>;
+  /** Runs a failed job again from its first attempt; false when no failed job has that id. */
+  retryFailed(jobId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

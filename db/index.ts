@@ -1,6 +1,12 @@
 export { authenticateApiKey, type CreatedApiKey, createApiKey } from './api-keys.ts';
 export { type AuditInput, appendAuditEvent, type ChainVerdict, verifyAuditChain } from './audit-log.ts';
-export { deleteDocumentChunks, ensureEmbeddingModel, moveDocumentChunks, writeDocumentChunks } from './chunk-index.ts';
+export { type BootstrapResult, bootstrapDatabase, DEFAULT_ADMIN_EMAIL } from './bootstrap.ts';
+export {
+  deleteDocumentChunks,
+  ensureEmbeddingModel,
+  moveDocumentChunks,
+  writeDocumentChunks,
+} from './chunk-index.ts';
 export { createChunkSearch } from './chunk-search.ts';
 export { type Database, type Db, type Executor, openDatabase, rows } from './client.ts';
 export {
@@ -12,6 +18,19 @@ export {
 } from './collections.ts';
 export { createConversationStore, recordFeedback } from './conversation-store.ts';
 export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
+export {
+  activateEmbeddingModel,
+  type ChunkToEmbed,
+  countChunksWithoutEmbedding,
+  type EmbeddingModelRow,
+  type EmbeddingModelState,
+  getActiveEmbeddingModel,
+  getEmbeddingModel,
+  listChunksWithoutEmbedding,
+  markEmbeddingModelBuilding,
+  writeChunkEmbeddings,
+} from './embedding-models.ts';
+export { purgeConversations, rollupUsage, utcDay } from './housekeeping.ts';
 export * as schema from './schema.ts';
 export {
   countUsers,
@@ -22,4 +41,3 @@ export {
   findUserById,
   toPrincipal,
 } from './users.ts';
-export { type BootstrapResult, bootstrapDatabase, DEFAULT_ADMIN_EMAIL } from './bootstrap.ts';

@@ -3,24 +3,34 @@
  * job handlers. `bot/main.ts` and `workers/main.ts` are the composition roots; this is their common part.
  */
 import path from 'node:path';
-import type { Config, Embedder, Logger } from '#core';
-import { createAnswerer, createCondenser } from '../core/answer/index.ts';
-import { createDocumentIngestor, type DocumentIngestor, type ProgressListener } from '../core/ingest-document.ts';
-import { createTokenCounter } from '../core/ingest/index.ts';
-import { createLocalEmbedder } from '../core/embedding/local-embedder.ts';
-import { createOpenAiEmbedder } from '../core/embedding/openai-embedder.ts';
-import { createHybridRetriever } from '../core/retrieval/hybrid-retriever.ts';
-import { createAsk, type Ask } from '../core/ask.ts';
+import type { ChunkSearch, Config, DocumentRepository, Embedder, Logger } from '#core';
 import {
   createChunkSearch,
   createConversationStore,
   createDocumentRepository,
-  ensureEmbeddingModel,
-  openDatabase,
   type Database,
+  type EmbeddingModelRow,
+  ensureEmbeddingModel,
+  getActiveEmbeddingModel,
+  openDatabase,
 } from '#db';
-import type { DocumentRepository } from '#core';
-import { createJobHandlers, type JobHandlers } from './job-handlers.ts';
+import { createAnswerer, createCondenser } from '../core/answer/index.ts';
+import { type Ask, createAsk } from '../core/ask.ts';
+import { createLocalEmbedder } from '../core/embedding/local-embedder.ts';
+import { createOpenAiEmbedder } from '../core/embedding/openai-embedder.ts';
+import { createTokenCounter } from '../core/ingest/index.ts';
+import {
+  createDocumentIngestor,
+  type DocumentIngestor,
+  type ProgressListener,
+} from '../core/ingest-document.ts';
+import { createHybridRetriever, type HybridRetriever } from '../core/retrieval/hybrid-retriever.ts';
+import {
+  createJobFailureRecorder,
+  createJobHandlers,
+  type JobFailureHandler,
+  type JobHandlers,
+} from './job-handlers.ts';
 
 export interface Engine {
   readonly config: Config;
@@ -30,12 +40,15 @@ export interface Engine {
   readonly embedder: Embedder;
   readonly ingestor: DocumentIngestor;
   readonly handlers: JobHandlers;
+  /** Records a job's final failure on what it was about (a document's ingestion marks it failed). */
+  readonly onJobFailed: JobFailureHandler;
   readonly ask: Ask;
   close(): Promise<void>;
 }
 
 export function createEmbedder(config: Config, logger: Logger): Embedder {
-  if (config.EMBEDDING_MODEL === 'local') return createLocalEmbedder({ dimensions: config.EMBEDDING_DIMENSIONS });
+  if (config.EMBEDDING_MODEL === 'local')
+    return createLocalEmbedder({ dimensions: config.EMBEDDING_DIMENSIONS });
   return createOpenAiEmbedder({
     baseUrl: config.OPENAI_BASE_URL,
     apiKey: config.OPENAI_API_KEY,
@@ -44,6 +57,60 @@ export function createEmbedder(config: Config, logger: Logger): Embedder {
     batchSize: config.EMBEDDING_BATCH_SIZE,
     logger,
   });
+}
+
+/**
+ * An embedder for a registered model that need not be the configured one: the active model while a new
+ * one is being built, or the model a re-embed job fills. The local embedder is recognised by its name.
+ */
+export function createEmbedderForModel(
+  config: Config,
+  logger: Logger,
+  model: Pick<EmbeddingModelRow, 'name' | 'dimensions'>,
+): Embedder {
+  const configured = createEmbedder(config, logger);
+  if (configured.model === model.name) return configured;
+  if (model.dimensions >= 16 && model.dimensions <= 2000) {
+    const local = createLocalEmbedder({ dimensions: model.dimensions });
+    if (local.model === model.name) return local;
+  }
+  return createOpenAiEmbedder({
+    baseUrl: config.OPENAI_BASE_URL,
+    apiKey: config.OPENAI_API_KEY,
+    model: model.name,
+    dimensions: model.dimensions,
+    batchSize: config.EMBEDDING_BATCH_SIZE,
+    logger,
+  });
+}
+
+/**
+ * Questions are embedded with the ACTIVE model and searched in its vectors: while a new model is being
+ * built (reembed-all) answers keep using the previous one, and switch when it is activated.
+ */
+function createActiveModelRetriever(options: {
+  readonly database: Database;
+  readonly search: ChunkSearch;
+  readonly embedderFor: (model: EmbeddingModelRow) => Embedder;
+  readonly fallback: Embedder;
+}): HybridRetriever {
+  const byModel = new Map<string, HybridRetriever>();
+  const retrieverFor = (embedder: Embedder) => {
+    let retriever = byModel.get(embedder.model);
+    if (!retriever) {
+      retriever = createHybridRetriever({ search: options.search, embedder });
+      byModel.set(embedder.model, retriever);
+    }
+    return retriever;
+  };
+  return {
+    async retrieve(question, scope, retrieveOptions) {
+      const active = await getActiveEmbeddingModel(options.database.db);
+      const embedder =
+        !active || active.name === options.fallback.model ? options.fallback : options.embedderFor(active);
+      return retrieverFor(embedder).retrieve(question, scope, retrieveOptions);
+    },
+  };
 }
 
 export interface EngineOptions {
@@ -81,7 +148,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     options.onProgress,
   );
-  const retriever = createHybridRetriever({ search: createChunkSearch(database.db), embedder });
+  const embeddersByModel = new Map<string, Embedder>();
+  const embedderFor = (model: EmbeddingModelRow): Embedder => {
+    let found = embeddersByModel.get(model.name);
+    if (!found) {
+      found = createEmbedderForModel(config, logger, model);
+      embeddersByModel.set(model.name, found);
+    }
+    return found;
+  };
+  const retriever = createActiveModelRetriever({
+    database,
+    search: createChunkSearch(database.db),
+    embedderFor,
+    fallback: embedder,
+  });
   const ask = createAsk({
     retriever,
     answerer: createAnswerer(config, logger),
@@ -98,7 +179,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     documents,
     embedder,
     ingestor,
-    handlers: createJobHandlers({ ingestor, documents, logger }),
+    handlers: createJobHandlers({
+      ingestor,
+      documents,
+      logger,
+      db: database.db,
+      embedderFor,
+      batchSize: config.EMBEDDING_BATCH_SIZE,
+    }),
+    onJobFailed: createJobFailureRecorder({ documents, logger }),
     ask,
     close: () => database.close(),
   };

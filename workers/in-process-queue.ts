@@ -1,11 +1,21 @@
 /**
  * The embedded default's job queue: same handlers as BullMQ, run inside the web process.
  * Nothing accepted is lost across restarts because the document rows themselves record what is
- * unfinished; `recoverUnfinished` re-queues them at start-up.
+ * unfinished; `recoverUnfinishedDocuments` re-queues them at start-up. Failed jobs are kept in memory
+ * (the most recent 1,000) with their reason and can be re-run until the process stops.
  */
 import { randomUUID } from 'node:crypto';
-import { isRetryable, type EnqueueOptions, type JobName, type JobPayloads, type JobQueue, type Logger } from '#core';
-import type { JobHandlers } from './job-handlers.ts';
+import {
+  type EnqueueOptions,
+  type FailedJob,
+  isRetryable,
+  type JobName,
+  type JobPayloads,
+  type JobQueue,
+  type Logger,
+} from '#core';
+import type { RecurringJobs } from './housekeeping-schedule.ts';
+import type { JobFailure, JobFailureHandler, JobHandlers } from './job-handlers.ts';
 
 interface PendingJob {
   readonly id: string;
@@ -18,23 +28,32 @@ export interface InProcessQueueOptions {
   readonly handlers: JobHandlers;
   readonly logger: Logger;
   readonly concurrency: number;
+  /** Runs of a job before it fails for good. Default 5. */
   readonly maxAttempts?: number;
+  /** First retry delay, doubled on each further retry. Default 1000 ms. */
   readonly backoffMs?: number;
-  readonly onFailed?: (job: { id: string; name: JobName; error: unknown }) => void;
+  /** How long `close` waits for running jobs before aborting them. Default 10 s. */
+  readonly shutdownGraceMs?: number;
+  readonly onFailed?: JobFailureHandler;
 }
 
-export interface InProcessQueue extends JobQueue {
+export interface InProcessQueue extends JobQueue, RecurringJobs {
   /** Resolves when no job is waiting or running (tests and the CLI use it). */
   drain(): Promise<void>;
-  readonly stats: () => { waiting: number; active: number };
+  readonly stats: () => { waiting: number; active: number; failed: number };
 }
+
+const MAX_FAILED_KEPT = 1000;
 
 export function createInProcessQueue(options: InProcessQueueOptions): InProcessQueue {
   const maxAttempts = options.maxAttempts ?? 5;
   const backoffMs = options.backoffMs ?? 1000;
   const waiting: PendingJob[] = [];
-  const known = new Set<string>();
+  /** Ids of jobs waiting, delayed, running or waiting for a retry: enqueueing one of them is a no-op. */
+  const pending = new Set<string>();
+  const failed = new Map<string, FailedJob>();
   const timers = new Set<NodeJS.Timeout>();
+  const schedules = new Map<string, NodeJS.Timeout>();
   const abort = new AbortController();
   let active = 0;
   let closed = false;
@@ -45,6 +64,15 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       for (const resolve of idle) resolve();
       idle = [];
     }
+  }
+
+  function later(delayMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+      settleIdle();
+    }, delayMs);
+    timers.add(timer);
   }
 
   function pump(): void {
@@ -59,75 +87,116 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     }
   }
 
+  function push(job: PendingJob): void {
+    waiting.push(job);
+    pump();
+  }
+
   async function run(job: PendingJob): Promise<void> {
     const handler = options.handlers[job.name] as
       | ((payload: unknown, ctx: { attempt: number; signal: AbortSignal }) => Promise<void>)
       | undefined;
     const log = options.logger.child({ jobId: job.id, job: job.name, attempt: job.attempt });
-    if (!handler) {
-      log.error({}, 'no handler for job');
-      known.delete(job.id);
-      return;
-    }
     try {
+      if (!handler) throw Object.assign(new Error(`no handler for job ${job.name}`), { unrecoverable: true });
       await handler(job.payload, { attempt: job.attempt, signal: abort.signal });
-      known.delete(job.id);
+      pending.delete(job.id);
     } catch (error) {
+      // Shutting down: the job is abandoned here and picked up again from the database at the next start.
       if (closed) return;
-      if (isRetryable(error) && job.attempt < maxAttempts) {
+      const retryable = isRetryable(error) && !(error as { unrecoverable?: boolean }).unrecoverable;
+      if (retryable && job.attempt < maxAttempts) {
         const delay = backoffMs * 2 ** (job.attempt - 1);
         log.warn({ err: error, retryInMs: delay }, 'job failed; will retry');
-        const timer = setTimeout(() => {
-          timers.delete(timer);
+        later(delay, () => {
           job.attempt += 1;
-          waiting.push(job);
-          pump();
-        }, delay);
-        timers.add(timer);
+          push(job);
+        });
         return;
       }
-      known.delete(job.id);
-      log.error({ err: error }, 'job failed');
-      options.onFailed?.({ id: job.id, name: job.name, error });
+      pending.delete(job.id);
+      const reason = error instanceof Error ? error.message : String(error);
+      log.error({ err: error }, retryable ? 'job failed after its last attempt' : 'job failed; not retried');
+      failed.delete(job.id);
+      failed.set(job.id, {
+        id: job.id,
+        name: job.name,
+        payload: job.payload,
+        reason,
+        attempts: job.attempt,
+        failedAt: new Date(),
+      } as FailedJob);
+      if (failed.size > MAX_FAILED_KEPT) failed.delete(failed.keys().next().value!);
+      await options
+        .onFailed?.({ id: job.id, name: job.name, payload: job.payload, reason } as JobFailure)
+        .catch((hookError: unknown) => log.error({ err: hookError }, 'recording the failure failed'));
     }
+  }
+
+  function add(id: string, name: JobName, payload: unknown, delayMs?: number): void {
+    pending.add(id);
+    failed.delete(id);
+    const job: PendingJob = { id, name, payload, attempt: 1 };
+    if (delayMs) later(delayMs, () => push(job));
+    else queueMicrotask(() => push(job));
   }
 
   return {
     async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], opts?: EnqueueOptions) {
       if (closed) throw new Error('queue is closed');
       const id = opts?.jobId ?? randomUUID();
-      if (known.has(id)) return id;
-      known.add(id);
-      const job: PendingJob = { id, name, payload, attempt: 1 };
-      if (opts?.delayMs) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          waiting.push(job);
-          pump();
-        }, opts.delayMs);
-        timers.add(timer);
-      } else {
-        waiting.push(job);
-        queueMicrotask(pump);
-      }
+      if (!pending.has(id)) add(id, name, payload, opts?.delayMs);
       return id;
     },
+
+    async listFailed(limit = 100) {
+      return [...failed.values()].reverse().slice(0, Math.max(0, limit));
+    },
+
+    async retryFailed(jobId) {
+      const job = failed.get(jobId);
+      if (!job || closed || pending.has(jobId)) return false;
+      add(job.id, job.name, job.payload);
+      return true;
+    },
+
+    async repeat(id, name, payload, everyMs) {
+      clearInterval(schedules.get(id));
+      const timer = setInterval(() => {
+        if (!closed) add(`${id}:${Date.now()}`, name, payload);
+      }, everyMs);
+      // A schedule alone never keeps the process alive.
+      timer.unref();
+      schedules.set(id, timer);
+    },
+
+    async cancelRepeat(id) {
+      clearInterval(schedules.get(id));
+      schedules.delete(id);
+    },
+
     drain() {
       return new Promise<void>((resolve) => {
         idle.push(resolve);
         settleIdle();
       });
     },
-    stats: () => ({ waiting: waiting.length, active }),
+
+    stats: () => ({ waiting: waiting.length, active, failed: failed.size }),
+
     async close() {
       closed = true;
+      for (const timer of schedules.values()) clearInterval(timer);
+      schedules.clear();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       waiting.length = 0;
       // Let running jobs finish; if they outlive the grace period the abort signal tells them to stop.
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + (options.shutdownGraceMs ?? 10_000);
       while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       abort.abort();
+      const aborted = Date.now() + 2000;
+      while (active > 0 && Date.now() < aborted) await new Promise((r) => setTimeout(r, 25));
       settleIdle();
     },
   };

@@ -1,15 +1,33 @@
+import type { DocumentRepository, FailedJob, JobName, JobPayloads, Logger } from '#core';
 import type { DocumentIngestor } from '../core/ingest-document.ts';
-import type { DocumentRepository, JobName, JobPayloads, Logger } from '#core';
+import {
+  createPurgeConversationsHandler,
+  createRollupUsageHandler,
+  type HousekeepingDeps,
+} from './housekeeping.job.ts';
+import { createReembedAllHandler, type ReembedDeps } from './reembed-all.job.ts';
 
 export interface JobContext {
+  /** 1 on the first run, 2 on the first retry... */
   readonly attempt: number;
+  /** Aborted when the process shuts down and cannot wait for the job any longer. */
   readonly signal: AbortSignal;
 }
 
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], context: JobContext) => Promise<void>;
 export type JobHandlers = { readonly [N in JobName]?: JobHandler<N> };
 
-export interface JobHandlerDeps {
+/** A job that failed for good, as the failure hook sees it. */
+export type JobFailure = FailedJob extends infer F
+  ? F extends FailedJob
+    ? Pick<F, 'id' | 'name' | 'payload' | 'reason'>
+    : never
+  : never;
+
+/** Called once when a job has failed for good (not on the failures that are retried). */
+export type JobFailureHandler = (job: JobFailure) => Promise<void>;
+
+export interface JobHandlerDeps extends ReembedDeps, HousekeepingDeps {
   readonly ingestor: DocumentIngestor;
   readonly documents: DocumentRepository;
   readonly logger: Logger;
@@ -24,5 +42,25 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
     'delete-document': async ({ documentId }) => {
       await deps.documents.delete(documentId);
     },
+    'reembed-all': createReembedAllHandler(deps),
+    'purge-conversations': createPurgeConversationsHandler(deps),
+    'rollup-usage': createRollupUsageHandler(deps),
+  };
+}
+
+/**
+ * What a final failure means for the domain: a document whose ingestion ran out of attempts is marked
+ * failed with the reason, so the console shows it instead of "processing" forever (re-uploading the same
+ * file, or re-running the failed job, tries again).
+ */
+export function createJobFailureRecorder(
+  deps: Pick<JobHandlerDeps, 'documents' | 'logger'>,
+): JobFailureHandler {
+  return async (job) => {
+    deps.logger.error({ jobId: job.id, job: job.name, reason: job.reason }, 'job failed for good');
+    if (job.name === 'ingest-document') {
+      const { documentId, version } = job.payload;
+      await deps.documents.markFailed(documentId, version, `Indexing failed: ${job.reason}`);
+    }
   };
 }

@@ -1,0 +1,35 @@
+/** Handlers of the scheduled housekeeping jobs: the retention purge and the usage rollup. */
+import { AppError, type Logger } from '#core';
+import { type Db, purgeConversations, rollupUsage, utcDay } from '#db';
+import type { JobHandler } from './job-handlers.ts';
+
+export interface HousekeepingDeps {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export function createPurgeConversationsHandler(deps: HousekeepingDeps): JobHandler<'purge-conversations'> {
+  return async ({ olderThanDays }) => {
+    if (!Number.isInteger(olderThanDays) || olderThanDays < 0) {
+      throw new AppError(
+        'invalid_input',
+        `olderThanDays must be a whole number of days, got ${olderThanDays}`,
+      );
+    }
+    const deleted = await purgeConversations(deps.db, olderThanDays, deps.now?.() ?? new Date());
+    if (deleted > 0) deps.logger.info({ deleted, olderThanDays }, 'old conversations purged');
+  };
+}
+
+export function createRollupUsageHandler(deps: HousekeepingDeps): JobHandler<'rollup-usage'> {
+  return async ({ day }) => {
+    if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      throw new AppError('invalid_input', `day must be YYYY-MM-DD, got ${day}`);
+    }
+    const now = deps.now?.() ?? new Date();
+    // Without a day: yesterday (its last hour may have been missed) and today so far.
+    const days = day ? [day] : [utcDay(new Date(now.getTime() - 86_400_000)), utcDay(now)];
+    for (const d of days) await rollupUsage(deps.db, d);
+  };
+}
