@@ -31,7 +31,20 @@ export const configSchema = z
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_SIZE: int(1, 100).default(10),
     REDIS_URL: optionalUrl,
+    /** Prefix of every Redis key and channel: lets several deployments (or test runs) share one Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letters, digits, ".", "_" and "-" only')
+      .default('ex-gpt'),
     WORKER_CONCURRENCY: int(1, 64).default(2),
+    /** Runs of a job before it fails for good; input that can never succeed fails at once. */
+    JOB_ATTEMPTS: int(1, 100).default(5),
+    /** First retry delay of a failed job, doubled on each further retry. */
+    JOB_BACKOFF_MS: int(10, 3_600_000).default(1000),
+    /** A worker's claim on a running job; a crashed worker's job goes to another after this. */
+    JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+    /** How long a stopping process waits for running jobs before handing them back to the queue. */
+    SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
     /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
