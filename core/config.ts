@@ -73,6 +73,8 @@ export const configSchema = z
     CHUNK_TOKENS: int(64, 4000).default(350),
     CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
+    /** Questions one chat user may ask per minute (Slack and Teams); more get a polite "wait" reply. */
+    CHAT_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,

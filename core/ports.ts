@@ -6,6 +6,7 @@ import type {
   DocumentStatus,
   IngestProgress,
   Platform,
+  Principal,
   RetrievalScope,
   RetrievedChunk,
   Source,
@@ -265,4 +266,142 @@ export interface ProgressFeed {
   /** Returns the function that unsubscribes. */
   subscribe(listener: (event: DocumentProgressEvent) => void): () => void;
   close(): Promise<void>;
+}
+
+// ---------- chat platforms (Slack, Teams) ----------
+
+/** A user as a chat platform knows them: ids are the platform's own, opaque to ex-GPT. */
+export interface ChatUserRef {
+  readonly platform: Platform;
+  /** Slack team id, Teams tenant id. */
+  readonly workspaceId: string;
+  readonly userId: string;
+}
+
+export interface ChatUserProfile {
+  readonly ref: ChatUserRef;
+  /** Null when the platform does not share it (no scope, a guest, a bot): the user is then created without one. */
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly isBot: boolean;
+}
+
+/**
+ * Who sees the reply, which decides what may be searched (design.md's access policy):
+ * `channel` — everyone in it: only the channel's bound collections, intersected with the asker's access;
+ * `direct` — a DM or personal chat with the bot; `private` — only the asker (Slack's ephemeral `/ask`).
+ */
+export type ChatPlace = 'channel' | 'direct' | 'private';
+
+/** Where a message came from and where its reply goes. */
+export interface ChatLocation {
+  readonly platform: Platform;
+  readonly workspaceId: string;
+  /** Slack channel or DM id, Teams conversation id. */
+  readonly channelId: string;
+  /** The thread the reply belongs to (Slack thread_ts, Teams reply-chain id); it is also the conversation key. */
+  readonly threadId: string | null;
+  readonly place: ChatPlace;
+}
+
+/** A finished answer, handed to the platform to render with its sources and feedback controls. */
+export interface ChatAnswer {
+  /** ex-GPT's message id: feedback and sharing refer to it. */
+  readonly messageId: string;
+  /** Markdown with `[n]` citations. */
+  readonly text: string;
+  readonly answered: boolean;
+  readonly sources: readonly Source[];
+  /** Offer to post a private answer in the channel (the flow re-checks the bindings when asked). */
+  readonly shareable: boolean;
+}
+
+/** What the bot is doing while the asker waits. */
+export type ChatWorkStage = 'searching' | 'answering';
+
+/** One reply being written. Calls arrive in order: append…, then exactly one of finish or fail. */
+export interface ChatReply {
+  /** More answer text as it is produced; the adapter batches it to the platform's pace and limits. */
+  append(text: string): Promise<void>;
+  /** Completes the reply with the whole answer; returns the platform's id of the posted message. */
+  finish(answer: ChatAnswer): Promise<string | null>;
+  /** Ends the reply with a friendly sentence instead (after any text already shown). */
+  fail(message: string): Promise<void>;
+}
+
+/**
+ * What the shared conversation flow (bot/conversation) needs from a chat platform. Adapters live in
+ * bot/slack and bot/teams; nothing here exposes an SDK type.
+ */
+export interface ChatPlatform {
+  readonly platform: Platform;
+  /** The user's profile (email above all), to map them to an ex-GPT user the first time they ask. */
+  lookupUser(user: ChatUserRef): Promise<ChatUserProfile>;
+  /** Shows that work is under way, worded by the adapter; best effort, where the platform has it. */
+  showStatus(location: ChatLocation, stage: ChatWorkStage): Promise<void>;
+  /** Starts the reply to `asker`: streamed where the platform can, posted once at the end where not. */
+  startReply(location: ChatLocation, asker: ChatUserRef): ChatReply;
+  /** A short message for the asker alone where possible (a hint, a rate limit, a failure). */
+  postNotice(location: ChatLocation, asker: ChatUserRef, text: string): Promise<void>;
+  /** Posts a stored answer as a whole (sharing a private answer in a channel); returns the message id. */
+  postAnswer(location: ChatLocation, answer: ChatAnswer): Promise<string | null>;
+}
+
+/** A chat user mapped onto an ex-GPT user. */
+export interface ChatMember {
+  readonly principal: Principal;
+  readonly disabled: boolean;
+}
+
+/** Chat accounts ↔ ex-GPT users (the identities table). */
+export interface ChatIdentities {
+  find(user: ChatUserRef): Promise<ChatMember | null>;
+  /** Links by email to an existing user, or creates a member in the default group. Idempotent. */
+  link(profile: ChatUserProfile): Promise<ChatMember>;
+}
+
+export type ReplyMode = 'mention' | 'all';
+
+export interface ChannelBinding {
+  readonly collectionIds: readonly string[];
+  /** `all`: follow-ups in a thread the bot has answered need no mention. */
+  readonly replyMode: ReplyMode;
+}
+
+export interface ChannelBindings {
+  /** Null when the channel is not bound (it then gets a hint, not an answer). */
+  find(
+    location: Pick<ChatLocation, 'platform' | 'workspaceId' | 'channelId'>,
+  ): Promise<ChannelBinding | null>;
+}
+
+/** Incoming event ids already handled, so that a platform's retries never produce a second answer. */
+export interface ProcessedEvents {
+  /** Records the id; false when it was recorded before. */
+  claim(platform: Platform, eventId: string): Promise<boolean>;
+}
+
+/** A stored answer as chat needs it back: for sharing it, and to check where it may be shown. */
+export interface StoredChatAnswer {
+  readonly messageId: string;
+  readonly userId: string | null;
+  readonly text: string;
+  readonly answered: boolean;
+  /** Sources with the collection each comes from; null when the document has since been deleted. */
+  readonly sources: readonly (Source & { readonly collectionId: string | null })[];
+}
+
+export type ChatMessageRef = { readonly messageId: string } | { readonly platformMessageId: string };
+
+export interface ChatAnswers {
+  /** Whether the bot has answered in this thread (follow-ups without a mention are for such threads only). */
+  hasAnswered(key: ConversationKey): Promise<boolean>;
+  /** Stores the platform's id of the posted answer so that feedback on that message finds it. */
+  attachPlatformMessage(messageId: string, platformMessageId: string): Promise<void>;
+  find(ref: ChatMessageRef): Promise<StoredChatAnswer | null>;
+  /** Stores 👍/👎 and the comment (null: none) on the answer, replacing an earlier rating; false when no such answer. */
+  recordFeedback(
+    ref: ChatMessageRef,
+    feedback: { value: 'up' | 'down'; comment: string | null },
+  ): Promise<boolean>;
 }
