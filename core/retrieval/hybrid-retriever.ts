@@ -1,0 +1,133 @@
+/**
+ * Hybrid retrieval: BM25 and vector search under the asker's access, fused by weighted reciprocal rank,
+ * cut to a token budget. Every step goes through `ChunkSearch`, whose SQL applies the access policy.
+ *
+ * Vector feedback: the query vector is moved towards the embedding of the best BM25 chunk before the
+ * vector search (Rocchio pseudo-relevance feedback with one document). With the local hashing embedder
+ * this lifts the vector list from 0.57 to 0.69 nDCG@10 on SciFact's train queries and the fused result
+ * by about +0.007; it costs one extra chunk load and one embedding of that chunk.
+ */
+import type { RetrievalScope, RetrievedChunk } from '../domain.ts';
+import type { ChunkSearch, Embedder, LexicalQueryTerm } from '../ports.ts';
+import { analyzeQuery, textForIndexing } from './analyzer.ts';
+import { type FusedChunk, fuseRankings } from './fusion.ts';
+
+export interface HybridRetrieverOptions {
+  readonly search: ChunkSearch;
+  readonly embedder: Embedder;
+  /** Candidates taken from each list before fusion. */
+  readonly lexicalLimit?: number;
+  readonly vectorLimit?: number;
+  readonly rrfK?: number;
+  readonly weights?: { readonly lexical: number; readonly vector: number };
+  /** Weight of the best BM25 chunk's embedding added to the query vector; 0 turns feedback off. */
+  readonly feedbackWeight?: number;
+  /** Query analysis (the BM25 analyzer by default); replaceable for evaluation sweeps. */
+  readonly analyze?: (question: string) => LexicalQueryTerm[];
+}
+
+export interface RetrieveOptions {
+  readonly limit: number;
+  /** Sum of the chunks' token counts allowed; best chunks first, at least one chunk whenever any is found. */
+  readonly tokenBudget?: number;
+}
+
+export interface HybridRetriever {
+  retrieve(question: string, scope: RetrievalScope, options: RetrieveOptions): Promise<RetrievedChunk[]>;
+}
+
+/** Tuned on SciFact train queries (see bot/cli/eval.ts): BM25+hashing hybrid nDCG@10 0.718 vs BM25 0.711. */
+export const DEFAULT_HYBRID_OPTIONS = {
+  lexicalLimit: 100,
+  vectorLimit: 100,
+  rrfK: 60,
+  weights: { lexical: 1, vector: 0.5 },
+  feedbackWeight: 0.5,
+} as const;
+
+/** Keeps chunks best-first while their token counts fit the budget; never returns none when there are some. */
+export function applyTokenBudget<T extends { readonly tokenCount: number }>(
+  chunks: readonly T[],
+  budget?: number,
+): T[] {
+  if (budget === undefined) return [...chunks];
+  const kept: T[] = [];
+  let used = 0;
+  for (const chunk of chunks) {
+    if (kept.length > 0 && used + chunk.tokenCount > budget) break;
+    kept.push(chunk);
+    used += chunk.tokenCount;
+  }
+  return kept;
+}
+
+function addScaled(base: readonly number[], extra: readonly number[], weight: number): number[] {
+  const sum = base.map((value, i) => value + weight * (extra[i] ?? 0));
+  const norm = Math.sqrt(sum.reduce((acc, value) => acc + value * value, 0));
+  return norm > 0 ? sum.map((value) => value / norm) : sum;
+}
+
+export function createHybridRetriever(options: HybridRetrieverOptions): HybridRetriever {
+  const { search, embedder } = options;
+  const lexicalLimit = options.lexicalLimit ?? DEFAULT_HYBRID_OPTIONS.lexicalLimit;
+  const vectorLimit = options.vectorLimit ?? DEFAULT_HYBRID_OPTIONS.vectorLimit;
+  const rrfK = options.rrfK ?? DEFAULT_HYBRID_OPTIONS.rrfK;
+  const weights = options.weights ?? DEFAULT_HYBRID_OPTIONS.weights;
+  const feedbackWeight = options.feedbackWeight ?? DEFAULT_HYBRID_OPTIONS.feedbackWeight;
+  const analyze = options.analyze ?? analyzeQuery;
+
+  /** Rocchio feedback: the query vector moved towards the best BM25 chunk's embedding. */
+  async function withFeedback(
+    embedding: number[],
+    scope: RetrievalScope,
+    bestLexical: string,
+  ): Promise<number[]> {
+    const [top] = await search.load([bestLexical], scope);
+    if (!top) return embedding;
+    const [feedback] = await embedder.embedDocuments([
+      textForIndexing({ title: top.title, headingPath: top.headingPath, text: top.text }),
+    ]);
+    return feedback ? addScaled(embedding, feedback, feedbackWeight) : embedding;
+  }
+
+  return {
+    async retrieve(question, scope, { limit, tokenBudget }) {
+      if (limit <= 0) return [];
+      const terms = analyze(question);
+      const lexicalSearch =
+        terms.length > 0 ? search.lexical(terms, scope, lexicalLimit) : Promise.resolve([]);
+      // The query embedding is computed while BM25 runs; feedback then needs BM25's best chunk.
+      const [lexical, plainEmbedding] = await Promise.all([lexicalSearch, embedder.embedQuery(question)]);
+      const embedding =
+        feedbackWeight > 0 && lexical[0]
+          ? await withFeedback(plainEmbedding, scope, lexical[0].chunkId)
+          : plainEmbedding;
+      const vector = await search.vector(embedding, embedder.model, scope, vectorLimit);
+
+      const fused: FusedChunk[] = fuseRankings(
+        { lexical: lexical.map((hit) => hit.chunkId), vector: vector.map((hit) => hit.chunkId) },
+        { k: rrfK, lexicalWeight: weights.lexical, vectorWeight: weights.vector },
+      ).slice(0, limit);
+      const loaded = new Map(
+        (
+          await search.load(
+            fused.map((hit) => hit.chunkId),
+            scope,
+          )
+        ).map((c) => [c.chunkId, c]),
+      );
+      const ranked: RetrievedChunk[] = [];
+      for (const hit of fused) {
+        const chunk = loaded.get(hit.chunkId);
+        if (chunk)
+          ranked.push({
+            ...chunk,
+            score: hit.score,
+            lexicalRank: hit.lexicalRank,
+            vectorRank: hit.vectorRank,
+          });
+      }
+      return applyTokenBudget(ranked, tokenBudget);
+    },
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * The read side of retrieval: BM25 over lex_postings, HNSW cosine search over chunk_embeddings, and
+ * loading chunks — each a single SQL statement with the access policy inside it. A chunk is readable
+ * only when its collection is open to everyone or to a group the user is a member of, intersected with
+ * `scope.collectionIds` when given; nothing is ever filtered after the fact.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import type { ChunkSearch, LexicalQueryTerm, RetrievalScope, RetrievedChunk, ScoredChunkId } from '#core';
+import { quoteLiteral } from './chunk-index.ts';
+import { type Db, rows } from './client.ts';
+
+export interface ChunkSearchOptions {
+  /** BM25 term-frequency saturation. */
+  readonly k1?: number;
+  /** BM25 length normalisation. */
+  readonly b?: number;
+  /**
+   * Query terms found in more than this share of all chunks are skipped once the index holds at least
+   * `commonTermMinChunks` chunks: their idf is near zero but their postings are the longest to read.
+   */
+  readonly commonTermRatio?: number;
+  readonly commonTermMinChunks?: number;
+  /** HNSW candidate list size (pgvector's default is 40); at least the requested limit is used. */
+  readonly efSearch?: number;
+}
+
+/** Defaults tuned on SciFact's train queries (see core/retrieval/hybrid-retriever.ts for the figures). */
+export const DEFAULT_CHUNK_SEARCH_OPTIONS: Required<ChunkSearchOptions> = {
+  k1: 1.2,
+  b: 0.5,
+  commonTermRatio: 0.5,
+  commonTermMinChunks: 1000,
+  efSearch: 100,
+};
+
+/** A number written into the statement as a float8 literal (parameters would be typed from context, e.g. real). */
+function float(value: number): SQL {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return sql.raw(`${value}::float8`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Collections the scope may read, as a subquery; null when the scope cannot be satisfied at all. */
+function readableCollections(scope: RetrievalScope): SQL | null {
+  if (!UUID.test(scope.userId)) return null;
+  let narrowing = sql``;
+  if (scope.collectionIds) {
+    const ids = scope.collectionIds.filter((id) => UUID.test(id));
+    if (ids.length === 0) return null;
+    narrowing = sql` and c.id = any(${`{${ids.join(',')}}`}::uuid[])`;
+  }
+  return sql`select c.id from collections c
+    where (c.everyone or exists (
+      select 1 from collection_readers r join memberships m on m.group_id = r.group_id
+      where r.collection_id = c.id and m.user_id = ${scope.userId}::uuid))${narrowing}`;
+}
+
+/** Embedding model names become SQL literals (to match the partial index): keep them plain. */
+const MODEL_NAME = /^[\w.:/@+-]{1,200}$/u;
+
+export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): ChunkSearch {
+  const settings = { ...DEFAULT_CHUNK_SEARCH_OPTIONS, ...options };
+  const dimensionsByModel = new Map<string, number>();
+
+  async function dimensionsOf(model: string): Promise<number | null> {
+    const known = dimensionsByModel.get(model);
+    if (known !== undefined) return known;
+    const [row] = await rows<{ dimensions: number }>(
+      db,
+      sql`select dimensions from embedding_models where name = ${model}`,
+    );
+    if (!row) return null;
+    dimensionsByModel.set(model, row.dimensions);
+    return row.dimensions;
+  }
+
+  return {
+    async lexical(
+      terms: readonly LexicalQueryTerm[],
+      scope: RetrievalScope,
+      limit: number,
+    ): Promise<ScoredChunkId[]> {
+      const readable = readableCollections(scope);
+      const weights = new Map<string, number>();
+      for (const { term, weight } of terms) {
+        if (weight > 0 && Number.isFinite(weight)) weights.set(term, (weights.get(term) ?? 0) + weight);
+      }
+      if (!readable || weights.size === 0 || limit <= 0) return [];
+      const { k1, b } = settings;
+      const query = JSON.stringify([...weights].map(([term, w]) => ({ term, w })));
+      // idf is Lucene's BM25 idf, ln(1 + (N - df + 0.5) / (df + 0.5)), with N and df over all chunks.
+      const found = await rows<{ chunk_id: string; score: number }>(
+        db,
+        sql`with stats as materialized (
+              select greatest(chunk_count, 1)::float8 as n,
+                     greatest(total_length::float8 / greatest(chunk_count, 1), 1) as avgdl
+              from lex_stats where id = 1
+            ), q as materialized (
+              select t.id, x.w * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) as wi, t.df
+              from jsonb_to_recordset(${query}::jsonb) as x(term text, w float8)
+              join lex_terms t on t.term = x.term
+              cross join stats s
+              where t.df > 0
+            ), kept as materialized (
+              select q.id, q.wi from q cross join stats s
+              where s.n < ${float(settings.commonTermMinChunks)} or q.df <= ${float(settings.commonTermRatio)} * s.n
+                 or not exists (select 1 from q q2 where q2.df <= ${float(settings.commonTermRatio)} * s.n)
+            ), readable as materialized (${readable})
+            -- LATERAL keeps the plan term-driven (index scans per query term) even without table statistics,
+            -- which PGlite never gathers on its own.
+            select p.chunk_id::text as chunk_id,
+                   sum(kept.wi * p.tf * ${float(k1 + 1)}
+                       / (p.tf + ${float(k1)} * (${float(1 - b)} + ${float(b)} * p.chunk_length / s.avgdl))) as score
+            from kept
+            cross join stats s
+            cross join lateral (
+              select lp.chunk_id, lp.tf, lp.chunk_length, lp.collection_id
+              from lex_postings lp where lp.term_id = kept.id
+              offset 0
+            ) p
+            where p.collection_id in (select id from readable)
+            group by p.chunk_id
+            order by score desc, p.chunk_id
+            limit ${sql.raw(String(Math.floor(limit)))}`,
+      );
+      return found.map((row) => ({ chunkId: String(row.chunk_id), score: Number(row.score) }));
+    },
+
+    async vector(
+      embedding: readonly number[],
+      model: string,
+      scope: RetrievalScope,
+      limit: number,
+    ): Promise<ScoredChunkId[]> {
+      const readable = readableCollections(scope);
+      if (!readable || limit <= 0 || !MODEL_NAME.test(model)) return [];
+      const dimensions = await dimensionsOf(model);
+      if (dimensions === null || embedding.length !== dimensions) return [];
+      if (!embedding.some((value) => value !== 0)) return [];
+      const efSearch = Math.min(1000, Math.max(settings.efSearch, limit));
+      const column = sql.raw(`e.embedding::vector(${dimensions})`);
+      const target = sql`${`[${embedding.join(',')}]`}::vector(${sql.raw(String(dimensions))})`;
+      const modelLiteral = sql.raw(quoteLiteral(model));
+      const top = sql.raw(String(Math.floor(limit)));
+      const toHits = (found: { chunk_id: string; distance: number }[]) =>
+        found.map((row) => ({ chunkId: String(row.chunk_id), score: 1 - Number(row.distance) }));
+      return db.transaction(async (tx) => {
+        // The model literal matches that model's partial HNSW index; seq scans are ruled out because
+        // PGlite has no table statistics and would otherwise sort every vector. Iterative scans keep
+        // walking the graph until `limit` readable rows are found.
+        await tx.execute(sql.raw(`set local hnsw.ef_search = ${efSearch}`));
+        await tx.execute(sql.raw('set local hnsw.iterative_scan = relaxed_order'));
+        await tx.execute(sql.raw('set local enable_seqscan = off'));
+        const approximate = await rows<{ chunk_id: string; distance: number }>(
+          tx,
+          sql`with readable as materialized (${readable}),
+              nearest as materialized (
+                select e.chunk_id, ${column} <=> ${target} as distance
+                from chunk_embeddings e
+                where e.model = ${modelLiteral} and e.collection_id in (select id from readable)
+                order by ${column} <=> ${target}
+                limit ${top}
+              )
+              select chunk_id::text as chunk_id, distance::float8 as distance
+              from nearest order by distance, chunk_id`,
+        );
+        if (approximate.length >= limit) return toHits(approximate);
+        // Too few: the readable chunks are a small corner of the graph (a narrow channel scope, say),
+        // where the graph walk gives up early. They are few, so compare them all exactly.
+        await tx.execute(sql.raw('set local enable_seqscan = on'));
+        const exact = await rows<{ chunk_id: string; distance: number }>(
+          tx,
+          sql`with readable as materialized (${readable})
+              select c.id::text as chunk_id, (${column} <=> ${target})::float8 as distance
+              from chunks c
+              join chunk_embeddings e on e.chunk_id = c.id and e.model = ${modelLiteral}
+              where c.collection_id in (select id from readable)
+              order by distance, c.id
+              limit ${top}`,
+        );
+        return toHits(exact);
+      });
+    },
+
+    async load(chunkIds: readonly string[], scope: RetrievalScope) {
+      const readable = readableCollections(scope);
+      const ids = chunkIds.filter((id) => /^\d{1,18}$/.test(id));
+      if (!readable || ids.length === 0) return [];
+      const found = await rows<{
+        id: string;
+        document_id: string;
+        document_version: number;
+        collection_id: string;
+        title: string;
+        source_url: string | null;
+        heading_path: string[];
+        position: number;
+        text: string;
+        token_count: number;
+      }>(
+        db,
+        sql`select c.id::text as id, c.document_id, c.document_version, c.collection_id, d.title, d.source_url,
+                   c.heading_path, c.position, c.text, c.token_count
+            from chunks c join documents d on d.id = c.document_id
+            where c.id = any(${`{${ids.join(',')}}`}::bigint[])
+              and c.collection_id in (${readable})`,
+      );
+      const byId = new Map(found.map((row) => [String(row.id), row]));
+      const loaded: Omit<RetrievedChunk, 'score' | 'lexicalRank' | 'vectorRank'>[] = [];
+      for (const id of chunkIds) {
+        const row = byId.get(id);
+        if (!row) continue;
+        byId.delete(id);
+        loaded.push({
+          chunkId: id,
+          documentId: row.document_id,
+          documentVersion: Number(row.document_version),
+          collectionId: row.collection_id,
+          title: row.title,
+          sourceUrl: row.source_url,
+          headingPath: row.heading_path ?? [],
+          position: Number(row.position),
+          text: row.text,
+          tokenCount: Number(row.token_count),
+        });
+      }
+      return loaded;
+    },
+  };
+}
