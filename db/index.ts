@@ -1,6 +1,9 @@
 export { authenticateApiKey, type CreatedApiKey, createApiKey } from './api-keys.ts';
 export { type AuditInput, appendAuditEvent, type ChainVerdict, verifyAuditChain } from './audit-log.ts';
 export { type BootstrapResult, bootstrapDatabase, DEFAULT_ADMIN_EMAIL } from './bootstrap.ts';
+export { bindChannel, type ChannelBindingInput, createChannelBindings } from './channel-bindings.ts';
+export { createChatAnswers } from './chat-answers.ts';
+export { createChatIdentities } from './chat-identities.ts';
 export {
   deleteDocumentChunks,
   ensureEmbeddingModel,
@@ -19,6 +22,13 @@ export {
 export { createConversationStore, recordFeedback } from './conversation-store.ts';
 export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
 export {
+  EMBEDDED_DATABASE_URL,
+  embeddedSocketPath,
+  openSharedEmbeddedDatabase,
+  type SharedEmbeddedDatabase,
+  serveEmbeddedDatabase,
+} from './embedded-share.ts';
+export {
   activateEmbeddingModel,
   type ChunkToEmbed,
   countChunksWithoutEmbedding,
@@ -31,7 +41,9 @@ export {
   writeChunkEmbeddings,
 } from './embedding-models.ts';
 export { purgeConversations, rollupUsage, utcDay } from './housekeeping.ts';
+export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
+export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';
 export {
   countUsers,
   createUser,
