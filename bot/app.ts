@@ -15,6 +15,7 @@ import {
   resolveCollectionRefs,
 } from '#db';
 import type { Authenticator } from './auth.ts';
+import { registerChatPlatforms } from './chat-platforms.ts';
 import { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 import { installErrorHandler } from './http-errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -41,7 +42,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
@@ -92,6 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics.askLatency.observe(result.latencyMs / 1000);
     },
   });
+
+  await registerChatPlatforms(app, { config: deps.config, logger, database, ask: deps.ask, metrics });
 
   registerDocumentRoutes(app, {
     documents: deps.documents,
