@@ -27,6 +27,7 @@ const EXTENSIONS: Readonly<Record<string, DocumentKind>> = {
   txt: 'text',
   text: 'text',
   csv: 'csv',
+  tsv: 'csv',
 };
 
 const MIME_KINDS: Readonly<Record<string, DocumentKind>> = {
@@ -40,6 +41,7 @@ const MIME_KINDS: Readonly<Record<string, DocumentKind>> = {
   'text/plain': 'text',
   'text/csv': 'csv',
   'application/csv': 'csv',
+  'text/tab-separated-values': 'csv',
 };
 
 /** Formats recognised by their first bytes, so a renamed image or program is refused by name. */

@@ -1,5 +1,5 @@
-import type { TokenizerCallbacks } from 'htmlparser2';
 import { Tokenizer } from 'htmlparser2';
+import { IGNORED_TOKENS } from './html-entities.ts';
 import type { Block, ParsedDocument, TableBlock } from './parsed-document.ts';
 import { normalizeWhitespace } from './parsed-document.ts';
 
@@ -13,86 +13,20 @@ import { normalizeWhitespace } from './parsed-document.ts';
  */
 
 /** Elements whose content is never document text. */
-const SKIPPED = new Set([
-  'script',
-  'style',
-  'nav',
-  'noscript',
-  'template',
-  'iframe',
-  'svg',
-  'math',
-  'object',
-  'canvas',
-  'select',
-  'button',
-  'textarea',
-]);
+const SKIPPED = new Set(
+  'script style nav noscript template iframe svg math object canvas select button textarea'.split(' '),
+);
 
 /** Elements that end the running paragraph. */
-const BLOCK = new Set([
-  'address',
-  'article',
-  'aside',
-  'blockquote',
-  'body',
-  'center',
-  'dd',
-  'details',
-  'dialog',
-  'dir',
-  'div',
-  'dl',
-  'dt',
-  'fieldset',
-  'figcaption',
-  'figure',
-  'footer',
-  'form',
-  'header',
-  'hgroup',
-  'hr',
-  'html',
-  'legend',
-  'main',
-  'menu',
-  'p',
-  'section',
-  'summary',
-  'caption',
-  'thead',
-  'tbody',
-  'tfoot',
-  'li',
-  'ul',
-  'ol',
-  'table',
-  'tr',
-  'td',
-  'th',
-  'pre',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-]);
+const BLOCK = new Set(
+  (
+    'address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption ' +
+    'figure footer form header hgroup hr html legend main menu p section summary caption thead tbody ' +
+    'tfoot li ul ol table tr td th pre h1 h2 h3 h4 h5 h6'
+  ).split(' '),
+);
 
 const HEADING = /^h([1-6])$/;
-
-/** Tokenizer events that carry no document text (attributes, comments, doctype…). */
-const IGNORED_TOKENS = {
-  onattribdata: () => {},
-  onattribentity: () => {},
-  onattribend: () => {},
-  onattribname: () => {},
-  oncdata: () => {},
-  oncomment: () => {},
-  ondeclaration: () => {},
-  onprocessinginstruction: () => {},
-  onend: () => {},
-} satisfies Partial<TokenizerCallbacks>;
 
 interface ListState {
   readonly ordered: boolean;
@@ -297,8 +231,10 @@ export function htmlToDocument(html: string): ParsedDocument {
     if (name === 'title') {
       if (titleText !== null) {
         const text = normalizeWhitespace(titleText.join(''));
-        if (title === null && text !== '') title = text;
         titleText = null;
+        // Only the first title names the document; a later one (Word's Title style used twice) is text.
+        if (title === null) title = text !== '' ? text : null;
+        else if (text !== '') blocks.push({ kind: 'paragraph', text });
       }
       return;
     }
@@ -395,27 +331,4 @@ function toTableBlock(rows: readonly TableRow[]): TableBlock | null {
   return looksLikeHeader
     ? { kind: 'table', headers: first.cells, rows: rest.map((row) => row.cells) }
     : { kind: 'table', headers: null, rows: rows.map((row) => row.cells) };
-}
-
-/** Decodes HTML character references (&amp;, &#8212;, &eacute;…) in text that is otherwise plain. */
-export function decodeHtmlEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  // Escape "<" so the tokenizer sees nothing but text and references.
-  const source = text.replaceAll('<', '&lt;');
-  const parts: string[] = [];
-  const tokenizer = new Tokenizer(
-    { decodeEntities: true },
-    {
-      ontext: (start, end) => parts.push(source.slice(start, end)),
-      ontextentity: (codepoint) => parts.push(String.fromCodePoint(codepoint)),
-      onopentagname: () => {},
-      onopentagend: () => {},
-      onselfclosingtag: () => {},
-      onclosetag: () => {},
-      ...IGNORED_TOKENS,
-    },
-  );
-  tokenizer.write(source);
-  tokenizer.end();
-  return parts.join('');
 }

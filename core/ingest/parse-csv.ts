@@ -34,17 +34,29 @@ export function parseCsv(bytes: Uint8Array): ParsedDocument {
   return { title: null, blocks: [{ kind: 'table', headers, rows: body }] };
 }
 
-/** Spreadsheets in many locales export ";" (and some tools tab) instead of ","; the header line tells. */
+/**
+ * Spreadsheets in many locales export ";" and some tools tab instead of ",". The delimiter is the one
+ * that splits the first lines into the same number of columns; on a tie the one that occurs least in
+ * ordinary text wins (tab, then semicolon, then comma, then pipe).
+ */
 function detectDelimiter(text: string): string {
-  const end = text.indexOf('\n');
-  const header = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '');
+  const sample = text
+    .slice(0, 64 * 1024)
+    .split(/\r?\n/)
+    .slice(0, 10)
+    .map((line) => line.replace(/"[^"]*"/g, ''))
+    .filter((line) => line.trim() !== '');
   let best = ',';
-  let bestCount = 0;
-  for (const candidate of [',', ';', '\t', '|']) {
-    const count = header.split(candidate).length - 1;
-    if (count > bestCount) {
+  let bestScore = 0;
+  for (const candidate of ['\t', ';', ',', '|']) {
+    const counts = sample.map((line) => line.split(candidate).length - 1);
+    const first = counts[0] ?? 0;
+    const consistent = counts.every((count) => count === first);
+    // Consistent splits outrank any inconsistent one; within each, more columns win.
+    const score = first === 0 ? 0 : first + (consistent ? 1_000_000 : 0);
+    if (score > bestScore) {
       best = candidate;
-      bestCount = count;
+      bestScore = score;
     }
   }
   return best;

@@ -1,6 +1,7 @@
 import mammoth from 'mammoth';
 import { UnprocessableDocumentError } from '../errors.ts';
-import { decodeHtmlEntities, htmlToDocument } from './html-blocks.ts';
+import { htmlToDocument } from './html-blocks.ts';
+import { decodeHtmlEntities } from './html-entities.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { normalizeWhitespace } from './parsed-document.ts';
 import type { ZipEntry } from './zip-directory.ts';

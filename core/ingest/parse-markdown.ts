@@ -2,7 +2,8 @@ import type { MarkedToken, Token } from 'marked';
 import { Lexer } from 'marked';
 import { UnprocessableDocumentError } from '../errors.ts';
 import { decodeText } from './decode-text.ts';
-import { decodeHtmlEntities, htmlToDocument } from './html-blocks.ts';
+import { htmlToDocument } from './html-blocks.ts';
+import { decodeHtmlEntities } from './html-entities.ts';
 import type { Block, ParsedDocument } from './parsed-document.ts';
 import { blockPlainText, normalizeWhitespace } from './parsed-document.ts';
 

@@ -99,7 +99,8 @@ function pageParagraphs(items: readonly PdfTextItem[]): string[] {
     if (gap > 0) gaps.push(gap);
   }
   gaps.sort((a, b) => a - b);
-  const usualGap = gaps[Math.floor(gaps.length / 2)] ?? 0;
+  // The lower quartile, not the median: with few lines, paragraph gaps would otherwise set the norm.
+  const usualGap = gaps[Math.floor((gaps.length - 1) / 4)] ?? 0;
 
   const paragraphs: string[] = [];
   let paragraph = '';
