@@ -169,7 +169,7 @@ function toSources(
       text: chunk.text,
     });
   }
-  return sources;
+  return sources.sort((a, b) => a.n - b.n);
 }
 
 function snippetOf(text: string, max = 240): string {

@@ -132,3 +132,14 @@ describe('extractive answerer', () => {
     expect(result.text.match(/\[\d\]/g)).toHaveLength(1);
   });
 });
+
+describe('code is not quoted as an answer', () => {
+  it('recognises shell commands and JSON but not prose', async () => {
+    const { looksLikeCode } = await import('./extractive-answerer.ts');
+    expect(looksLikeCode('npm run ask -- "How many vacation days do I get?" # streamed answer')).toBe(true);
+    expect(looksLikeCode('curl -s localhost:3000/api/v1/ask -H "authorization: Bearer $KEY"')).toBe(true);
+    expect(looksLikeCode('{"question":"How do I add documents?"}')).toBe(true);
+    expect(looksLikeCode('Full-time employees receive 28 vacation days per year.')).toBe(false);
+    expect(looksLikeCode('Submit expense reports within 30 days, with receipts attached, through the portal.')).toBe(false);
+  });
+});

@@ -174,6 +174,8 @@ function collectCandidates(context: readonly RetrievedChunk[]): Candidate[] {
         .trim();
       if (seen.has(key)) return;
       seen.add(key);
+      // Commands and code quote badly as an answer, even when they contain the question's words.
+      if (looksLikeCode(sentence)) return;
       const terms = contentTerms(sentence);
       if (terms.length === 0) return;
       candidates.push({
@@ -187,6 +189,17 @@ function collectCandidates(context: readonly RetrievedChunk[]): Candidate[] {
     });
   });
   return candidates;
+}
+
+const CODE_MARKERS = /(?:^|\s)(?:--?[a-z][\w-]*|--|#|\$\(|\$\w+|curl|npm|npx|sudo|git|docker)(?:\s|$)|[{}<>|`]|=>|&&|\\$/gi;
+
+/** A shell command, a JSON fragment or code: many code markers, or few letters among its characters. */
+export function looksLikeCode(sentence: string): boolean {
+  const compact = sentence.replace(/\s+/g, '');
+  if (compact.length === 0) return false;
+  const letters = compact.match(/\p{L}/gu)?.length ?? 0;
+  const markers = sentence.match(CODE_MARKERS)?.length ?? 0;
+  return letters / compact.length < 0.6 || markers >= 2;
 }
 
 function truncate(sentence: string): string {
