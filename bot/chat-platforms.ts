@@ -1,0 +1,69 @@
+/**
+ * The chat platforms of the web process on one shared conversation flow: Slack now, Teams beside it.
+ * Each platform adapter mounts its own route; the flow, its repositories and the rate limit are shared.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Ask, Config, Logger } from '#core';
+import {
+  createChannelBindings,
+  createChatAnswers,
+  createChatIdentities,
+  createProcessedEvents,
+  type Database,
+} from '#db';
+import { type ChatConversation, createChatConversation, createRateLimiter } from './conversation/index.ts';
+import type { Metrics } from './metrics.ts';
+import { createSlackAdapter, type SlackAdapter } from './slack/index.ts';
+
+export interface ChatPlatformsDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly ask: Ask;
+  readonly metrics: Metrics;
+}
+
+export interface ChatPlatforms {
+  readonly conversation: ChatConversation;
+  readonly slack: SlackAdapter | null;
+}
+
+export async function registerChatPlatforms(
+  app: FastifyInstance,
+  deps: ChatPlatformsDeps,
+): Promise<ChatPlatforms> {
+  const db = deps.database.db;
+  const logger = deps.logger.child({ component: 'chat' });
+  const conversation = createChatConversation({
+    ask: deps.ask,
+    identities: createChatIdentities(db),
+    bindings: createChannelBindings(db),
+    events: createProcessedEvents(db),
+    answers: createChatAnswers(db),
+    rateLimiter: createRateLimiter({ limit: deps.config.CHAT_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
+    logger,
+    onAnswered: (result) => {
+      deps.metrics.asks.labels(String(result.answered)).inc();
+      deps.metrics.askLatency.observe(result.latencyMs / 1000);
+    },
+  });
+
+  const slack = createSlackAdapter({ config: deps.config, conversation, logger });
+  if (slack) {
+    await slack.register(app);
+    // Socket Mode opens its connection when the web process listens (never in tests, which inject).
+    app.addHook('onListen', async () => slack.start());
+    app.addHook('onClose', async () => slack.stop());
+    logger.info({ mode: slack.mode }, 'slack enabled');
+  }
+  const platforms = { conversation, slack };
+  registered.set(app, platforms);
+  return platforms;
+}
+
+const registered = new WeakMap<FastifyInstance, ChatPlatforms>();
+
+/** The chat platforms mounted on a web app (tests wait on `slack.drain()` through it). */
+export function chatPlatformsOf(app: FastifyInstance): ChatPlatforms | undefined {
+  return registered.get(app);
+}

@@ -1,0 +1,273 @@
+/**
+ * The platform-neutral conversation flow: Slack and Teams adapters turn their events into an
+ * `IncomingChatMessage` and implement `ChatPlatform`; everything between — dedupe, who is asking, what they
+ * may search, rate limit, streaming the answer, failures — happens here, once.
+ */
+import type {
+  Ask,
+  AskResult,
+  ChannelBindings,
+  ChatAnswer,
+  ChatAnswers,
+  ChatIdentities,
+  ChatLocation,
+  ChatMessageRef,
+  ChatPlatform,
+  ChatReply,
+  ChatUserRef,
+  ChatWorkStage,
+  Logger,
+  ProcessedEvents,
+  RetrievalScope,
+} from '#core';
+import { createChatMembers } from './chat-members.ts';
+import {
+  DISABLED_ACCOUNT,
+  EMPTY_QUESTION_HINT,
+  friendlyMessage,
+  rateLimited,
+  SHARE_NOT_ALLOWED,
+  SHARE_NOT_FOUND,
+  UNBOUND_CHANNEL_HINT,
+} from './chat-messages.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export interface IncomingChatMessage {
+  /** The platform's id of this delivery (Slack event_id, Teams activity id): retries carry the same id. */
+  readonly eventId: string;
+  /** Further ids of the same message (Slack: channel + ts, which both app_mention and message carry). */
+  readonly dedupeKeys?: readonly string[];
+  readonly location: ChatLocation;
+  readonly user: ChatUserRef;
+  /** The question, with the bot's mention already removed. */
+  readonly text: string;
+  /**
+   * True when the message is for the bot (a mention, a DM, a command); false for a plain reply in a
+   * channel thread, answered only in a thread the bot has answered and a channel whose reply mode is `all`.
+   */
+  readonly addressed: boolean;
+}
+
+export type ChatOutcome =
+  | 'answered'
+  | 'duplicate'
+  | 'ignored'
+  | 'empty'
+  | 'unbound'
+  | 'rate_limited'
+  | 'disabled'
+  | 'failed';
+
+export type ShareOutcome = 'shared' | 'not_allowed' | 'not_found';
+
+export interface ChatConversationDeps {
+  readonly ask: Ask;
+  readonly identities: ChatIdentities;
+  readonly bindings: ChannelBindings;
+  readonly events: ProcessedEvents;
+  readonly answers: ChatAnswers;
+  readonly rateLimiter: RateLimiter;
+  readonly logger: Logger;
+  readonly onAnswered?: (result: AskResult, location: ChatLocation) => void;
+}
+
+export interface ChatConversation {
+  /** Answers one message; never throws: every failure the asker should know of is shown to them. */
+  handleMessage(platform: ChatPlatform, message: IncomingChatMessage): Promise<ChatOutcome>;
+  /** Posts a private answer in `location` (a channel) if every one of its sources is bound to that channel. */
+  shareAnswer(
+    platform: ChatPlatform,
+    request: { readonly messageId: string; readonly user: ChatUserRef; readonly location: ChatLocation },
+  ): Promise<ShareOutcome>;
+  /** 👍/👎 on an answer, by ex-GPT's message id or the platform's id of the posted message. */
+  recordFeedback(request: {
+    readonly ref: ChatMessageRef;
+    readonly value: 'up' | 'down';
+    readonly comment?: string | null;
+  }): Promise<boolean>;
+}
+
+export function createChatConversation(deps: ChatConversationDeps): ChatConversation {
+  const members = createChatMembers({ identities: deps.identities });
+  const log = deps.logger;
+
+  async function claim(platform: ChatPlatform, message: IncomingChatMessage): Promise<boolean> {
+    if (!(await deps.events.claim(platform.platform, message.eventId))) return false;
+    for (const key of message.dedupeKeys ?? []) {
+      if (!(await deps.events.claim(platform.platform, key))) return false;
+    }
+    return true;
+  }
+
+  /** Notices are best effort: a failure to show one is logged, never thrown at the adapter. */
+  async function notice(platform: ChatPlatform, message: IncomingChatMessage, text: string): Promise<void> {
+    try {
+      await platform.postNotice(message.location, message.user, text);
+    } catch (error) {
+      log.error({ err: error, platform: platform.platform }, 'chat notice could not be posted');
+    }
+  }
+
+  async function status(platform: ChatPlatform, location: ChatLocation, stage: ChatWorkStage): Promise<void> {
+    try {
+      await platform.showStatus(location, stage);
+    } catch (error) {
+      log.debug({ err: error, platform: platform.platform }, 'chat status not shown');
+    }
+  }
+
+  async function answer(
+    platform: ChatPlatform,
+    message: IncomingChatMessage,
+    scope: RetrievalScope,
+    principal: Parameters<Ask['stream']>[0]['principal'],
+  ): Promise<ChatOutcome> {
+    const { location } = message;
+    let reply: ChatReply | null = null;
+    try {
+      await status(platform, location, 'searching');
+      reply = platform.startReply(location, message.user);
+      let result: AskResult | null = null;
+      const events = deps.ask.stream({
+        principal,
+        question: message.text,
+        conversation: {
+          platform: location.platform,
+          channelId: location.channelId,
+          threadId: location.threadId,
+        },
+        scope,
+      });
+      for await (const event of events) {
+        if (event.type === 'delta') await reply.append(event.text);
+        else if (event.type === 'status') {
+          if (event.stage === 'answering') await status(platform, location, 'answering');
+        } else result = event.result;
+      }
+      if (!result) throw new Error('the answer ended without a result');
+      const chatAnswer: ChatAnswer = {
+        messageId: result.messageId,
+        text: result.answer,
+        answered: result.answered,
+        sources: result.sources,
+        shareable: location.place === 'private' && result.answered && result.sources.length > 0,
+      };
+      const posted = await reply.finish(chatAnswer);
+      if (posted) await deps.answers.attachPlatformMessage(result.messageId, posted);
+      deps.onAnswered?.(result, location);
+      return 'answered';
+    } catch (error) {
+      log.error({ err: error, platform: platform.platform, eventId: message.eventId }, 'chat answer failed');
+      const text = friendlyMessage(error);
+      try {
+        if (reply) await reply.fail(text);
+        else await platform.postNotice(location, message.user, text);
+      } catch (shown) {
+        log.error({ err: shown, platform: platform.platform }, 'chat failure message could not be posted');
+        if (reply) await notice(platform, message, text);
+      }
+      return 'failed';
+    }
+  }
+
+  return {
+    async handleMessage(platform, message) {
+      const { location } = message;
+      try {
+        let binding = null;
+        if (!message.addressed) {
+          // An unaddressed reply: only in a thread the bot answered, in a channel set to answer those.
+          if (location.threadId === null) return 'ignored';
+          if (location.place === 'channel') {
+            binding = await deps.bindings.find(location);
+            if (binding?.replyMode !== 'all') return 'ignored';
+          }
+          const key = {
+            platform: location.platform,
+            channelId: location.channelId,
+            threadId: location.threadId,
+          };
+          if (!(await deps.answers.hasAnswered(key))) return 'ignored';
+        }
+        if (!(await claim(platform, message))) return 'duplicate';
+
+        if (message.text.trim() === '') {
+          await notice(platform, message, EMPTY_QUESTION_HINT);
+          return 'empty';
+        }
+        if (location.place === 'channel') {
+          binding ??= await deps.bindings.find(location);
+          if (!binding) {
+            await notice(platform, message, UNBOUND_CHANNEL_HINT);
+            return 'unbound';
+          }
+        }
+        const userKey = `${message.user.platform}:${message.user.workspaceId}:${message.user.userId}`;
+        const allowed = deps.rateLimiter.take(userKey);
+        if (!allowed.allowed) {
+          await notice(platform, message, rateLimited(allowed.retryAfterMs));
+          return 'rate_limited';
+        }
+        const member = await members.resolve(platform, message.user);
+        if (member === 'bot') return 'ignored';
+        if (member.disabled) {
+          await notice(platform, message, DISABLED_ACCOUNT);
+          return 'disabled';
+        }
+        const scope: RetrievalScope = binding
+          ? { userId: member.principal.userId, collectionIds: binding.collectionIds }
+          : { userId: member.principal.userId };
+        return await answer(platform, message, scope, member.principal);
+      } catch (error) {
+        // Before the answer started (the database, the user lookup): still tell the asker.
+        log.error(
+          { err: error, platform: platform.platform, eventId: message.eventId },
+          'chat message failed',
+        );
+        await notice(platform, message, friendlyMessage(error));
+        return 'failed';
+      }
+    },
+
+    async shareAnswer(platform, request) {
+      const stored = await deps.answers.find({ messageId: request.messageId });
+      const member = await members.resolve(platform, request.user);
+      const notify = (text: string) =>
+        platform.postNotice(request.location, request.user, text).catch((error: unknown) => {
+          log.error({ err: error }, 'chat notice could not be posted');
+        });
+      if (!stored || member === 'bot') {
+        await notify(SHARE_NOT_FOUND);
+        return 'not_found';
+      }
+      const binding =
+        request.location.place === 'channel' ? await deps.bindings.find(request.location) : null;
+      const bound = new Set(binding?.collectionIds ?? []);
+      const allowed =
+        stored.userId === member.principal.userId &&
+        stored.answered &&
+        stored.sources.length > 0 &&
+        stored.sources.every((s) => s.collectionId !== null && bound.has(s.collectionId));
+      if (!allowed) {
+        await notify(SHARE_NOT_ALLOWED);
+        return 'not_allowed';
+      }
+      const posted = await platform.postAnswer(request.location, {
+        messageId: stored.messageId,
+        text: stored.text,
+        answered: stored.answered,
+        sources: stored.sources,
+        shareable: false,
+      });
+      if (posted) await deps.answers.attachPlatformMessage(stored.messageId, posted);
+      return 'shared';
+    },
+
+    recordFeedback(request) {
+      return deps.answers.recordFeedback(request.ref, {
+        value: request.value,
+        comment: request.comment ?? null,
+      });
+    },
+  };
+}

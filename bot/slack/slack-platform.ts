@@ -1,0 +1,103 @@
+/** Slack as a ChatPlatform: the Web API calls behind the shared conversation flow. */
+import type { webApi } from '@slack/bolt';
+import type {
+  ChatAnswer,
+  ChatLocation,
+  ChatPlatform,
+  ChatUserProfile,
+  ChatUserRef,
+  ChatWorkStage,
+  Logger,
+} from '#core';
+import { answerMessages } from './slack-blocks.ts';
+import { createEphemeralReply, createStreamedReply, postEphemeral, type StreamPacer } from './slack-reply.ts';
+
+const STATUS_TEXT: Record<ChatWorkStage, string> = {
+  searching: 'is searching the documents…',
+  answering: 'is writing the answer…',
+};
+
+export interface SlackPlatformOptions {
+  readonly client: webApi.WebClient;
+  readonly pacer: StreamPacer;
+  readonly logger: Logger;
+  /** A slash command's response_url: private replies fall back to it when the bot is not in the channel. */
+  readonly responseUrl?: string;
+}
+
+export interface SlackPlatform extends ChatPlatform {
+  /** The same platform, for one slash command whose private replies may use its response_url. */
+  withResponseUrl(responseUrl: string): SlackPlatform;
+}
+
+export function createSlackPlatform(options: SlackPlatformOptions): SlackPlatform {
+  const { client } = options;
+  const ephemeral = (location: ChatLocation, asker: ChatUserRef) => ({
+    client,
+    location,
+    asker,
+    responseUrl: options.responseUrl,
+  });
+
+  return {
+    platform: 'slack',
+
+    withResponseUrl(responseUrl) {
+      return createSlackPlatform({ ...options, responseUrl });
+    },
+
+    async lookupUser(user: ChatUserRef): Promise<ChatUserProfile> {
+      const response = await client.users.info({ user: user.userId });
+      const info = response.user;
+      const profile = info?.profile;
+      return {
+        ref: user,
+        email: profile?.email?.trim() || null,
+        displayName: profile?.real_name || profile?.display_name || info?.real_name || info?.name || null,
+        isBot: Boolean(info?.is_bot) || user.userId === 'USLACKBOT',
+      };
+    },
+
+    async showStatus(location, stage) {
+      // Slack shows a status only in assistant threads (DMs with the app); elsewhere the stream says enough.
+      if (location.place !== 'direct' || !location.threadId) return;
+      await client.assistant.threads.setStatus({
+        channel_id: location.channelId,
+        thread_ts: location.threadId,
+        status: STATUS_TEXT[stage],
+      });
+    },
+
+    startReply(location, asker) {
+      if (location.place === 'private') return createEphemeralReply(ephemeral(location, asker));
+      return createStreamedReply({ client, location, asker, pacer: options.pacer, logger: options.logger });
+    },
+
+    async postNotice(location, asker, text) {
+      if (location.place === 'direct') {
+        await client.chat.postMessage({
+          channel: location.channelId,
+          ...(location.threadId ? { thread_ts: location.threadId } : {}),
+          text,
+        });
+        return;
+      }
+      await postEphemeral(ephemeral(location, asker), { text });
+    },
+
+    async postAnswer(location: ChatLocation, answer: ChatAnswer) {
+      let posted: string | null = null;
+      for (const message of answerMessages(answer, { share: false })) {
+        const response = await client.chat.postMessage({
+          channel: location.channelId,
+          ...(location.threadId ? { thread_ts: location.threadId } : {}),
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: false,
+        });
+        posted = response.ts ?? posted;
+      }
+      return posted;
+    },
+  };
+}
