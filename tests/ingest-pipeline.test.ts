@@ -3,18 +3,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '#db';
 import { buildCollection, buildUser, createTestEngine, ingestText, type TestEngine } from './support/engine.ts';
 
+/** Sections long enough (over a third of the chunk budget each) to be chunks of their own. */
+const filler = (topic: string) =>
+  Array.from({ length: 12 }, (_, i) => `Rule ${i + 1} about ${topic} applies to every office and every team member.`).join(' ');
+
 const HANDBOOK = `# Employee handbook
 
 ## Leave
 
 ### Vacation
 Full-time employees receive 28 vacation days per year. Unused vacation days expire on 31 March of the following year.
+${filler('holidays')}
 
 ### Sick leave
 Report sick leave to your manager before 10:00 on the first day.
+${filler('illness')}
 
 ## Expenses
 Submit expense reports within 30 days, with receipts attached, through the finance portal.
+${filler('receipts')}
 `;
 
 let t: TestEngine;
@@ -60,7 +67,8 @@ describe('ingestion pipeline', () => {
     const chunks = await chunksOf(document.id);
     expect(chunks.length).toBeGreaterThan(0);
     const vacation = chunks.find((c) => c.text.includes('28 vacation days'));
-    expect(vacation?.heading_path).toEqual(expect.arrayContaining(['Leave', 'Vacation']));
+    expect(vacation?.heading_path).toEqual(['Employee handbook', 'Leave', 'Vacation']);
+    expect(chunks.find((c) => c.text.includes('expense reports'))?.heading_path).toEqual(['Employee handbook', 'Expenses']);
 
     const result = await t.engine.ask.run({
       principal: t.admin,
@@ -72,7 +80,7 @@ describe('ingestion pipeline', () => {
     expect(result.answer).toContain('28 vacation days');
     expect(result.answer).toMatch(/\[\d+\]/);
     expect(result.sources[0]?.title).toBe('handbook');
-    expect(result.sources[0]?.section).toContain('Vacation');
+    expect(result.sources[0]?.section).toBe('Employee handbook › Leave › Vacation');
   });
 
   it('says honestly when the documents do not hold the answer, and records it as unanswered', async () => {
