@@ -3,14 +3,19 @@
  * starts the job queue (in-process without REDIS_URL), serves HTTP, and shuts down gracefully.
  */
 import path from 'node:path';
-import { ConfigError, type Config, ingestJobId, loadConfig } from '#core';
-import { bootstrapDatabase } from '#db';
+import { AppError, type Config, ConfigError, type JobQueue, loadConfig, type ProgressFeed } from '#core';
+import { bootstrapDatabase, EMBEDDED_DATABASE_URL, openDatabase, serveEmbeddedDatabase } from '#db';
+import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { createEngine } from '../workers/engine.ts';
+import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
 import { createInProcessQueue } from '../workers/in-process-queue.ts';
 import { createLogger } from '../workers/logger.ts';
+import { createStartupRequeuer } from '../workers/recovery.ts';
+import { createRedisProgressFeed } from '../workers/redis-progress-feed.ts';
 import { buildApp } from './app.ts';
 import { readServerInfo, removeServerInfo, writeCliKey, writeServerInfo } from './data-dir.ts';
+import type { ReadinessCheck } from './health-routes.ts';
 import { seedSampleDocuments } from './sample-docs.ts';
 
 async function main(): Promise<void> {
@@ -19,7 +24,9 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`ex-GPT cannot start.\n${error.message}\nSee .env.example for every variable and its default.\n`);
+      process.stderr.write(
+        `ex-GPT cannot start.\n${error.message}\nSee .env.example for every variable and its default.\n`,
+      );
       process.exit(78);
     }
     throw error;
@@ -36,10 +43,26 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const progressFeed = createInProcessProgressFeed();
+  // With REDIS_URL, jobs run in worker processes: this process only enqueues, and progress comes back
+  // over Redis. Without DATABASE_URL the workers reach the embedded database through this process.
+  const redis = config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } : null;
+  const progressFeed: ProgressFeed = redis
+    ? createRedisProgressFeed({ ...redis, logger })
+    : createInProcessProgressFeed();
+  const shared =
+    redis && !config.DATABASE_URL ? await serveEmbeddedDatabase({ dataDir, maxConnections: 100 }) : null;
   const engine = await createEngine({
     config,
     logger,
+    ...(shared
+      ? {
+          database: await openDatabase({
+            url: EMBEDDED_DATABASE_URL,
+            socketPath: shared.socketPath,
+            poolSize: config.DATABASE_POOL_SIZE,
+          }),
+        }
+      : {}),
     onProgress: (documentId, progress) =>
       progressFeed.publish({
         documentId,
@@ -53,17 +76,63 @@ async function main(): Promise<void> {
     adminPassword: config.ADMIN_PASSWORD,
   });
 
-  const queue = createInProcessQueue({
-    handlers: engine.handlers,
-    logger: logger.child({ component: 'jobs' }),
-    concurrency: config.WORKER_CONCURRENCY,
-  });
-  // Anything accepted before a crash or restart and not finished is picked up again.
-  for (const doc of await engine.documents.listUnfinished()) {
-    await queue.enqueue('ingest-document', { documentId: doc.id, version: doc.version }, { jobId: ingestJobId(doc.id, doc.version) });
+  const readinessChecks: ReadinessCheck[] = [];
+  let assertCanEnqueue: (() => Promise<void>) | undefined;
+  let bullmq: BullmqQueue | null = null;
+  let queue: JobQueue & RecurringJobs;
+  if (redis) {
+    const redisQueue = createBullmqQueue({
+      ...redis,
+      logger,
+      attempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+    });
+    bullmq = redisQueue;
+    queue = redisQueue;
+    readinessChecks.push({ name: 'redis', check: () => redisQueue.ping() });
+    // Uploads are refused while Redis is away rather than accepted and left waiting; questions go on.
+    assertCanEnqueue = async () => {
+      if (!redisQueue.isAvailable()) {
+        throw new AppError(
+          'unavailable',
+          'Uploads are paused: the job queue (Redis) is not reachable. Try again shortly.',
+        );
+      }
+    };
+  } else {
+    queue = createInProcessQueue({
+      handlers: engine.handlers,
+      logger: logger.child({ component: 'jobs' }),
+      concurrency: config.WORKER_CONCURRENCY,
+      maxAttempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      onFailed: engine.onJobFailed,
+    });
   }
+  // Anything accepted before a crash or restart and not finished is picked up again; on Redis also
+  // whenever it comes back (a restarted Redis may have lost its queue). Job ids make this idempotent.
+  const requeue = createStartupRequeuer({
+    db: engine.database.db,
+    documents: engine.documents,
+    embedder: engine.embedder,
+    queue,
+    logger,
+    retentionDays: config.RETENTION_DAYS,
+  });
+  if (bullmq) bullmq.onAvailable(() => void requeue());
+  else await requeue();
 
-  const app = await buildApp({ config, logger, database: engine.database, ask: engine.ask, documents: engine.documents, queue });
+  const app = await buildApp({
+    config,
+    logger,
+    database: engine.database,
+    ask: engine.ask,
+    documents: engine.documents,
+    queue,
+    readinessChecks,
+    ...(assertCanEnqueue ? { assertCanEnqueue } : {}),
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -73,7 +142,12 @@ async function main(): Promise<void> {
   if (boot.created) {
     const keyFile = boot.cliApiKey ? writeCliKey(dataDir, boot.cliApiKey) : null;
     printFirstStart(url, boot, keyFile);
-    if (config.SEED_SAMPLE_DOCS) await seedSampleDocuments({ db: engine.database.db, documents: engine.documents, queue, logger });
+    if (config.SEED_SAMPLE_DOCS) {
+      // Stored before queued: if Redis is away the guide is queued when it returns.
+      await seedSampleDocuments({ db: engine.database.db, documents: engine.documents, queue, logger }).catch(
+        (error: unknown) => logger.warn({ err: error }, 'sample documents stored but not queued yet'),
+      );
+    }
   }
   process.stdout.write(`ex-GPT is ready on ${url}  (health: ${url}/readyz)\n`);
 
@@ -89,6 +163,7 @@ async function main(): Promise<void> {
       await queue.close();
       await progressFeed.close();
       await engine.close();
+      await shared?.stop();
     } finally {
       removeServerInfo(dataDir);
       clearTimeout(force);
@@ -103,7 +178,11 @@ function publicUrl(config: Config): string {
   return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
 }
 
-function printFirstStart(url: string, boot: Awaited<ReturnType<typeof bootstrapDatabase>>, keyFile: string | null) {
+function printFirstStart(
+  url: string,
+  boot: Awaited<ReturnType<typeof bootstrapDatabase>>,
+  keyFile: string | null,
+) {
   const lines = [
     '',
     '  ex-GPT first start: an administrator was created.',
@@ -119,6 +198,8 @@ function printFirstStart(url: string, boot: Awaited<ReturnType<typeof bootstrapD
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`ex-GPT failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `ex-GPT failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

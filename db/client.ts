@@ -35,15 +35,17 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory; `memory://` (the default when absent) keeps it in memory. */
   readonly dataDir?: string | undefined;
   readonly poolSize?: number | undefined;
+  /** Connect `url` through this Unix socket instead of TCP (the embedded database shared with workers). */
+  readonly socketPath?: string | undefined;
   /** Apply committed migrations before returning (default true). */
   readonly migrate?: boolean | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const database = options.url
-    ? openPostgres(options.url, options.poolSize ?? 10)
+    ? openPostgres(options.url, options.poolSize ?? 10, options.socketPath)
     : await openPglite(options.dataDir);
-  if (options.migrate !== false) await migrateDatabase(database, options.url);
+  if (options.migrate !== false) await migrateDatabase(database, options.url, options.socketPath);
   return database;
 }
 
@@ -64,9 +66,10 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
-function openPostgres(url: string, poolSize: number): Database {
+function openPostgres(url: string, poolSize: number, socketPath: string | undefined): Database {
   const client = postgres(url, {
     max: poolSize,
+    ...(socketPath ? { path: socketPath } : {}),
     onnotice: () => {},
     // pgvector values come back as text; drizzle's column types parse them.
     connection: { application_name: 'ex-gpt' },
@@ -84,14 +87,18 @@ function openPostgres(url: string, poolSize: number): Database {
   };
 }
 
-async function migrateDatabase(database: Database, url: string | undefined): Promise<void> {
+async function migrateDatabase(
+  database: Database,
+  url: string | undefined,
+  socketPath?: string,
+): Promise<void> {
   if (database.kind === 'pglite') {
     await database.db.execute(sql`create extension if not exists vector`);
     await migratePglite(database.db as never, { migrationsFolder });
     return;
   }
   // Several processes (web, workers) may start at once: one migrates while the others wait on the lock.
-  const single = postgres(url!, { max: 1, onnotice: () => {} });
+  const single = postgres(url!, { max: 1, onnotice: () => {}, ...(socketPath ? { path: socketPath } : {}) });
   try {
     await single`select pg_advisory_lock(724_119_001)`;
     await single`create extension if not exists vector`;

@@ -43,8 +43,11 @@ export interface BullmqQueue extends JobQueue, RecurringJobs {
   ping(): Promise<void>;
   /** Whether the connection is up; uploads are refused while it is not. */
   isAvailable(): boolean;
-  /** Calls `listener` each time Redis is reachable again after an outage; returns the unsubscribe. */
-  onReconnect(listener: () => void): () => void;
+  /**
+   * Calls `listener` whenever Redis becomes reachable: at once when it is now, and after every outage
+   * (a restarted Redis may have lost its queue). Returns the unsubscribe.
+   */
+  onAvailable(listener: () => void): () => void;
   counts(): Promise<Record<string, number>>;
 }
 
@@ -74,11 +77,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
     removeOnFail: { count: options.keepFailed ?? 10_000 },
   };
 
-  const reconnectListeners = new Set<() => void>();
-  let connectedOnce = false;
+  const availableListeners = new Set<() => void>();
   connection.on('ready', () => {
-    if (connectedOnce) for (const listener of reconnectListeners) listener();
-    connectedOnce = true;
+    for (const listener of availableListeners) listener();
   });
   let closed = false;
 
@@ -171,9 +172,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
 
     isAvailable: () => !closed && connection.status === 'ready',
 
-    onReconnect(listener) {
-      reconnectListeners.add(listener);
-      return () => reconnectListeners.delete(listener);
+    onAvailable(listener) {
+      availableListeners.add(listener);
+      if (connection.status === 'ready') queueMicrotask(listener);
+      return () => availableListeners.delete(listener);
     },
 
     async counts() {
@@ -183,7 +185,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
     async close() {
       if (closed) return;
       closed = true;
-      reconnectListeners.clear();
+      availableListeners.clear();
       await queue.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the queue failed'));
       connection.disconnect();
     },

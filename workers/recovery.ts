@@ -73,3 +73,28 @@ export async function requeueStartupWork(work: StartupWork): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * `requeueStartupWork` for callers that trigger it on events (Redis reconnecting): one run at a time, and
+ * one more after it when triggered meanwhile.
+ */
+export function createStartupRequeuer(work: StartupWork): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await requeueStartupWork(work);
+      } while (again);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  return run;
+}
