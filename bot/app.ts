@@ -1,10 +1,19 @@
 /**
  * The web process's HTTP app. `buildApp` never listens: `main.ts` does, tests use `app.inject`.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { AppError, type Ask, type Config, type DocumentRepository, type JobQueue, type Logger, type Principal } from '#core';
+import {
+  AppError,
+  type Ask,
+  type Config,
+  type DocumentRepository,
+  type JobQueue,
+  type Logger,
+  type Principal,
+  type ProgressFeed,
+} from '#core';
 import {
   appendAuditEvent,
   authenticateApiKey,
@@ -14,7 +23,9 @@ import {
   findCollectionByName,
   resolveCollectionRefs,
 } from '#db';
-import type { Authenticator } from './auth.ts';
+import { createAdminApi } from '../admin/api/index.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
+import { type Authenticator, combineAuthenticators } from './auth.ts';
 import { registerChatPlatforms } from './chat-platforms.ts';
 import { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 import { installErrorHandler } from './http-errors.ts';
@@ -33,6 +44,10 @@ export interface AppDeps {
   /** Extra readiness checks (Redis) besides the database. */
   readonly readinessChecks?: readonly ReadinessCheck[];
   readonly assertCanEnqueue?: () => Promise<void>;
+  /** Live ingestion progress for the admin API's subscription. */
+  readonly progressFeed?: ProgressFeed;
+  /** Signs access tokens (resolveJwtSecret); without it, JWT_SECRET or a per-process random secret. */
+  readonly jwtSecret?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -58,13 +73,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .observe(reply.elapsedTime / 1000);
   });
   installErrorHandler(app, logger);
-  await app.register(multipart, { limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 20, fields: 20 } });
+  await app.register(multipart, {
+    limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 20, fields: 20 },
+  });
 
-  const authenticate: Authenticator = async (credential) => {
-    const principal = await authenticateApiKey(db, credential);
-    if (!principal) return null;
-    return principal;
-  };
+  const adminApi = createAdminApi({
+    config: deps.config,
+    logger,
+    db,
+    queue: deps.queue,
+    documents: deps.documents,
+    progressFeed: deps.progressFeed ?? null,
+    jwtSecret: deps.jwtSecret ?? deps.config.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+  });
+  const authenticate: Authenticator = combineAuthenticators(
+    (key) => authenticateApiKey(db, key),
+    (token) => adminApi.tokens.authenticate(token),
+  );
   const audit = async (
     principal: Principal,
     event: { action: string; targetType?: string; targetId?: string; data?: Record<string, unknown> },
@@ -84,7 +109,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticate,
     resolveCollections: async (refs) => {
       const { ids, unknown } = await resolveCollectionRefs(db, refs);
-      if (unknown.length > 0) throw new AppError('invalid_input', `Unknown collection: ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new AppError('invalid_input', `Unknown collection: ${unknown.join(', ')}`);
       return ids;
     },
     onAnswered: (result) => {
@@ -92,6 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics.askLatency.observe(result.latencyMs / 1000);
     },
   });
+
+  registerAdminRoutes(app, { config: deps.config, adminApi, authenticate });
 
   await registerChatPlatforms(app, { config: deps.config, logger, database, ask: deps.ask, metrics });
 

@@ -1,9 +1,17 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, type ApiKeyScope, type Principal } from '#core';
+import { type ApiKeyScope, AppError, looksLikeApiKey, type Principal } from '#core';
 
 export type Authenticator = (credential: string) => Promise<Principal | null>;
 
-/** Reads `Authorization: Bearer <key>` or `X-API-Key`. */
+/**
+ * One bearer header, two kinds of credential: API keys (`exg_…`, scoped) and the console's access
+ * tokens (JWTs from sign-in, no scopes: the user's role alone decides).
+ */
+export function combineAuthenticators(byApiKey: Authenticator, byAccessToken: Authenticator): Authenticator {
+  return (credential) => (looksLikeApiKey(credential) ? byApiKey(credential) : byAccessToken(credential));
+}
+
+/** Reads `Authorization: Bearer <key or access token>` or `X-API-Key`. */
 export function credentialOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || null;
@@ -19,7 +27,10 @@ export async function requirePrincipal(
 ): Promise<Principal> {
   const credential = credentialOf(request);
   if (!credential) {
-    throw new AppError('unauthenticated', 'Missing credentials: send an API key as "Authorization: Bearer <key>".');
+    throw new AppError(
+      'unauthenticated',
+      'Missing credentials: send an API key or an access token as "Authorization: Bearer <credential>".',
+    );
   }
   const principal = await authenticate(credential);
   if (!principal) throw new AppError('unauthenticated', 'Invalid, revoked or expired credentials.');
