@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { AppError, type Config, ConfigError, type JobQueue, loadConfig, type ProgressFeed } from '#core';
 import { bootstrapDatabase, EMBEDDED_DATABASE_URL, openDatabase, serveEmbeddedDatabase } from '#db';
+import { resolveJwtSecret } from '../admin/api/index.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { createEngine } from '../workers/engine.ts';
 import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
@@ -132,6 +133,9 @@ async function main(): Promise<void> {
     queue,
     readinessChecks,
     ...(assertCanEnqueue ? { assertCanEnqueue } : {}),
+    progressFeed,
+    // JWT_SECRET, or one generated once and kept in DATA_DIR so console sessions survive restarts.
+    jwtSecret: resolveJwtSecret(config, dataDir),
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
