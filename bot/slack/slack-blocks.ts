@@ -46,7 +46,7 @@ export function actionBlock(answer: ChatAnswer, options: { share: boolean }): Sl
 
 /** What ends a streamed answer (the text itself was streamed): sources, then the buttons. */
 export function streamEndBlocks(answer: ChatAnswer): SlackBlock[] {
-  return fit([...sourceBlocks(answer.sources), actionBlock(answer, { share: false })]);
+  return withinBlockLimit([...sourceBlocks(answer.sources), actionBlock(answer, { share: false })]);
 }
 
 /**
@@ -83,7 +83,7 @@ function fallbackText(blocks: readonly SlackBlock[]): string {
     : text || 'Answer';
 }
 
-function fit(blocks: SlackBlock[]): SlackBlock[] {
+function withinBlockLimit(blocks: SlackBlock[]): SlackBlock[] {
   if (blocks.length <= SLACK_LIMITS.blocks) return blocks;
   return [...blocks.slice(0, SLACK_LIMITS.blocks - 1), blocks[blocks.length - 1]!];
 }

@@ -155,11 +155,13 @@ export function createStreamedReply(options: StreamedReplyOptions): ChatReply {
 
     async fail(message) {
       end();
+      const unsent = pending; // what the answerer wrote before failing is still shown
       pending = '';
       await chain;
       const note = `${received.trim() === '' ? '' : '\n\n'}_${message}_`;
       if (ts !== null && !failure) {
         try {
+          await send(unsent);
           await client.chat.stopStream({ channel: location.channelId, ts, markdown_text: note });
           return;
         } catch (error) {

@@ -15,6 +15,8 @@ export interface SlackCall {
   readonly token: string | null;
   /** `performance.now()` when the call arrived. */
   readonly receivedAt: number;
+  /** What the fake answered. */
+  response?: Record<string, unknown>;
 }
 
 export interface FakeSlackUser {
@@ -230,6 +232,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       };
       calls.push(call);
       const send = (status: number, body: Record<string, unknown>) => {
+        call.response = body;
         response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
         response.end(JSON.stringify(body));
       };

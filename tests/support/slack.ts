@@ -11,7 +11,7 @@ import { buildApp } from '../../bot/app.ts';
 import { chatPlatformsOf } from '../../bot/chat-platforms.ts';
 import { signSlackRequest } from '../../bot/slack/index.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../fakes/openai-server.ts';
-import { type FakeSlack, type FakeSlackUser, startFakeSlack } from '../fakes/slack-api.ts';
+import { type FakeSlack, type FakeSlackUser, type SlackCall, startFakeSlack } from '../fakes/slack-api.ts';
 import { createTestEngine, type TestEngine } from './engine.ts';
 
 export const SIGNING_SECRET = 'slack-test-signing-secret';
@@ -160,4 +160,27 @@ export function interactionBody(change: (payload: Record<string, unknown>) => vo
   const payload = JSON.parse(fixture('block_actions_button.json')) as Record<string, unknown>;
   change(payload);
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** Everything streamed into one Slack message (start, appends, stop), in order. */
+export function streamedText(calls: readonly SlackCall[], ts: string): string {
+  let text = '';
+  for (const call of calls) {
+    const inStream =
+      call.method === 'chat.startStream'
+        ? call.response?.ts === ts
+        : (call.method === 'chat.appendStream' || call.method === 'chat.stopStream') && call.args.ts === ts;
+    if (inStream) text += String(call.args.markdown_text ?? '');
+  }
+  return text;
+}
+
+/** Waits until `n` answers have been streamed to the end. */
+export async function waitForStreams(slack: FakeSlack, n: number): Promise<void> {
+  await slack.waitFor((calls) => calls.filter((c) => c.method === 'chat.stopStream').length >= n);
+}
+
+/** The text of every block of a call (sections, buttons), for assertions on what a person sees. */
+export function blocksText(call: SlackCall | undefined): string {
+  return JSON.stringify(call?.args.blocks ?? []);
 }
