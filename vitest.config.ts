@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql ships CommonJS and ESM copies; Node (and so graphql-yoga) loads the CommonJS one, Vite would
+    // pick the ESM one for our sources: two realms, and graphql's instanceof checks fail. One copy only.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: [
       'core/**/*.test.ts',
