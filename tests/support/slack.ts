@@ -184,3 +184,9 @@ export async function waitForStreams(slack: FakeSlack, n: number): Promise<void>
 export function blocksText(call: SlackCall | undefined): string {
   return JSON.stringify(call?.args.blocks ?? []);
 }
+
+/** The value of the button `actionId` among a call's blocks (the answer's message id). */
+export function buttonValue(call: SlackCall | undefined, actionId: string): string | undefined {
+  const blocks = (call?.args.blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[];
+  return blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId)?.value;
+}
