@@ -7,7 +7,7 @@
 import type { webApi } from '@slack/bolt';
 import type { ChatAnswer, ChatLocation, ChatReply, ChatUserRef, Logger } from '#core';
 import { answerMessages, streamEndBlocks } from './slack-blocks.ts';
-import { SLACK_LIMITS, splitText } from './slack-text.ts';
+import { SLACK_LIMITS, splitExact } from './slack-text.ts';
 
 type WebClient = webApi.WebClient;
 
@@ -86,8 +86,7 @@ export function createStreamedReply(options: StreamedReplyOptions): ChatReply {
 
   /** Sends `text` in ≤12,000-character calls, continuing in a new message when this one is full. */
   async function send(text: string): Promise<void> {
-    for (const piece of splitText(text, SLACK_LIMITS.streamMarkdown)) {
-      if (piece === '') continue;
+    for (const piece of splitExact(text, SLACK_LIMITS.streamMarkdown)) {
       if (ts === null) await start(piece);
       else if (inMessage + piece.length > maxMessageChars) {
         await client.chat.stopStream({ channel: location.channelId, ts });

@@ -103,6 +103,26 @@ export function splitText(text: string, max: number): string[] {
   return pieces;
 }
 
+/**
+ * Cuts text into pieces of at most `max` characters whose concatenation is exactly `text` (for appends
+ * to one streamed message), preferring to cut after a paragraph, a line, then a space.
+ */
+export function splitExact(text: string, max: number): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    let end = window.lastIndexOf('\n\n') + 2;
+    if (end < max / 2) end = window.lastIndexOf('\n') + 1;
+    if (end < max / 2) end = window.lastIndexOf(' ') + 1;
+    if (end < max / 2) end = max;
+    pieces.push(rest.slice(0, end));
+    rest = rest.slice(end);
+  }
+  if (rest.length > 0) pieces.push(rest);
+  return pieces;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
