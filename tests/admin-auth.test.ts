@@ -23,11 +23,16 @@ import { multipartBody } from './support/multipart.ts';
 
 let t: TestEngine;
 let app: FastifyInstance;
-const LOGIN = 'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { email role } } }';
+const LOGIN =
+  'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { email role } } }';
 const CSRF = { 'x-exgpt-csrf': '1' };
 
 beforeAll(async () => {
-  t = await createTestEngine({ LOGIN_RATE_LIMIT_PER_MINUTE: '10000', LOGIN_MAX_FAILURES: '3', LOGIN_LOCKOUT_MINUTES: '15' });
+  t = await createTestEngine({
+    LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    LOGIN_MAX_FAILURES: '3',
+    LOGIN_LOCKOUT_MINUTES: '15',
+  });
   app = await buildAdminApp(t);
 });
 afterAll(async () => {
@@ -50,7 +55,9 @@ function refresh(cookie: string | null, headers: Record<string, string> = CSRF) 
 describe('login', () => {
   it('returns a short-lived token and sets an httpOnly, SameSite=Strict refresh cookie limited to /auth', async () => {
     const result = await login('Admin@Example.com', 'admin-password-123');
-    const data = result.data as { login: { token: string; expiresAt: string; user: { email: string; role: string } } };
+    const data = result.data as {
+      login: { token: string; expiresAt: string; user: { email: string; role: string } };
+    };
     expect(data.login.user).toEqual({ email: 'admin@example.com', role: 'admin' });
     const lifetime = Date.parse(data.login.expiresAt) - Date.now();
     expect(lifetime).toBeGreaterThan(14 * 60_000);
@@ -59,7 +66,12 @@ describe('login', () => {
     expect(line).toMatch(/HttpOnly/);
     expect(line).toMatch(/SameSite=Strict/);
     expect(line).toMatch(/Path=\/auth(;|$)/);
-    const me = await gqlOk<{ me: { email: string; role: string } }>(app, '{ me { email role } }', {}, data.login.token);
+    const me = await gqlOk<{ me: { email: string; role: string } }>(
+      app,
+      '{ me { email role } }',
+      {},
+      data.login.token,
+    );
     expect(me.me).toEqual({ email: 'admin@example.com', role: 'admin' });
   });
 
@@ -73,7 +85,8 @@ describe('login', () => {
 
   it('locks the account after repeated failures, for longer each time, until an admin unlocks it', async () => {
     const user = await userWithRole(t, 'member', { password: 'correct-horse-battery' });
-    for (let i = 0; i < 2; i += 1) expect(errorCode(await login(user.email, 'wrong'))).toBe('unauthenticated');
+    for (let i = 0; i < 2; i += 1)
+      expect(errorCode(await login(user.email, 'wrong'))).toBe('unauthenticated');
     const locked = await login(user.email, 'wrong');
     expect(errorCode(locked)).toBe('rate_limited');
     expect(locked.errors?.[0]?.message).toMatch(/locked for 15 minutes/);
@@ -86,22 +99,35 @@ describe('login', () => {
     expect(row!.failed_logins).toBe(3);
 
     // Once the lock has passed, one more failure locks it for twice as long.
-    await t.database.db.execute(sql`update users set locked_until = now() - interval '1 second' where id = ${user.id}`);
+    await t.database.db.execute(
+      sql`update users set locked_until = now() - interval '1 second' where id = ${user.id}`,
+    );
     expect((await login(user.email, 'wrong')).errors?.[0]?.message).toMatch(/locked for 30 minutes/);
 
     const reasons = await rows<{ reason: string }>(
       t.database.db,
       sql`select data->>'reason' as reason from audit_events where action = 'auth.login_failed' and target_id = ${user.id} order by id`,
     );
-    expect(reasons.map((r) => r.reason)).toEqual(['bad_password', 'bad_password', 'bad_password', 'locked', 'bad_password']);
+    expect(reasons.map((r) => r.reason)).toEqual([
+      'bad_password',
+      'bad_password',
+      'bad_password',
+      'locked',
+      'bad_password',
+    ]);
 
     const admin = await issueToken(t.database.db, t.admin.userId);
     await gqlOk(app, 'mutation($id: ID!) { unlockUser(id: $id) { lockedUntil } }', { id: user.id }, admin);
-    expect((await login(user.email, 'correct-horse-battery')).data).toMatchObject({ login: { user: { role: 'member' } } });
+    expect((await login(user.email, 'correct-horse-battery')).data).toMatchObject({
+      login: { user: { role: 'member' } },
+    });
   });
 
   it('limits attempts per client address', async () => {
-    const strict = await buildAdminApp({ ...t, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT_PER_MINUTE: '3' }) });
+    const strict = await buildAdminApp({
+      ...t,
+      config: loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT_PER_MINUTE: '3' }),
+    });
     try {
       const codes = [];
       for (let i = 0; i < 4; i += 1) {
@@ -115,7 +141,12 @@ describe('login', () => {
 
   it('validates input with field-level messages', async () => {
     const admin = await issueToken(t.database.db, t.admin.userId);
-    const result = await gql(app, 'mutation { createUser(email: "not-an-email", password: "short") { id } }', {}, { token: admin });
+    const result = await gql(
+      app,
+      'mutation { createUser(email: "not-an-email", password: "short") { id } }',
+      {},
+      { token: admin },
+    );
     expect(errorCode(result)).toBe('invalid_input');
     expect(result.errors?.[0]?.extensions?.fields).toEqual({
       email: 'must be an e-mail address',
@@ -135,7 +166,9 @@ describe('refresh and logout', () => {
     const cookie2 = cookieFrom(second, 'exgpt_refresh')!;
     expect(cookie2).not.toBe(cookie1);
     const token2 = second.json().token as string;
-    expect((await gqlOk<{ me: { email: string } }>(app, '{ me { email } }', {}, token2)).me.email).toBe('admin@example.com');
+    expect((await gqlOk<{ me: { email: string } }>(app, '{ me { email } }', {}, token2)).me.email).toBe(
+      'admin@example.com',
+    );
 
     const third = await refresh(cookie2);
     expect(third.statusCode).toBe(200);
@@ -161,12 +194,20 @@ describe('refresh and logout', () => {
   it('refuses cookie requests without the CSRF header or from another site', async () => {
     const signedIn = await login('admin@example.com', 'admin-password-123');
     const cookie = cookieFrom(signedIn.response, 'exgpt_refresh')!;
-    for (const headers of [{}, { ...CSRF, origin: 'https://evil.example' }, { ...CSRF, 'sec-fetch-site': 'cross-site' }]) {
+    for (const headers of [
+      {},
+      { ...CSRF, origin: 'https://evil.example' },
+      { ...CSRF, 'sec-fetch-site': 'cross-site' },
+    ]) {
       const response = await refresh(cookie, headers);
       expect(response.statusCode, JSON.stringify(headers)).toBe(403);
       expect(response.json().error.code).toBe('forbidden');
     }
-    const logout = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: `exgpt_refresh=${cookie}` } });
+    const logout = await app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { cookie: `exgpt_refresh=${cookie}` },
+    });
     expect(logout.statusCode).toBe(403);
     // Same-origin with the header works, and the refused attempts did not rotate anything.
     expect((await refresh(cookie, { ...CSRF, origin: 'http://localhost:80' })).statusCode).toBe(200);
@@ -174,13 +215,19 @@ describe('refresh and logout', () => {
 
   it('refuses simple (non-preflighted) GraphQL requests without the CSRF header', async () => {
     const admin = await issueToken(t.database.db, t.admin.userId);
-    const get = await app.inject({ method: 'GET', url: '/graphql?query=%7Bme%7Bemail%7D%7D', headers: { authorization: `Bearer ${admin}` } });
+    const get = await app.inject({
+      method: 'GET',
+      url: '/graphql?query=%7Bme%7Bemail%7D%7D',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(get.statusCode).toBe(403);
     const form = await app.inject({
       method: 'POST',
       url: '/graphql',
       headers: { 'content-type': 'text/plain' },
-      payload: JSON.stringify({ query: 'mutation { login(email: "admin@example.com", password: "admin-password-123") { token } }' }),
+      payload: JSON.stringify({
+        query: 'mutation { login(email: "admin@example.com", password: "admin-password-123") { token } }',
+      }),
     });
     expect(form.statusCode).toBe(403);
     expect(form.headers['set-cookie']).toBeUndefined();
@@ -215,7 +262,9 @@ describe('refresh and logout', () => {
   it('ends a disabled user’s sessions at once', async () => {
     const user = await userWithRole(t, 'auditor');
     const admin = await issueToken(t.database.db, t.admin.userId);
-    expect((await gqlOk<{ me: { role: string } }>(app, '{ me { role } }', {}, user.token)).me.role).toBe('auditor');
+    expect((await gqlOk<{ me: { role: string } }>(app, '{ me { role } }', {}, user.token)).me.role).toBe(
+      'auditor',
+    );
     await gqlOk(app, 'mutation($id: ID!) { disableUser(id: $id) { disabled } }', { id: user.id }, admin);
     expect(errorCode(await gql(app, '{ me { role } }', {}, { token: user.token }))).toBe('unauthenticated');
   });
@@ -226,7 +275,11 @@ describe('REST with the access token', () => {
     const curator = await userWithRole(t, 'curator');
     const member = await userWithRole(t, 'member');
     const collection = await buildCollection(t, { name: 'token-docs' });
-    await ingestText(t, { collectionId: collection.id, filename: 'parking.md', text: '# Parking\n\nVisitors park on level two.' });
+    await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'parking.md',
+      text: '# Parking\n\nVisitors park on level two.',
+    });
 
     const ask = await app.inject({
       method: 'POST',
@@ -237,9 +290,16 @@ describe('REST with the access token', () => {
     expect(ask.statusCode).toBe(200);
     expect(ask.json().answer).toMatch(/level two/);
 
-    const body = multipartBody({ collection: 'token-docs' }, [{ filename: 'notes.md', contentType: 'text/markdown', content: '# Notes\nhi' }]);
+    const body = multipartBody({ collection: 'token-docs' }, [
+      { filename: 'notes.md', contentType: 'text/markdown', content: '# Notes\nhi' },
+    ]);
     const upload = (token: string) =>
-      app.inject({ method: 'POST', url: '/api/v1/documents', payload: body.payload, headers: { ...body.headers, authorization: `Bearer ${token}` } });
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/documents',
+        payload: body.payload,
+        headers: { ...body.headers, authorization: `Bearer ${token}` },
+      });
     expect((await upload(curator.token)).statusCode).toBe(202);
     expect((await upload(member.token)).statusCode).toBe(403);
     const forged = `${curator.token.slice(0, -4)}AAAA`;
@@ -257,8 +317,12 @@ describe('JWT secret', () => {
     expect(readFileSync(path.join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
     expect(statSync(path.join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: must be set when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: must be set when NODE_ENV=production/,
+    );
     expect(() => loadConfig({ JWT_SECRET: 'too-short' })).toThrow(/JWT_SECRET: must be at least 32/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).JWT_SECRET).toBe('x'.repeat(40));
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).JWT_SECRET).toBe(
+      'x'.repeat(40),
+    );
   });
 });
