@@ -224,10 +224,12 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         ctx.services.db,
         sql`select d.collection_id as "collectionId", max(col.name) as "collectionName",
               count(distinct m.id)::int as answers, count(*)::int as citations
-            ${fromMessages(scope)}
-            join message_sources s on s.message_id = m.id
-            left join documents d on d.id = s.document_id
-            left join collections col on col.id = d.collection_id
+            ${fromMessages(
+              scope,
+              sql`join message_sources s on s.message_id = m.id
+                left join documents d on d.id = s.document_id
+                left join collections col on col.id = d.collection_id`,
+            )}
             group by 1 order by 3 desc limit 50`,
       ),
     topCitedDocuments: (scope: UsageScope, args, ctx) => {
@@ -236,7 +238,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         ctx.services.db,
         sql`select s.document_id as "documentId", max(s.title) as title, count(*)::int as citations,
               count(distinct m.id)::int as answers
-            ${fromMessages(scope)} join message_sources s on s.message_id = m.id
+            ${fromMessages(scope, sql`join message_sources s on s.message_id = m.id`)}
             group by 1 order by 3 desc, 2 limit ${limit}`,
       );
     },
@@ -278,8 +280,8 @@ const aggregates = sql`count(*)::int as questions,
   coalesce(sum(m.prompt_tokens), 0)::float8 as "promptTokens",
   coalesce(sum(m.completion_tokens), 0)::float8 as "completionTokens"`;
 
-function fromMessages(scope: UsageScope): SQL {
-  return sql`from messages m join conversations c on c.id = m.conversation_id where ${scope.where}`;
+function fromMessages(scope: UsageScope, joins: SQL = sql``): SQL {
+  return sql`from messages m join conversations c on c.id = m.conversation_id ${joins} where ${scope.where}`;
 }
 
 function shape(row: Aggregate | undefined, cost: number) {
