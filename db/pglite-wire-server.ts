@@ -19,6 +19,7 @@ const SYNC = 0x53; // 'S'
 const QUERY = 0x51; // 'Q'
 const FLUSH = 0x48; // 'H'
 const TERMINATE = 0x58; // 'X'
+const PARSE = 0x50; // 'P'
 const SYNC_MESSAGE = new Uint8Array([SYNC, 0, 0, 0, 4]);
 /** A simple Query message (exec() would wait for the lock this server already holds). */
 const ROLLBACK_MESSAGE = queryMessage('ROLLBACK');
@@ -39,6 +40,13 @@ export interface PgliteWireServerOptions {
   readonly host?: string | undefined;
   readonly port?: number | undefined;
   readonly maxConnections?: number | undefined;
+  /**
+   * Called before each turn with the SQL it carries; the server waits for the returned promise. Tests use
+   * it to hold a process in the middle of a transaction (and then kill it).
+   */
+  readonly onTurn?:
+    | ((turn: { readonly connectionId: number; readonly queries: readonly string[] }) => unknown)
+    | undefined;
 }
 
 export interface PgliteWireServer {
@@ -49,6 +57,7 @@ export interface PgliteWireServer {
 }
 
 interface Connection {
+  readonly id: number;
   readonly socket: Socket;
   buffer: Buffer;
   started: boolean;
@@ -73,6 +82,7 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
   /** The connection whose transaction is open: only its turns run until it ends. */
   let owner: Connection | null = null;
   let running = false;
+  let nextId = 0;
 
   async function drain(): Promise<void> {
     if (running) return;
@@ -84,6 +94,10 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
         const [turn] = turns.splice(index, 1);
         if (!turn || turn.connection.closed) continue;
         const { connection } = turn;
+        if (options.onTurn) {
+          await options.onTurn({ connectionId: connection.id, queries: queriesOf(turn.bytes) });
+          if (connection.closed) continue;
+        }
         await pglite.runExclusive(() =>
           pglite.execProtocolRawStream(turn.bytes, {
             onRawData: (data) => {
@@ -174,7 +188,9 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
       return;
     }
     socket.setNoDelay(true);
+    nextId += 1;
     const connection: Connection = {
+      id: nextId,
       socket,
       buffer: Buffer.alloc(0),
       started: false,
@@ -208,4 +224,26 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
       await closing;
     },
   };
+}
+
+/** The SQL text of the Parse and Query messages in a turn. */
+function queriesOf(bytes: Uint8Array): string[] {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const queries: string[] = [];
+  let offset = 0;
+  while (offset + 5 <= buffer.length) {
+    const type = buffer[offset]!;
+    const length = buffer.readInt32BE(offset + 1);
+    const body = buffer.subarray(offset + 5, offset + 1 + length);
+    if (type === QUERY) {
+      queries.push(body.toString('utf8', 0, Math.max(0, body.indexOf(0))));
+    } else if (type === PARSE) {
+      const nameEnd = body.indexOf(0);
+      const queryEnd = body.indexOf(0, nameEnd + 1);
+      queries.push(body.toString('utf8', nameEnd + 1, queryEnd));
+    }
+    if (length < 4) break;
+    offset += 1 + length;
+  }
+  return queries;
 }

@@ -43,6 +43,8 @@ export interface Engine {
   /** Records a job's final failure on what it was about (a document's ingestion marks it failed). */
   readonly onJobFailed: JobFailureHandler;
   readonly ask: Ask;
+  /** What `ask` retrieves with: the active embedding model's vectors plus BM25. */
+  readonly retriever: HybridRetriever;
   close(): Promise<void>;
 }
 
@@ -189,6 +191,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }),
     onJobFailed: createJobFailureRecorder({ documents, logger }),
     ask,
+    retriever,
     close: () => database.close(),
   };
 }

@@ -100,6 +100,10 @@ async function main(): Promise<void> {
   };
   const requeue = createStartupRequeuer(startupWork);
   queue.onAvailable(() => void requeue());
+  worker
+    .ready()
+    .then(() => logger.info({}, 'worker ready'))
+    .catch(() => {});
   logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 
   let stopping = false;

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { startPgliteWireServer } from '../../db/pglite-wire-server.ts';
+import { type PgliteWireServerOptions, startPgliteWireServer } from '../../db/pglite-wire-server.ts';
 
 /**
  * Real Postgres wire protocol on loopback, served by PGlite: lets tests run the postgres.js path, from
@@ -11,9 +11,10 @@ import { startPgliteWireServer } from '../../db/pglite-wire-server.ts';
  */
 export async function startPgliteServer(
   maxConnections = 10,
+  options: Pick<PgliteWireServerOptions, 'onTurn'> = {},
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const db = await PGlite.create({ extensions: { vector } });
-  const server = await startPgliteWireServer({ pglite: db, host: '127.0.0.1', maxConnections });
+  const server = await startPgliteWireServer({ pglite: db, host: '127.0.0.1', maxConnections, ...options });
   return {
     url: `postgres://postgres:postgres@${server.address}/postgres`,
     async stop() {
