@@ -17,6 +17,9 @@ import type {
 } from './ports.ts';
 import { analyzeDocument, textForIndexing } from './retrieval/analyzer.ts';
 
+/** How often a document's stored progress is updated while it is processed. */
+const PROGRESS_WRITE_MS = 500;
+
 export interface DocumentIngestorDeps {
   readonly documents: DocumentRepository;
   readonly embedder: Embedder;
@@ -47,9 +50,19 @@ export interface DocumentIngestor {
 export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: ProgressListener): DocumentIngestor {
   const { documents, embedder, logger } = deps;
 
-  async function report(documentId: string, progress: IngestProgress): Promise<void> {
-    await documents.setProgress(documentId, progress);
-    onProgress?.(documentId, progress);
+  /**
+   * Live progress goes to the listener every time; the document row is written on the first report and
+   * then at most every PROGRESS_WRITE_MS, so that small documents (most of them) cost one write, not five.
+   */
+  function progressReporter(documentId: string) {
+    let lastWrite = Number.NEGATIVE_INFINITY;
+    return async (progress: IngestProgress): Promise<void> => {
+      onProgress?.(documentId, progress);
+      const now = performance.now();
+      if (now - lastWrite < PROGRESS_WRITE_MS) return;
+      lastWrite = now;
+      await documents.setProgress(documentId, progress);
+    };
   }
 
   return {
@@ -60,8 +73,9 @@ export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: 
         return { status: 'skipped', reason: 'already-indexed' };
       }
       const log = logger.child({ documentId, version });
+      const report = progressReporter(documentId);
       try {
-        await report(documentId, { stage: 'parsing', percent: 5 });
+        await report({ stage: 'parsing', percent: 5 });
         const file = await documents.readFile(documentId);
         if (!file || file.version !== version) return { status: 'skipped', reason: 'stale' };
         const parsed = await parseDocument({
@@ -71,7 +85,7 @@ export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: 
           maxBytes: deps.maxBytes,
         });
 
-        await report(documentId, { stage: 'chunking', percent: 15 });
+        await report({ stage: 'chunking', percent: 15 });
         const drafts = chunkDocument(parsed, {
           maxTokens: deps.chunkTokens,
           overlapTokens: deps.chunkOverlapTokens,
@@ -86,10 +100,10 @@ export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: 
           signal?.throwIfAborted();
           vectors.push(...(await embedder.embedDocuments(indexTexts.slice(i, i + deps.embeddingBatchSize), signal)));
           const done = Math.min(i + deps.embeddingBatchSize, indexTexts.length) / indexTexts.length;
-          await report(documentId, { stage: 'embedding', percent: Math.round(20 + 70 * done) });
+          await report({ stage: 'embedding', percent: Math.round(20 + 70 * done) });
         }
 
-        await report(documentId, { stage: 'storing', percent: 95 });
+        await report({ stage: 'storing', percent: 95 });
         const chunks: IndexedChunk[] = drafts.map((draft, i) => ({
           ...draft,
           lexical: analyzeDocument(indexTexts[i]!),

@@ -1,0 +1,321 @@
+/**
+ * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules]
+ * Measures the speed targets of the issues and prints one table. Nothing here is asserted: the figures
+ * are reported (CI does not run this). SciFact is read from ../shared at run time, never copied.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
+import { Embeddings } from '@langchain/core/embeddings';
+import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import { type Embedder, loadConfig, sha256Hex, submitDocument } from '#core';
+import { createUser, ensureCollection, openDatabase, rows, schema, writeDocumentChunks } from '#db';
+import { analyzeDocument, textForIndexing } from '../../core/retrieval/analyzer.ts';
+import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
+import { createHybridRetriever } from '../../core/retrieval/hybrid-retriever.ts';
+import { createChunkSearch } from '../../db/chunk-search.ts';
+import { createEngine } from '../../workers/engine.ts';
+import { createInProcessQueue } from '../../workers/in-process-queue.ts';
+import { type BenchRow, percentile, printTable, progress, readJsonl, round } from './support.ts';
+import { createSyntheticText } from './synthetic.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const scifact = path.resolve(root, '..', 'shared', 'eval', 'scifact');
+const logger = pino({ level: 'silent' });
+
+const { values } = parseArgs({
+  options: {
+    'skip-100k': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    chunks: { type: 'string', default: '100000' },
+  },
+});
+const wants = (part: string) => values.only === undefined || values.only === part;
+
+/** Our local embedder behind LangChain's Embeddings interface, so both stores see identical vectors. */
+class PortEmbeddings extends Embeddings {
+  readonly embedder: Embedder;
+  constructor(embedder: Embedder) {
+    super({});
+    this.embedder = embedder;
+  }
+  embedDocuments(texts: string[]): Promise<number[][]> {
+    return this.embedder.embedDocuments(texts);
+  }
+  embedQuery(text: string): Promise<number[]> {
+    return this.embedder.embedQuery(text);
+  }
+}
+
+async function benchSciFact(out: BenchRow[]): Promise<void> {
+  if (!existsSync(path.join(scifact, 'corpus.jsonl'))) {
+    progress(`SciFact not found at ${scifact}: skipping the SciFact measurements`);
+    return;
+  }
+  const corpus = readJsonl<{ _id: string; title?: string; text?: string }>(path.join(scifact, 'corpus.jsonl'));
+  const queries = new Map(readJsonl<{ _id: string; text: string }>(path.join(scifact, 'queries.jsonl')).map((q) => [q._id, q.text]));
+  const qrels = parseQrels(readFileSync(path.join(scifact, 'qrels', 'test.tsv'), 'utf8'));
+  const queryIds = [...qrels.keys()].filter((id) => queries.has(id));
+
+  // An on-disk database, as the web process has by default.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-bench-'));
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, SEED_SAMPLE_DOCS: 'false' });
+  const database = await openDatabase({ dataDir });
+  const engine = await createEngine({ config, logger, database });
+  const queue = createInProcessQueue({ handlers: engine.handlers, logger, concurrency: config.WORKER_CONCURRENCY });
+  try {
+    const db = database.db;
+    const { collection } = await ensureCollection(db, { name: 'scifact', everyone: true });
+    const user = await createUser(db, { email: 'bench@example.com', role: 'member' });
+
+    progress(`ingesting ${corpus.length} SciFact documents through upload → queue → parse → chunk → embed → store`);
+    const beirIdOf = new Map<string, string>();
+    const started = performance.now();
+    for (const doc of corpus) {
+      const bytes = new TextEncoder().encode(doc.text ?? '');
+      const outcome = await submitDocument(
+        { documents: engine.documents, queue },
+        {
+          collectionId: collection.id,
+          sourceKey: doc._id,
+          title: doc.title?.trim() || doc._id,
+          filename: `${doc._id}.txt`,
+          mimeType: 'text/plain',
+          bytes,
+          sha256: sha256Hex(bytes),
+          uploadedBy: user.id,
+        },
+      );
+      beirIdOf.set(outcome.document.id, doc._id);
+    }
+    await queue.drain();
+    const ingestSeconds = (performance.now() - started) / 1000;
+    const [counts] = await rows<{ chunks: number; failed: number }>(
+      db,
+      sql`select (select count(*)::int from chunks) as chunks, (select count(*)::int from documents where status = 'failed') as failed`,
+    );
+    out.push({ name: `ingest SciFact (${corpus.length} docs, ${counts?.chunks} chunks)`, value: round(ingestSeconds), unit: 's', target: '≤ 60', note: `${round(corpus.length / ingestSeconds)} docs/s, ${counts?.failed ?? 0} failed` });
+
+    const scope = { userId: user.id };
+    const retriever = createHybridRetriever({ search: createChunkSearch(db), embedder: engine.embedder });
+    const retrieval: number[] = [];
+    const run = new Map<string, RunEntry[]>();
+    for (const id of queryIds) {
+      const t0 = performance.now();
+      const hits = await retriever.retrieve(queries.get(id)!, scope, { limit: 200 });
+      retrieval.push(performance.now() - t0);
+      const best = new Map<string, number>();
+      for (const hit of hits) {
+        const docId = beirIdOf.get(hit.documentId);
+        if (docId !== undefined && !best.has(docId)) best.set(docId, hit.score);
+      }
+      run.set(id, sortRun([...best].map(([docId, score]) => ({ docId, score }))).slice(0, 100));
+    }
+    const ours = evaluateRun(run, qrels);
+
+    const context: number[] = [];
+    for (const id of queryIds) {
+      const t0 = performance.now();
+      await retriever.retrieve(queries.get(id)!, scope, { limit: 8, tokenBudget: config.CONTEXT_TOKENS });
+      context.push(performance.now() - t0);
+    }
+    out.push({ name: `retrieval p50 @ ${counts?.chunks} chunks (answer context)`, value: round(percentile(context, 50)), unit: 'ms' });
+    out.push({ name: `retrieval p95 @ ${counts?.chunks} chunks (answer context)`, value: round(percentile(context, 95)), unit: 'ms' });
+
+    const asks: number[] = [];
+    let answered = 0;
+    for (const id of queryIds) {
+      const t0 = performance.now();
+      const result = await engine.ask.run({
+        principal: { userId: user.id, email: user.email, role: 'member' },
+        question: queries.get(id)!,
+        conversation: { platform: 'api', channelId: null, threadId: null },
+        scope,
+      });
+      asks.push(performance.now() - t0);
+      if (result.answered) answered += 1;
+    }
+    out.push({ name: 'extractive ask p50 (retrieve + answer + store)', value: round(percentile(asks, 50)), unit: 'ms' });
+    out.push({ name: 'extractive ask p95 (retrieve + answer + store)', value: round(percentile(asks, 95)), unit: 'ms', target: '≤ 150', note: `${answered}/${asks.length} answered` });
+
+    // LangChain.js's own in-memory vector store over the same chunks and the same embedder.
+    progress('building LangChain MemoryVectorStore over the same chunks');
+    const chunkRows = await rows<{ text: string; title: string; heading_path: string[]; document_id: string }>(
+      db,
+      sql`select c.text, d.title, c.heading_path, c.document_id from chunks c join documents d on d.id = c.document_id`,
+    );
+    const buildStart = performance.now();
+    const store = await MemoryVectorStore.fromTexts(
+      chunkRows.map((c) => textForIndexing({ title: c.title, headingPath: c.heading_path, text: c.text })),
+      chunkRows.map((c) => ({ documentId: c.document_id })),
+      new PortEmbeddings(engine.embedder),
+    );
+    const buildSeconds = (performance.now() - buildStart) / 1000;
+    const lcLatency: number[] = [];
+    const lcRun = new Map<string, RunEntry[]>();
+    for (const id of queryIds) {
+      const t0 = performance.now();
+      const hits = await store.similaritySearchWithScore(queries.get(id)!, 200);
+      lcLatency.push(performance.now() - t0);
+      const best = new Map<string, number>();
+      for (const [doc, score] of hits) {
+        const docId = beirIdOf.get(String(doc.metadata.documentId));
+        if (docId !== undefined && !best.has(docId)) best.set(docId, score);
+      }
+      lcRun.set(id, sortRun([...best].map(([docId, score]) => ({ docId, score }))).slice(0, 100));
+    }
+    const lc = evaluateRun(lcRun, qrels);
+    out.push({ name: 'SciFact test nDCG@10 — ex-GPT hybrid (BM25 + pgvector, RRF)', value: round(ours.ndcg10, 4), unit: '', target: '≥ 0.70', note: `recall@100 ${round(ours.recall100, 4)}` });
+    out.push({ name: 'SciFact test nDCG@10 — LangChain MemoryVectorStore, same embedder', value: round(lc.ndcg10, 4), unit: '', note: `recall@100 ${round(lc.recall100, 4)}` });
+    out.push({ name: 'retrieval p50/p95 top-200 — ex-GPT hybrid', value: round(percentile(retrieval, 50)), unit: 'ms', note: `p95 ${round(percentile(retrieval, 95))} ms` });
+    out.push({ name: 'retrieval p50/p95 top-200 — LangChain MemoryVectorStore', value: round(percentile(lcLatency, 50)), unit: 'ms', note: `p95 ${round(percentile(lcLatency, 95))} ms; build ${round(buildSeconds)} s, in memory, no access control` });
+  } finally {
+    await queue.close();
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function bench100k(out: BenchRow[]): Promise<void> {
+  const target = Number(values.chunks);
+  const perDocument = 50;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-bench-100k-'));
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, SEED_SAMPLE_DOCS: 'false' });
+  const text = createSyntheticText();
+  try {
+    const database = await openDatabase({ dataDir });
+    const engine = await createEngine({ config, logger, database });
+    const db = database.db;
+    const { collection } = await ensureCollection(db, { name: 'synthetic', everyone: true });
+    const user = await createUser(db, { email: 'bench@example.com', role: 'member' });
+
+    progress(`writing ${target} synthetic chunks (${perDocument} per document)`);
+    const started = performance.now();
+    for (let written = 0; written < target; written += perDocument) {
+      const bodies = Array.from({ length: perDocument }, () => text.paragraph(120));
+      const title = text.sentence(4);
+      const indexTexts = bodies.map((body) => textForIndexing({ title, headingPath: [], text: body }));
+      const vectors = await engine.embedder.embedDocuments(indexTexts);
+      await db.transaction(async (tx) => {
+        const [doc] = await tx
+          .insert(schema.documents)
+          .values({
+            collectionId: collection.id,
+            sourceKey: `synthetic-${written}`,
+            title,
+            filename: `synthetic-${written}.txt`,
+            mimeType: 'text/plain',
+            sizeBytes: 0,
+            sha256: String(written),
+            status: 'ready',
+            indexedVersion: 1,
+            chunkCount: perDocument,
+          })
+          .returning({ id: schema.documents.id });
+        await writeDocumentChunks(tx, {
+          documentId: doc!.id,
+          collectionId: collection.id,
+          version: 1,
+          embeddingModel: engine.embedder.model,
+          chunks: bodies.map((body, i) => ({
+            position: i,
+            headingPath: [],
+            text: body,
+            tokenCount: 160,
+            lexical: analyzeDocument(indexTexts[i]!),
+            embedding: vectors[i]!,
+          })),
+        });
+      });
+      if ((written / perDocument) % 200 === 0) progress(`  ${written} chunks (${round((performance.now() - started) / 1000)} s)`);
+    }
+    out.push({ name: `write ${target} synthetic chunks (analyse, embed, BM25 postings, HNSW)`, value: round((performance.now() - started) / 1000), unit: 's' });
+
+    const retriever = createHybridRetriever({ search: createChunkSearch(db), embedder: engine.embedder });
+    const scope = { userId: user.id };
+    for (let i = 0; i < 20; i++) await retriever.retrieve(text.query(), scope, { limit: 8 }); // warm-up
+    const latencies: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t0 = performance.now();
+      await retriever.retrieve(text.query(), scope, { limit: 8, tokenBudget: config.CONTEXT_TOKENS });
+      latencies.push(performance.now() - t0);
+    }
+    out.push({ name: `retrieval p50 @ ${target} chunks`, value: round(percentile(latencies, 50)), unit: 'ms' });
+    out.push({ name: `retrieval p95 @ ${target} chunks`, value: round(percentile(latencies, 95)), unit: 'ms', target: '≤ 50' });
+    await database.close();
+
+    // The real web process on that data directory, asked over REST; its resident memory is read from /proc.
+    const rss = await measureWebProcess(dataDir, () => text.query());
+    out.push({ name: `web process RSS with ${target} chunks (after 200 REST asks)`, value: rss.currentMb, unit: 'MB', target: '≤ 1024', note: `peak ${rss.peakMb} MB; ask p95 over REST ${rss.askP95} ms` });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measureWebProcess(dataDir: string, nextQuestion: () => string) {
+  const child = spawn(process.execPath, [path.join(root, 'bot', 'main.ts')], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SEED_SAMPLE_DOCS: 'false' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let buffer = '';
+      child.stdout.on('data', (data: Buffer) => {
+        buffer += data.toString();
+        const match = /ready on (http:\/\/\S+)/.exec(buffer);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`web process exited with ${code}`)));
+    });
+    const key = readFileSync(path.join(dataDir, 'cli-api-key'), 'utf8').trim();
+    const latencies: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      const response = await fetch(`${url}/api/v1/ask`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ question: nextQuestion() }),
+      });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - t0);
+    }
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+    return {
+      currentMb: round(kb('VmRSS') / 1024, 0),
+      peakMb: round(kb('VmHWM') / 1024, 0),
+      askP95: round(percentile(latencies, 95)),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+/** Benchmarks that other parts contribute (queue, Slack, Teams), each a module exporting `run()`. */
+async function benchModules(out: BenchRow[]): Promise<void> {
+  for (const name of ['queue-bench.ts', 'slack-bench.ts', 'teams-bench.ts']) {
+    const file = path.join(root, 'tests', 'bench', name);
+    if (!existsSync(file)) continue;
+    const module = (await import(file)) as { run?: () => Promise<BenchRow[]> };
+    if (typeof module.run !== 'function') continue;
+    progress(`running ${name}`);
+    try {
+      out.push(...(await module.run()));
+    } catch (error) {
+      out.push({ name: `${name} failed`, value: Number.NaN, unit: '', note: (error as Error).message.slice(0, 120) });
+    }
+  }
+}
+
+const results: BenchRow[] = [];
+if (wants('scifact')) await benchSciFact(results);
+if (wants('100k') && !values['skip-100k']) await bench100k(results);
+if (wants('modules')) await benchModules(results);
+printTable(results);
+process.exit(0);
