@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressFeed } from '#core';
 import { recordFeedback, rows } from '#db';
+import { createPurgeConversationsHandler } from '../workers/housekeeping.job.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
 import { buildAdminApp, errorCode, gql, gqlOk, issueToken, userWithRole } from './support/admin.ts';
 import { buildCollection, createTestEngine, ingestText, type TestEngine } from './support/engine.ts';
@@ -410,5 +411,27 @@ describe('settings', () => {
       admin,
     );
     expect(settings.settings).toEqual({ retentionDays: 30, redactEmails: true, redactPhoneNumbers: true });
+  });
+
+  it('applies the retention set by an admin to the scheduled purge, over RETENTION_DAYS', async () => {
+    const old = await ask('What was the policy in the old days?');
+    await t.database.db.execute(sql`update conversations set updated_at = now() - interval '40 days'
+      where id = ${old.conversationId}`);
+    const purge = createPurgeConversationsHandler({ db: t.database.db, logger: t.engine.logger });
+    const signal = new AbortController().signal;
+    // The schedule passes RETENTION_DAYS (365): the admin's 30 days (set above) decide.
+    await purge({ olderThanDays: 365 }, { attempt: 1, signal });
+    expect(
+      await rows(t.database.db, sql`select 1 from conversations where id = ${old.conversationId}`),
+    ).toHaveLength(0);
+    await gqlOk(app, 'mutation { updateSettings(retentionDays: 0) { retentionDays } }', {}, admin);
+    const kept = await ask('And the even older policy?');
+    await t.database.db.execute(
+      sql`update conversations set updated_at = now() - interval '4000 days' where id = ${kept.conversationId}`,
+    );
+    await purge({ olderThanDays: 365 }, { attempt: 1, signal });
+    expect(
+      await rows(t.database.db, sql`select 1 from conversations where id = ${kept.conversationId}`),
+    ).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 /** Handlers of the scheduled housekeeping jobs: the retention purge and the usage rollup. */
 import { AppError, type Logger } from '#core';
-import { type Db, purgeConversations, rollupUsage, utcDay } from '#db';
+import { type Db, purgeConversations, readSettings, rollupUsage, utcDay } from '#db';
 import type { JobHandler } from './job-handlers.ts';
 
 export interface HousekeepingDeps {
@@ -10,13 +10,13 @@ export interface HousekeepingDeps {
 }
 
 export function createPurgeConversationsHandler(deps: HousekeepingDeps): JobHandler<'purge-conversations'> {
-  return async ({ olderThanDays }) => {
-    if (!Number.isInteger(olderThanDays) || olderThanDays < 0) {
-      throw new AppError(
-        'invalid_input',
-        `olderThanDays must be a whole number of days, got ${olderThanDays}`,
-      );
+  return async ({ olderThanDays: configured }) => {
+    if (!Number.isInteger(configured) || configured < 0) {
+      throw new AppError('invalid_input', `olderThanDays must be a whole number of days, got ${configured}`);
     }
+    // The retention an admin set in the settings (admin API) wins over RETENTION_DAYS; 0 keeps everything.
+    const { retentionDays: olderThanDays } = await readSettings(deps.db, { retentionDays: configured });
+    if (olderThanDays === 0) return;
     const deleted = await purgeConversations(deps.db, olderThanDays, deps.now?.() ?? new Date());
     if (deleted > 0) deps.logger.info({ deleted, olderThanDays }, 'old conversations purged');
   };
