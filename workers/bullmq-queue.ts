@@ -78,7 +78,13 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   };
 
   const availableListeners = new Set<() => void>();
+  let connected = false;
+  let firstConnection: Promise<void> | null = new Promise<void>((resolve) => {
+    connection.once('ready', () => resolve());
+    connection.once('error', () => resolve());
+  });
   connection.on('ready', () => {
+    connected = true;
     for (const listener of availableListeners) listener();
   });
   let closed = false;
@@ -95,6 +101,11 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
 
   async function guard<T>(operation: () => Promise<T>): Promise<T> {
     if (closed) throw new Error('queue is closed');
+    // Just created: wait for the first connection attempt instead of refusing at once.
+    if (!connected && firstConnection) {
+      await firstConnection;
+      firstConnection = null;
+    }
     if (connection.status !== 'ready') throw unavailable();
     try {
       return await operation();

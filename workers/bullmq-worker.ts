@@ -53,7 +53,8 @@ export function startBullmqWorker(options: BullmqWorkerOptions): BullmqWorker {
     const log = logger.child({ jobId: job.id, job: job.name, attempt });
     running += 1;
     try {
-      await handler(job.data, { attempt, signal: signal ?? new AbortController().signal });
+      // A scheduler's template does not keep an empty payload: it arrives as undefined.
+      await handler(job.data ?? {}, { attempt, signal: signal ?? new AbortController().signal });
     } catch (error) {
       if (handingBack && signal?.aborted && token) {
         // Back to the queue for another worker, as if never started: no attempt is used up.

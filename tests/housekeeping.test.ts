@@ -1,0 +1,154 @@
+/**
+ * The housekeeping jobs through the same queue and handlers as everything else: the usage rollup per
+ * day, platform, channel and model, the retention purge, and their schedules on BullMQ.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '#core';
+import { rows } from '#db';
+import { createBullmqQueue } from '../workers/bullmq-queue.ts';
+import { DAY_MS, HOUR_MS, scheduleHousekeeping } from '../workers/housekeeping-schedule.ts';
+import {
+  buildCollection,
+  createTestEngine,
+  ingestText,
+  silentLogger,
+  type TestEngine,
+} from './support/engine.ts';
+import { deleteRedisKeys, REDIS_TEST_URL, requireRedis, testPrefix } from './support/redis.ts';
+
+let t: TestEngine;
+const OLD_DAY = new Date(Date.now() - 40 * DAY_MS).toISOString().slice(0, 10);
+const TODAY = new Date().toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  t = await createTestEngine();
+  const collection = await buildCollection(t, { everyone: true });
+  await ingestText(t, {
+    collectionId: collection.id,
+    filename: 'leave.md',
+    text: '# Leave\n\nFull-time employees receive 28 vacation days per year.',
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function ask(question: string, platform: Platform, channelId: string | null) {
+  return t.engine.ask.run({
+    principal: t.admin,
+    question,
+    conversation: { platform, channelId, threadId: null },
+    scope: { userId: t.admin.userId },
+  });
+}
+
+/** Moves an answer (and its conversation's last activity) to another day and sets its latency. */
+async function backdate(messageId: string, conversationId: string, day: string, latencyMs: number) {
+  const at = `${day}T12:00:00Z`;
+  await t.database.db.execute(
+    sql`update messages set created_at = ${at}::timestamptz, latency_ms = ${latencyMs} where id = ${messageId}`,
+  );
+  await t.database.db.execute(
+    sql`update conversations set updated_at = ${at}::timestamptz where id = ${conversationId}`,
+  );
+}
+
+async function usage(day: string) {
+  return rows<{
+    platform: string;
+    channel_id: string;
+    questions: number;
+    unanswered: number;
+    latency_p50_ms: number;
+    latency_p95_ms: number;
+  }>(
+    t.database.db,
+    sql`select platform, channel_id, questions, unanswered, latency_p50_ms, latency_p95_ms
+        from usage_daily where day = ${day}::date order by platform, channel_id`,
+  );
+}
+
+async function run(job: Parameters<TestEngine['queue']['enqueue']>) {
+  await t.queue.enqueue(...job);
+  await t.queue.drain();
+}
+
+describe('housekeeping jobs', () => {
+  it('rolls usage up per day, platform and channel, and purges old conversations without losing their usage', async () => {
+    const latencies = [100, 200, 300, 400];
+    for (const latency of latencies) {
+      const result = await ask('How many vacation days do full-time employees get?', 'slack', 'C42');
+      await backdate(result.messageId, result.conversationId, OLD_DAY, latency);
+    }
+    const unanswered = await ask('Who won the 1998 world cup?', 'slack', 'C42');
+    await backdate(unanswered.messageId, unanswered.conversationId, OLD_DAY, 1000);
+    const recent = await ask('How many vacation days do full-time employees get?', 'api', null);
+
+    // The purge rolls up the days it is about to delete first, since no rollup has counted them yet.
+    await run(['purge-conversations', { olderThanDays: 30 }]);
+    const [{ n: left } = { n: -1 }] = await rows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from messages`,
+    );
+    expect(left).toBe(1);
+    const [kept] = await rows<{ id: string }>(t.database.db, sql`select id from messages`);
+    expect(kept?.id).toBe(recent.messageId);
+
+    const old = await usage(OLD_DAY);
+    expect(old).toEqual([
+      {
+        platform: 'slack',
+        channel_id: 'C42',
+        questions: 5,
+        unanswered: 1,
+        latency_p50_ms: 300,
+        latency_p95_ms: 880,
+      },
+    ]);
+
+    // Rolling the purged day up again does not shrink what was counted; today's is computed as asked.
+    await run(['rollup-usage', { day: OLD_DAY }]);
+    await run(['rollup-usage', {}]);
+    await run(['rollup-usage', {}]);
+    expect(await usage(OLD_DAY)).toEqual(old);
+    expect(await usage(TODAY)).toEqual([
+      expect.objectContaining({ platform: 'api', channel_id: '', questions: 1, unanswered: 0 }),
+    ]);
+  });
+
+  it('fails a rollup for a malformed day at once, with the reason', async () => {
+    await run(['rollup-usage', { day: 'yesterday' }]);
+    const failed = (await t.queue.listFailed()).find((job) => job.name === 'rollup-usage');
+    expect(failed).toMatchObject({ attempts: 1, payload: { day: 'yesterday' } });
+    expect(failed?.reason).toContain('YYYY-MM-DD');
+  });
+});
+
+describe('housekeeping schedules on BullMQ', () => {
+  it('registers the hourly rollup and the daily purge once, and drops the purge when retention is off', async () => {
+    await requireRedis();
+    const prefix = testPrefix();
+    const queue = createBullmqQueue({ url: REDIS_TEST_URL, prefix, logger: silentLogger });
+    try {
+      await scheduleHousekeeping(queue, { RETENTION_DAYS: 90 });
+      await scheduleHousekeeping(queue, { RETENTION_DAYS: 90 });
+      const { Queue } = await import('bullmq');
+      const inspect = new Queue('jobs', { connection: { url: REDIS_TEST_URL }, prefix });
+      try {
+        const schedulers = await inspect.getJobSchedulers();
+        expect(schedulers.map((s) => [s.key, s.every, s.template?.data ?? {}]).sort()).toEqual([
+          ['purge-conversations', DAY_MS, { olderThanDays: 90 }],
+          ['rollup-usage', HOUR_MS, {}],
+        ]);
+        await scheduleHousekeeping(queue, { RETENTION_DAYS: 0 });
+        expect((await inspect.getJobSchedulers()).map((s) => s.key)).toEqual(['rollup-usage']);
+      } finally {
+        await inspect.close();
+      }
+    } finally {
+      await queue.close();
+      await deleteRedisKeys(REDIS_TEST_URL, prefix);
+    }
+  });
+});
