@@ -87,6 +87,14 @@ export interface ChatConversation {
   }): Promise<boolean>;
 }
 
+/**
+ * Lets the event loop read and acknowledge other requests between steps: the embedded database runs
+ * queries on this thread without yielding, so a burst of questions would otherwise hold up every ack.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export function createChatConversation(deps: ChatConversationDeps): ChatConversation {
   const members = createChatMembers({ identities: deps.identities });
   const log = deps.logger;
@@ -141,6 +149,7 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
       for await (const event of events) {
         if (event.type === 'delta') await reply.append(event.text);
         else if (event.type === 'status') {
+          await nextTurn();
           if (event.stage === 'answering') await status(platform, location, 'answering');
         } else result = event.result;
       }
@@ -190,6 +199,7 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
           if (!(await deps.answers.hasAnswered(key))) return 'ignored';
         }
         if (!(await claim(platform, message))) return 'duplicate';
+        await nextTurn();
 
         if (message.text.trim() === '') {
           await notice(platform, message, EMPTY_QUESTION_HINT);
@@ -210,6 +220,7 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
         }
         const member = await members.resolve(platform, message.user);
         if (member === 'bot') return 'ignored';
+        await nextTurn();
         if (member.disabled) {
           await notice(platform, message, DISABLED_ACCOUNT);
           return 'disabled';

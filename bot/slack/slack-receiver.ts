@@ -80,8 +80,11 @@ export function createSlackHttpReceiver(options: SlackHttpReceiverOptions): Slac
       if (!done) log.warn({ type: body.type }, 'slack listener did not ack in time: acknowledged empty');
       void ack();
     }, ackTimeoutMs);
-    const work = bolt
-      .processEvent(event)
+    // The work starts on the next turn of the event loop, after the ack has been written and after
+    // other requests already waiting have been read: with many events at once, acks come first.
+    const app = bolt;
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => app.processEvent(event))
       .catch((error: unknown) => log.error({ err: error, type: body.type }, 'slack event failed'))
       // Nothing listened (an unknown action or command): acknowledge, so that Slack shows no error.
       .finally(() => {

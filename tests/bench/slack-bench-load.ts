@@ -21,7 +21,12 @@ export type LoadMessage =
 
 const setup = workerData as LoadSetup;
 const port = parentPort!;
-const slack = await startFakeSlack({ token: setup.token, botUserId: 'W111', teamId: 'T111', users: setup.people });
+const slack = await startFakeSlack({
+  token: setup.token,
+  botUserId: 'W111',
+  teamId: 'T111',
+  users: setup.people,
+});
 const template = JSON.parse(setup.template) as { event: Record<string, unknown> } & Record<string, unknown>;
 let sequence = 0;
 let eventsUrl = '';
@@ -54,25 +59,34 @@ async function sendMention(user: string): Promise<{ ackMs: number; firstTextMs: 
   return { ackMs, firstTextMs: slack.calls.find(isFirstText)!.receivedAt - started };
 }
 
-port.on('message', async (message: { type: 'start'; eventsUrl: string } | { type: 'round' } | { type: 'close' }) => {
-  try {
-    if (message.type === 'start') eventsUrl = message.eventsUrl;
-    else if (message.type === 'round') {
-      const before = slack.callsTo('chat.stopStream').length;
-      const results = await Promise.all(setup.people.map((p) => sendMention(p.id)));
-      // The next round starts once every answer of this one has finished.
-      await slack.waitFor((calls) => calls.filter((c) => c.method === 'chat.stopStream').length >= before + results.length, 60_000);
+port.on(
+  'message',
+  async (message: { type: 'start'; eventsUrl: string } | { type: 'round' } | { type: 'close' }) => {
+    try {
+      if (message.type === 'start') eventsUrl = message.eventsUrl;
+      else if (message.type === 'round') {
+        const before = slack.callsTo('chat.stopStream').length;
+        const results = await Promise.all(setup.people.map((p) => sendMention(p.id)));
+        // The next round starts once every answer of this one has finished.
+        await slack.waitFor(
+          (calls) => calls.filter((c) => c.method === 'chat.stopStream').length >= before + results.length,
+          60_000,
+        );
+        port.postMessage({
+          type: 'round',
+          acks: results.map((r) => r.ackMs),
+          firstTexts: results.map((r) => r.firstTextMs),
+        } satisfies LoadMessage);
+      } else {
+        await slack.close();
+        port.close();
+      }
+    } catch (error) {
       port.postMessage({
-        type: 'round',
-        acks: results.map((r) => r.ackMs),
-        firstTexts: results.map((r) => r.firstTextMs),
+        type: 'failed',
+        message: error instanceof Error ? error.message : String(error),
       } satisfies LoadMessage);
-    } else {
-      await slack.close();
-      port.close();
     }
-  } catch (error) {
-    port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies LoadMessage);
-  }
-});
+  },
+);
 port.postMessage({ type: 'ready', slackUrl: slack.url } satisfies LoadMessage);

@@ -12,9 +12,9 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { type AnswerEvent, type Answerer, createAsk } from '#core';
 import { bindChannel, createChunkSearch, createConversationStore } from '#db';
+import { buildApp } from '../../bot/app.ts';
 import { createHeuristicCondenser } from '../../core/answer/index.ts';
 import { createHybridRetriever } from '../../core/retrieval/hybrid-retriever.ts';
-import { buildApp } from '../../bot/app.ts';
 import { buildCollection, createTestEngine, ingestText, silentLogger } from '../support/engine.ts';
 import { fixture } from '../support/slack.ts';
 import type { LoadMessage, LoadSetup } from './slack-bench-load.ts';
@@ -39,12 +39,22 @@ const instantAnswerer: Answerer = {
   },
 };
 
-export async function benchSlack(options: { rounds?: number; concurrency?: number } = {}): Promise<BenchRow[]> {
+export async function benchSlack(
+  options: { rounds?: number; concurrency?: number } = {},
+): Promise<BenchRow[]> {
   const rounds = options.rounds ?? 10;
   const concurrency = options.concurrency ?? 20;
-  const people = Array.from({ length: concurrency }, (_, i) => ({ id: `WB${i}`, email: `bench${i}@example.com` }));
+  const people = Array.from({ length: concurrency }, (_, i) => ({
+    id: `WB${i}`,
+    email: `bench${i}@example.com`,
+  }));
   const load = new Worker(new URL('./slack-bench-load.ts', import.meta.url), {
-    workerData: { secret: SECRET, token: TOKEN, people, template: fixture('event_app_mention.json') } satisfies LoadSetup,
+    workerData: {
+      secret: SECRET,
+      token: TOKEN,
+      people,
+      template: fixture('event_app_mention.json'),
+    } satisfies LoadSetup,
   });
   const inbox: LoadMessage[] = [];
   const waiting: ((m: LoadMessage) => void)[] = [];
@@ -76,7 +86,12 @@ export async function benchSlack(options: { rounds?: number; concurrency?: numbe
       text: `# Policy ${i}\n\nEvery employee gets 25 vacation days a year. Rule ${i} applies to travel and expenses.\n`,
     });
   }
-  await bindChannel(db, { platform: 'slack', workspaceId: 'T111', channelId: 'C111', collectionIds: [collection.id] });
+  await bindChannel(db, {
+    platform: 'slack',
+    workspaceId: 'T111',
+    channelId: 'C111',
+    collectionIds: [collection.id],
+  });
   const ask = createAsk({
     retriever: createHybridRetriever({ search: createChunkSearch(db), embedder: t.engine.embedder }),
     answerer: instantAnswerer,
@@ -95,7 +110,10 @@ export async function benchSlack(options: { rounds?: number; concurrency?: numbe
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
-  load.postMessage({ type: 'start', eventsUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/slack/events` });
+  load.postMessage({
+    type: 'start',
+    eventsUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/slack/events`,
+  });
 
   try {
     // Warm-up: every person once (their first question maps them to a user), then steady state.
@@ -114,8 +132,19 @@ export async function benchSlack(options: { rounds?: number; concurrency?: numbe
     const note = `${rounds}×${concurrency} concurrent events, instant model, PGlite, loopback`;
     return [
       { name: 'slack: event ack p50', value: round(percentile(acks, 50)), unit: 'ms', note },
-      { name: `slack: event ack p95 (${concurrency} concurrent)`, value: round(percentile(acks, 95)), unit: 'ms', target: '≤ 50', note },
-      { name: 'slack: event → first streamed text p50', value: round(percentile(firsts, 50)), unit: 'ms', note },
+      {
+        name: `slack: event ack p95 (${concurrency} concurrent)`,
+        value: round(percentile(acks, 95)),
+        unit: 'ms',
+        target: '≤ 50',
+        note,
+      },
+      {
+        name: 'slack: event → first streamed text p50',
+        value: round(percentile(firsts, 50)),
+        unit: 'ms',
+        note,
+      },
       {
         name: `slack: event → first streamed text p95 (${concurrency} concurrent)`,
         value: round(percentile(firsts, 95)),
