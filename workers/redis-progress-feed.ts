@@ -21,6 +21,8 @@ export function progressChannel(prefix: string = DEFAULT_REDIS_PREFIX): string {
 export function createRedisProgressFeed(options: RedisProgressFeedOptions): ProgressFeed & {
   /** Resolves once the subscription is in place (tests wait for it before publishing). */
   subscribed(): Promise<void>;
+  /** Resolves once events published are sent rather than dropped. */
+  connected(): Promise<void>;
 } {
   const logger = options.logger.child({ component: 'progress-feed' });
   const channel = progressChannel(options.prefix);
@@ -80,6 +82,10 @@ export function createRedisProgressFeed(options: RedisProgressFeedOptions): Prog
       return () => listeners.delete(listener);
     },
     subscribed: () => subscribe(),
+    connected: () =>
+      publisher.status === 'ready'
+        ? Promise.resolve()
+        : new Promise((resolve) => publisher.once('ready', resolve)),
     async close() {
       listeners.clear();
       publisher.disconnect();
