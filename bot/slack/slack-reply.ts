@@ -221,7 +221,9 @@ export function createEphemeralReply(options: EphemeralReplyOptions): ChatReply 
     async finish(answer) {
       let posted: string | null = null;
       const text = answer.text || received;
-      for (const message of answerMessages({ ...answer, text }, { share: answer.shareable })) {
+      // Sharing is for channels: a private answer in a DM with the bot has nowhere else to go.
+      const share = answer.shareable && !options.location.channelId.startsWith('D');
+      for (const message of answerMessages({ ...answer, text }, { share })) {
         posted = await postEphemeral(options, message);
       }
       return posted;
