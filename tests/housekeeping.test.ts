@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '#core';
-import { rows } from '#db';
+import { rows, writeSettings } from '#db';
 import { createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { DAY_MS, HOUR_MS, scheduleHousekeeping } from '../workers/housekeeping-schedule.ts';
 import {
@@ -117,6 +117,33 @@ describe('housekeeping jobs', () => {
     ]);
   });
 
+  it('prices the tokens with the settings, and purges by the retention an admin stored', async () => {
+    const day = new Date(Date.now() - 20 * DAY_MS).toISOString().slice(0, 10);
+    const result = await ask('How many vacation days do full-time employees get?', 'teams', 'T1');
+    await backdate(result.messageId, result.conversationId, day, 50);
+    await t.database.db.execute(
+      sql`update messages set model = 'gpt-4o-mini', prompt_tokens = 1000, completion_tokens = 500
+          where id = ${result.messageId}`,
+    );
+    await run(['rollup-usage', { day }]);
+    const [row] = await rows<{ cost_usd: number; prompt_tokens: number }>(
+      t.database.db,
+      sql`select cost_usd, prompt_tokens::int from usage_daily where day = ${day}::date and platform = 'teams'`,
+    );
+    // gpt-4o-mini: $0.15 per million prompt tokens, $0.60 per million completion tokens.
+    expect(row?.prompt_tokens).toBe(1000);
+    expect(row?.cost_usd).toBeCloseTo((1000 * 0.15 + 500 * 0.6) / 1e6, 10);
+
+    // RETENTION_DAYS is off (0) in the payload, but the admin set 10 days in the settings: that wins.
+    await writeSettings(t.database.db, { retentionDays: 10 });
+    await run(['purge-conversations', { olderThanDays: 0 }]);
+    const [{ n } = { n: -1 }] = await rows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from messages where id = ${result.messageId}`,
+    );
+    expect(n).toBe(0);
+  });
+
   it('fails a rollup for a malformed day at once, with the reason', async () => {
     await run(['rollup-usage', { day: 'yesterday' }]);
     const failed = (await t.queue.listFailed()).find((job) => job.name === 'rollup-usage');
@@ -126,7 +153,7 @@ describe('housekeeping jobs', () => {
 });
 
 describe('housekeeping schedules on BullMQ', () => {
-  it('registers the hourly rollup and the daily purge once, and drops the purge when retention is off', async () => {
+  it('registers the hourly rollup and the daily purge once, replacing them when registered again', async () => {
     await requireRedis();
     const prefix = testPrefix();
     const queue = createBullmqQueue({ url: REDIS_TEST_URL, prefix, logger: silentLogger });
@@ -141,8 +168,13 @@ describe('housekeeping schedules on BullMQ', () => {
           ['purge-conversations', DAY_MS, { olderThanDays: 90 }],
           ['rollup-usage', HOUR_MS, {}],
         ]);
+        // Retention off: the purge stays scheduled (a retention set later in the settings applies) with 0.
         await scheduleHousekeeping(queue, { RETENTION_DAYS: 0 });
-        expect((await inspect.getJobSchedulers()).map((s) => s.key)).toEqual(['rollup-usage']);
+        const again = await inspect.getJobSchedulers();
+        expect(again.find((s) => s.key === 'purge-conversations')?.template?.data).toEqual({
+          olderThanDays: 0,
+        });
+        expect(again).toHaveLength(2);
       } finally {
         await inspect.close();
       }

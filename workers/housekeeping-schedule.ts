@@ -14,20 +14,19 @@ export interface RecurringJobs {
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
+/**
+ * The purge is scheduled even when RETENTION_DAYS is 0 (keep forever): an admin may set a retention in
+ * the settings later, and the stored setting wins over the payload's default when the job runs.
+ */
 export async function scheduleHousekeeping(
   jobs: RecurringJobs,
   config: Pick<Config, 'RETENTION_DAYS'>,
 ): Promise<void> {
   await jobs.repeat('rollup-usage', 'rollup-usage', {}, HOUR_MS);
-  // RETENTION_DAYS=0 keeps conversations forever.
-  if (config.RETENTION_DAYS > 0) {
-    await jobs.repeat(
-      'purge-conversations',
-      'purge-conversations',
-      { olderThanDays: config.RETENTION_DAYS },
-      DAY_MS,
-    );
-  } else {
-    await jobs.cancelRepeat('purge-conversations');
-  }
+  await jobs.repeat(
+    'purge-conversations',
+    'purge-conversations',
+    { olderThanDays: config.RETENTION_DAYS },
+    DAY_MS,
+  );
 }

@@ -15,9 +15,11 @@ export function createPurgeConversationsHandler(deps: HousekeepingDeps): JobHand
       throw new AppError('invalid_input', `olderThanDays must be a whole number of days, got ${configured}`);
     }
     // The retention an admin set in the settings (admin API) wins over RETENTION_DAYS; 0 keeps everything.
-    const { retentionDays: olderThanDays } = await readSettings(deps.db, { retentionDays: configured });
+    const settings = await readSettings(deps.db, { retentionDays: configured });
+    const olderThanDays = settings.retentionDays;
     if (olderThanDays === 0) return;
-    const deleted = await purgeConversations(deps.db, olderThanDays, deps.now?.() ?? new Date());
+    const now = deps.now?.() ?? new Date();
+    const deleted = await purgeConversations(deps.db, olderThanDays, now, settings.modelPrices);
     if (deleted > 0) deps.logger.info({ deleted, olderThanDays }, 'old conversations purged');
   };
 }
@@ -30,6 +32,7 @@ export function createRollupUsageHandler(deps: HousekeepingDeps): JobHandler<'ro
     const now = deps.now?.() ?? new Date();
     // Without a day: yesterday (its last hour may have been missed) and today so far.
     const days = day ? [day] : [utcDay(new Date(now.getTime() - 86_400_000)), utcDay(now)];
-    for (const d of days) await rollupUsage(deps.db, d);
+    const { modelPrices } = await readSettings(deps.db, { retentionDays: 0 });
+    for (const d of days) await rollupUsage(deps.db, d, modelPrices);
   };
 }
