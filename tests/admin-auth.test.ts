@@ -289,6 +289,12 @@ describe('REST with the access token', () => {
     });
     expect(ask.statusCode).toBe(200);
     expect(ask.json().answer).toMatch(/level two/);
+    // Asked from the console (a token, not an API key): counted as the web platform in usage.
+    const [conversation] = await rows<{ platform: string }>(
+      t.database.db,
+      sql`select platform from conversations where user_id = ${member.id}`,
+    );
+    expect(conversation?.platform).toBe('web');
 
     const body = multipartBody({ collection: 'token-docs' }, [
       { filename: 'notes.md', contentType: 'text/markdown', content: '# Notes\nhi' },

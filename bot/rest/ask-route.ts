@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ask, AskEvent } from '#core';
 import { AppError, MAX_QUESTION_LENGTH, type Principal } from '#core';
-import { requirePrincipal, type Authenticator } from '../auth.ts';
+import { type Authenticator, requirePrincipal } from '../auth.ts';
 import { toAppError } from '../http-errors.ts';
 
 export interface AskRouteDeps {
@@ -14,7 +14,11 @@ export interface AskRouteDeps {
 }
 
 const askBody = z.object({
-  question: z.string().trim().min(1, 'is required').max(MAX_QUESTION_LENGTH, `must be at most ${MAX_QUESTION_LENGTH} characters`),
+  question: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(MAX_QUESTION_LENGTH, `must be at most ${MAX_QUESTION_LENGTH} characters`),
   /** Continue a conversation: the `threadId` returned by a previous answer. */
   threadId: z.string().trim().min(1).max(200).optional(),
   collections: z.array(z.string().trim().min(1)).max(50).optional(),
@@ -34,7 +38,12 @@ export function registerAskRoute(app: FastifyInstance, deps: AskRouteDeps): void
     const input = {
       principal,
       question: body.question,
-      conversation: { platform: 'api' as const, channelId: `user:${principal.userId}`, threadId },
+      // API keys carry scopes; the console's access tokens do not: its playground counts as the web platform.
+      conversation: {
+        platform: principal.scopes ? ('api' as const) : ('web' as const),
+        channelId: `user:${principal.userId}`,
+        threadId,
+      },
       scope: { userId: principal.userId, ...(collectionIds ? { collectionIds } : {}) },
     };
 
@@ -56,9 +65,13 @@ export function registerAskRoute(app: FastifyInstance, deps: AskRouteDeps): void
       'x-request-id': String(request.id),
       'x-accel-buffering': 'no',
     });
-    const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     try {
-      for await (const event of deps.ask.stream({ ...input, signal: abort.signal }) as AsyncIterable<AskEvent>) {
+      for await (const event of deps.ask.stream({
+        ...input,
+        signal: abort.signal,
+      }) as AsyncIterable<AskEvent>) {
         if (event.type === 'status') send('status', { stage: event.stage });
         else if (event.type === 'delta') send('delta', { text: event.text });
         else {
@@ -80,7 +93,9 @@ export function registerAskRoute(app: FastifyInstance, deps: AskRouteDeps): void
 }
 
 function wantsEventStream(accept: string | undefined): boolean {
-  return accept?.split(',').some((part) => part.trim().toLowerCase().startsWith('text/event-stream')) ?? false;
+  return (
+    accept?.split(',').some((part) => part.trim().toLowerCase().startsWith('text/event-stream')) ?? false
+  );
 }
 
 function toJson(result: Awaited<ReturnType<Ask['run']>>, threadId: string) {
