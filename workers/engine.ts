@@ -76,11 +76,13 @@ export function createEmbedderForModel(
     const local = createLocalEmbedder({ dimensions: model.dimensions });
     if (local.model === model.name) return local;
   }
+  // `openai:<model>` or `openai:<model>@<dimensions>` (see openai-embedder.ts): the server's own name back.
+  const remote = /^openai:(.+?)(?:@(\d+))?$/.exec(model.name);
   return createOpenAiEmbedder({
     baseUrl: config.OPENAI_BASE_URL,
     apiKey: config.OPENAI_API_KEY,
-    model: model.name,
-    dimensions: model.dimensions,
+    model: remote?.[1] ?? model.name,
+    dimensions: remote?.[2] ? Number(remote[2]) : remote ? undefined : model.dimensions,
     batchSize: config.EMBEDDING_BATCH_SIZE,
     logger,
   });

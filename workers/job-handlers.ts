@@ -1,4 +1,11 @@
-import type { DocumentRepository, FailedJob, JobName, JobPayloads, Logger } from '#core';
+import {
+  type DocumentRepository,
+  type FailedJob,
+  type JobName,
+  type JobPayloads,
+  type Logger,
+  UnprocessableDocumentError,
+} from '#core';
 import type { DocumentIngestor } from '../core/ingest-document.ts';
 import {
   createPurgeConversationsHandler,
@@ -37,7 +44,9 @@ export interface JobHandlerDeps extends ReembedDeps, HousekeepingDeps {
 export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
   return {
     'ingest-document': async ({ documentId, version }, { signal }) => {
-      await deps.ingestor.ingest(documentId, version, signal);
+      const outcome = await deps.ingestor.ingest(documentId, version, signal);
+      // The document already shows why; failing the job too keeps it among the failed jobs, not retried.
+      if (outcome.status === 'failed') throw new UnprocessableDocumentError(outcome.error);
     },
     'delete-document': async ({ documentId }) => {
       await deps.documents.delete(documentId);
@@ -60,7 +69,14 @@ export function createJobFailureRecorder(
     deps.logger.error({ jobId: job.id, job: job.name, reason: job.reason }, 'job failed for good');
     if (job.name === 'ingest-document') {
       const { documentId, version } = job.payload;
-      await deps.documents.markFailed(documentId, version, `Indexing failed: ${job.reason}`);
+      const document = await deps.documents.get(documentId);
+      // A file that cannot be read was marked failed with its own reason already.
+      if (
+        document?.version === version &&
+        (document.status === 'queued' || document.status === 'processing')
+      ) {
+        await deps.documents.markFailed(documentId, version, `Indexing failed: ${job.reason}`);
+      }
     }
   };
 }
