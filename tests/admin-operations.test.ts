@@ -419,11 +419,24 @@ describe('settings', () => {
       where id = ${old.conversationId}`);
     const purge = createPurgeConversationsHandler({ db: t.database.db, logger: t.engine.logger });
     const signal = new AbortController().signal;
+    const usageToday = async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const data = await gqlOk<{ usage: { totals: { questions: number }; days: { questions: number }[] } }>(
+        app,
+        'query($d: Date) { usage(from: $d, to: $d) { totals { questions } days { questions } } }',
+        { d: today },
+        admin,
+      );
+      return [data.usage.totals.questions, data.usage.days[0]!.questions];
+    };
+    const before = await usageToday();
     // The schedule passes RETENTION_DAYS (365): the admin's 30 days (set above) decide.
     await purge({ olderThanDays: 365 }, { attempt: 1, signal });
     expect(
       await rows(t.database.db, sql`select 1 from conversations where id = ${old.conversationId}`),
     ).toHaveLength(0);
+    // The purge rolled the day up first: the figures still count the deleted question.
+    expect(await usageToday()).toEqual(before);
     await gqlOk(app, 'mutation { updateSettings(retentionDays: 0) { retentionDays } }', {}, admin);
     const kept = await ask('And the even older policy?');
     await t.database.db.execute(

@@ -1,7 +1,10 @@
 /**
- * Usage figures, computed from the stored messages (the source of truth): per day, per model (tokens and
- * estimated cost from the settings' price table), per platform, channel and collection, the most cited
- * documents and the most frequent unanswered questions. Days are UTC.
+ * Usage figures: per day, per model (tokens and estimated cost from the settings' price table), per
+ * platform, channel and collection, the most cited documents and the most frequent unanswered questions.
+ * Days are UTC. Counts come from the stored messages, or from the daily rollup (usage_daily) where it
+ * counted more, i.e. for days whose conversations the retention purge has deleted. Latency percentiles
+ * are exact from messages; for purged days they are the rollup's, weighted by questions. Collections,
+ * cited documents and unanswered questions need the messages, so they cover retained days only.
  */
 import type { IResolvers } from '@graphql-tools/utils';
 import { eq, type SQL, sql } from 'drizzle-orm';
@@ -112,7 +115,22 @@ const rate = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 interface UsageScope {
   readonly from: string;
   readonly to: string;
+  /** Over messages `m` joined with conversations `c`. */
   readonly where: SQL;
+  /** Over usage_daily `u`; null when a filter (collection) cannot apply to the rollup. */
+  readonly rollupWhere: SQL | null;
+}
+
+/** Counts per day, platform, channel and model: messages, or the rollup where it counted more. */
+interface UsageGroup {
+  readonly day: string;
+  readonly platform: string;
+  readonly channelId: string;
+  readonly model: string;
+  readonly questions: number;
+  readonly unanswered: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
 }
 
 export const resolvers: IResolvers<unknown, AdminContext> = {
@@ -142,82 +160,109 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       }
       const start = new Date(`${from}T00:00:00.000Z`);
       const end = new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY_MS);
-      const where = sql.join(
-        [
-          sql`m.created_at >= ${start.toISOString()}::timestamptz and m.created_at < ${end.toISOString()}::timestamptz`,
-          input.platform ? sql`c.platform = ${input.platform}` : null,
-          input.channelId ? sql`c.channel_id = ${input.channelId}` : null,
-          input.collectionId
-            ? sql`exists (select 1 from message_sources s join documents d on d.id = s.document_id
-                where s.message_id = m.id and d.collection_id = ${input.collectionId})`
-            : null,
-        ].filter((part): part is SQL => part !== null),
-        sql` and `,
-      );
-      return { from, to, where } satisfies UsageScope;
+      const and = (parts: (SQL | null)[]) =>
+        sql.join(
+          parts.filter((part): part is SQL => part !== null),
+          sql` and `,
+        );
+      const where = and([
+        sql`m.created_at >= ${start.toISOString()}::timestamptz and m.created_at < ${end.toISOString()}::timestamptz`,
+        input.platform ? sql`c.platform = ${input.platform}` : null,
+        input.channelId ? sql`c.channel_id = ${input.channelId}` : null,
+        input.collectionId
+          ? sql`exists (select 1 from message_sources s join documents d on d.id = s.document_id
+              where s.message_id = m.id and d.collection_id = ${input.collectionId})`
+          : null,
+      ]);
+      const rollupWhere = input.collectionId
+        ? null
+        : and([
+            sql`u.day >= ${from}::date and u.day <= ${to}::date`,
+            input.platform ? sql`u.platform = ${input.platform}` : null,
+            input.channelId ? sql`u.channel_id = ${input.channelId}` : null,
+          ]);
+      return { from, to, where, rollupWhere } satisfies UsageScope;
     },
   },
   Usage: {
     totals: async (scope: UsageScope, _args, ctx) => {
-      const [row] = await rows<Aggregate>(ctx.services.db, sql`select ${aggregates} ${fromMessages(scope)}`);
-      const cost = await costByModel(ctx, scope);
-      return shape(
-        row,
-        [...cost.values()].reduce((sum, v) => sum + v.cost, 0),
+      const groups = await usageGroups(ctx, scope);
+      const [latency] = await rows<Latency>(
+        ctx.services.db,
+        sql`select ${percentiles} ${fromMessages(scope)}`,
       );
+      return summarize(groups, await pricing(ctx), latency);
     },
     days: async (scope: UsageScope, _args, ctx) => {
-      const byDay = await rows<Aggregate & { day: string }>(
+      const groups = await usageGroups(ctx, scope);
+      const prices = await pricing(ctx);
+      const live = await rows<Latency & { day: string }>(
         ctx.services.db,
-        sql`select to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, ${aggregates}
+        sql`select to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, ${percentiles}
             ${fromMessages(scope)} group by 1`,
       );
-      const cost = await costByModel(ctx, scope, true);
+      const rolled = scope.rollupWhere
+        ? await rows<Latency & { day: string }>(
+            ctx.services.db,
+            sql`select to_char(u.day, 'YYYY-MM-DD') as day,
+                  sum(u.latency_p50_ms::float8 * u.questions) / nullif(sum(u.questions), 0) as p50,
+                  sum(u.latency_p95_ms::float8 * u.questions) / nullif(sum(u.questions), 0) as p95
+                from usage_daily u where ${scope.rollupWhere} group by 1`,
+          )
+        : [];
       const out = [];
       for (let t = Date.parse(scope.from); t <= Date.parse(scope.to); t += DAY_MS) {
         const day = new Date(t).toISOString().slice(0, 10);
-        const dayCost = [...cost.entries()]
-          .filter(([key]) => key.startsWith(`${day}|`))
-          .reduce((sum, [, v]) => sum + v.cost, 0);
+        const latency = live.find((r) => r.day === day) ?? rolled.find((r) => r.day === day);
         out.push({
           day,
-          ...shape(
-            byDay.find((r) => r.day === day),
-            dayCost,
+          ...summarize(
+            groups.filter((g) => g.day === day),
+            prices,
+            latency,
           ),
         });
       }
       return out;
     },
     models: async (scope: UsageScope, _args, ctx) => {
-      const cost = await costByModel(ctx, scope);
-      return [...cost.entries()]
-        .map(([model, v]) => ({ model, ...v, estimatedCostUsd: v.cost }))
+      const groups = await usageGroups(ctx, scope);
+      const prices = await pricing(ctx);
+      return [...groupBy(groups, (g) => g.model)]
+        .map(([model, list]) => {
+          const sum = summarize(list, prices);
+          return {
+            model,
+            questions: sum.questions,
+            promptTokens: sum.promptTokens,
+            completionTokens: sum.completionTokens,
+            estimatedCostUsd: sum.estimatedCostUsd,
+            priced: priceOf(model, prices) !== null,
+          };
+        })
         .sort((a, b) => b.questions - a.questions);
     },
     platforms: async (scope: UsageScope, _args, ctx) => {
-      const found = await rows<{ platform: string; questions: number; unanswered: number }>(
-        ctx.services.db,
-        sql`select c.platform, count(*)::int as questions, (count(*) filter (where not m.answered))::int as unanswered
-            ${fromMessages(scope)} group by 1 order by 2 desc`,
-      );
-      return found.map((r) => ({ ...r, unansweredRate: rate(r.unanswered, r.questions) }));
+      const groups = await usageGroups(ctx, scope);
+      return [...groupBy(groups, (g) => g.platform)]
+        .map(([platform, list]) => ({ platform, ...counts(list) }))
+        .sort((a, b) => b.questions - a.questions);
     },
     channels: async (scope: UsageScope, _args, ctx) => {
-      const found = await rows<{
-        platform: string;
-        channelId: string | null;
-        channelName: string | null;
-        questions: number;
-        unanswered: number;
-      }>(
+      const groups = await usageGroups(ctx, scope);
+      const names = await rows<{ platform: string; externalId: string; name: string | null }>(
         ctx.services.db,
-        sql`select c.platform, c.channel_id as "channelId",
-              (select max(ch.name) from channels ch where ch.platform = c.platform and ch.external_id = c.channel_id) as "channelName",
-              count(*)::int as questions, (count(*) filter (where not m.answered))::int as unanswered
-            ${fromMessages(scope)} group by 1, 2 order by 4 desc limit 50`,
+        sql`select platform::text as platform, external_id as "externalId", max(name) as name from channels group by 1, 2`,
       );
-      return found.map((r) => ({ ...r, unansweredRate: rate(r.unanswered, r.questions) }));
+      return [...groupBy(groups, (g) => `${g.platform}\u0000${g.channelId}`)]
+        .map(([, list]) => {
+          const { platform, channelId } = list[0]!;
+          const channelName =
+            names.find((n) => n.platform === platform && n.externalId === channelId)?.name ?? null;
+          return { platform, channelId: channelId || null, channelName, ...counts(list) };
+        })
+        .sort((a, b) => b.questions - a.questions)
+        .slice(0, 50);
     },
     collections: (scope: UsageScope, _args, ctx) =>
       rows(
@@ -264,70 +309,83 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
   },
 };
 
-interface Aggregate {
-  questions: number;
-  unanswered: number;
-  p50: number | null;
-  p95: number | null;
-  promptTokens: number;
-  completionTokens: number;
+interface Latency {
+  readonly p50: number | null;
+  readonly p95: number | null;
 }
 
-const aggregates = sql`count(*)::int as questions,
-  (count(*) filter (where not m.answered))::int as unanswered,
-  percentile_cont(0.5) within group (order by m.latency_ms) as p50,
-  percentile_cont(0.95) within group (order by m.latency_ms) as p95,
-  coalesce(sum(m.prompt_tokens), 0)::float8 as "promptTokens",
-  coalesce(sum(m.completion_tokens), 0)::float8 as "completionTokens"`;
+const percentiles = sql`percentile_cont(0.5) within group (order by m.latency_ms) as p50,
+  percentile_cont(0.95) within group (order by m.latency_ms) as p95`;
 
 function fromMessages(scope: UsageScope, joins: SQL = sql``): SQL {
   return sql`from messages m join conversations c on c.id = m.conversation_id ${joins} where ${scope.where}`;
 }
 
-function shape(row: Aggregate | undefined, cost: number) {
-  const questions = row?.questions ?? 0;
-  const unanswered = row?.unanswered ?? 0;
-  return {
-    questions,
-    unanswered,
-    unansweredRate: rate(unanswered, questions),
-    latencyP50Ms: row?.p50 ?? null,
-    latencyP95Ms: row?.p95 ?? null,
-    promptTokens: row?.promptTokens ?? 0,
-    completionTokens: row?.completionTokens ?? 0,
-    estimatedCostUsd: cost,
-  };
+// Resolvers of one Usage share its groups: one query per request, whatever fields are asked for.
+const groupCache = new WeakMap<UsageScope, Promise<UsageGroup[]>>();
+
+function usageGroups(ctx: AdminContext, scope: UsageScope): Promise<UsageGroup[]> {
+  let groups = groupCache.get(scope);
+  if (!groups) {
+    groups = rows<UsageGroup>(
+      ctx.services.db,
+      sql`with live as (
+            select to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, c.platform::text as platform,
+                   coalesce(c.channel_id, '') as channel_id, m.model, count(*)::int as questions,
+                   (count(*) filter (where not m.answered))::int as unanswered,
+                   coalesce(sum(m.prompt_tokens), 0)::float8 as prompt_tokens,
+                   coalesce(sum(m.completion_tokens), 0)::float8 as completion_tokens
+            ${fromMessages(scope)} group by 1, 2, 3, 4
+          ), rolled as (
+            select to_char(u.day, 'YYYY-MM-DD') as day, u.platform::text as platform, u.channel_id, u.model,
+                   u.questions, u.unanswered, u.prompt_tokens::float8 as prompt_tokens,
+                   u.completion_tokens::float8 as completion_tokens
+            from usage_daily u where ${scope.rollupWhere ?? sql`false`}
+          )
+          select coalesce(l.day, r.day) as day, coalesce(l.platform, r.platform) as platform,
+                 coalesce(l.channel_id, r.channel_id) as "channelId", coalesce(l.model, r.model) as model,
+                 case when r.questions > coalesce(l.questions, 0) then r.questions else l.questions end as questions,
+                 case when r.questions > coalesce(l.questions, 0) then r.unanswered else l.unanswered end as unanswered,
+                 case when r.questions > coalesce(l.questions, 0) then r.prompt_tokens else l.prompt_tokens end as "promptTokens",
+                 case when r.questions > coalesce(l.questions, 0) then r.completion_tokens else l.completion_tokens end
+                   as "completionTokens"
+          from live l full join rolled r
+            on l.day = r.day and l.platform = r.platform and l.channel_id = r.channel_id and l.model = r.model`,
+    );
+    groupCache.set(scope, groups);
+  }
+  return groups;
 }
 
-/** Tokens and cost per model (or per `day|model`), priced with the settings' table. */
-async function costByModel(ctx: AdminContext, scope: UsageScope, perDay = false) {
-  const { modelPrices } = await readSettings(ctx.services.db, {
-    retentionDays: ctx.services.config.RETENTION_DAYS,
-  });
-  const found = await rows<{
-    key: string;
-    model: string;
-    questions: number;
-    promptTokens: number;
-    completionTokens: number;
-  }>(
-    ctx.services.db,
-    sql`select ${perDay ? sql`to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD') || '|' || m.model` : sql`m.model`} as key,
-          m.model, count(*)::int as questions,
-          coalesce(sum(m.prompt_tokens), 0)::float8 as "promptTokens",
-          coalesce(sum(m.completion_tokens), 0)::float8 as "completionTokens"
-        ${fromMessages(scope)} group by 1, 2`,
+function pricing(ctx: AdminContext) {
+  return readSettings(ctx.services.db, { retentionDays: ctx.services.config.RETENTION_DAYS }).then(
+    (s) => s.modelPrices,
   );
-  return new Map(
-    found.map((r) => [
-      r.key,
-      {
-        questions: r.questions,
-        promptTokens: r.promptTokens,
-        completionTokens: r.completionTokens,
-        cost: estimateCostUsd(r.model, r, modelPrices) ?? 0,
-        priced: priceOf(r.model, modelPrices) !== null,
-      },
-    ]),
-  );
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
+function counts(groups: readonly UsageGroup[]) {
+  const questions = groups.reduce((n, g) => n + g.questions, 0);
+  const unanswered = groups.reduce((n, g) => n + g.unanswered, 0);
+  return { questions, unanswered, unansweredRate: rate(unanswered, questions) };
+}
+
+function summarize(
+  groups: readonly UsageGroup[],
+  prices: Parameters<typeof estimateCostUsd>[2],
+  latency?: Latency,
+) {
+  return {
+    ...counts(groups),
+    latencyP50Ms: latency?.p50 ?? null,
+    latencyP95Ms: latency?.p95 ?? null,
+    promptTokens: groups.reduce((n, g) => n + g.promptTokens, 0),
+    completionTokens: groups.reduce((n, g) => n + g.completionTokens, 0),
+    estimatedCostUsd: groups.reduce((sum, g) => sum + (estimateCostUsd(g.model, g, prices) ?? 0), 0),
+  };
 }
