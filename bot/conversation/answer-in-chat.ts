@@ -17,6 +17,7 @@ import type {
   ChatUserRef,
   ChatWorkStage,
   Logger,
+  Principal,
   ProcessedEvents,
   RetrievalScope,
 } from '#core';
@@ -128,7 +129,7 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
     platform: ChatPlatform,
     message: IncomingChatMessage,
     scope: RetrievalScope,
-    principal: Parameters<Ask['stream']>[0]['principal'],
+    principal: Principal,
   ): Promise<ChatOutcome> {
     const { location } = message;
     let reply: ChatReply | null = null;
@@ -162,8 +163,16 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
         shareable: location.place === 'private' && result.answered && result.sources.length > 0,
       };
       const posted = await reply.finish(chatAnswer);
-      if (posted) await deps.answers.attachPlatformMessage(result.messageId, posted);
-      deps.onAnswered?.(result, location);
+      // The answer is out: what follows must not turn it into a failure message.
+      try {
+        if (posted) await deps.answers.attachPlatformMessage(result.messageId, posted);
+        deps.onAnswered?.(result, location);
+      } catch (error) {
+        log.error(
+          { err: error, messageId: result.messageId },
+          'chat answer posted, but not linked to its message',
+        );
+      }
       return 'answered';
     } catch (error) {
       log.error({ err: error, platform: platform.platform, eventId: message.eventId }, 'chat answer failed');

@@ -103,6 +103,7 @@ describe('Share in channel', () => {
     const response = await rig.send(click('exgpt_share', messageId));
     expect(response.statusCode).toBe(200);
     await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postMessage'));
+    await rig.drain(); // the shared message is linked to the answer after it is posted
     const [posted] = calls('chat.postMessage');
     expect(posted?.args.channel).toBe('C111');
     const shown = blocksText(posted);
@@ -148,6 +149,7 @@ describe('feedback', () => {
     const response = await rig.send(click('exgpt_feedback_up', messageId));
     expect(response.statusCode).toBe(200);
     await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postEphemeral'));
+    await rig.drain();
     expect(await feedbackOf(messageId)).toEqual({ value: 'up', comment: null });
     expect(String(calls('chat.postEphemeral')[0]?.args.text)).toMatch(/Thanks/);
   });
@@ -156,6 +158,7 @@ describe('feedback', () => {
     const messageId = await askPrivately();
     await rig.send(click('exgpt_feedback_down', messageId));
     await rig.slack.waitFor((c) => c.some((call) => call.method === 'views.open'));
+    await rig.drain();
     expect(await feedbackOf(messageId)).toEqual({ value: 'down', comment: null });
     const [open] = calls('views.open');
     expect(open?.args.trigger_id).toBe('111.222.valid');

@@ -56,6 +56,7 @@ describe('a mention in a channel', () => {
     const response = await rig.send(fixture('event_app_mention.json'));
     expect(response.statusCode).toBe(200);
     await waitForStreams(rig.slack, 1);
+    await rig.drain(); // the answer is linked to its Slack message after the stream ends
 
     const [start] = calls('chat.startStream');
     expect(start?.args).toMatchObject({
@@ -211,6 +212,7 @@ describe('follow-ups in a thread', () => {
 
     await rig.send(fixture('event_message_thread_broadcast.json'));
     await waitForStreams(rig.slack, 2);
+    await rig.drain();
     const second = calls('chat.startStream')[1]!;
     expect(second.args).toMatchObject({
       channel: 'C111',
@@ -308,6 +310,7 @@ describe('per-user rate limit', () => {
       });
     await rig.send(ask('EvA', '1700000000.000001'), { app: limited });
     await waitForStreams(rig.slack, 1);
+    await rig.drain();
     await rig.send(ask('EvB', '1700000000.000002'), { app: limited });
     await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postEphemeral'));
     await rig.drain();

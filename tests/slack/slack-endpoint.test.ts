@@ -1,8 +1,10 @@
 /** POST /slack/events itself: Slack's request signing, replay protection, url_verification, the ack. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Ask } from '#core';
 import { schema } from '#db';
 import { MAX_REQUEST_AGE_SECONDS, signSlackRequest, verifySlackSignature } from '../../bot/slack/index.ts';
-import { fixture, type SlackRig, startSlackRig } from '../support/slack.ts';
+import { buildCollection } from '../support/engine.ts';
+import { fixture, type SlackRig, startSlackRig, waitForStreams } from '../support/slack.ts';
 
 const vector = JSON.parse(fixture('signing_test_vector.json')) as {
   signing_secret: string;
@@ -109,17 +111,41 @@ describe('POST /slack/events', () => {
     await nothingHandled();
   });
 
-  it('acknowledges an event at once with an empty 200, before answering it', async () => {
-    rig.model.script('*', { reply: 'Employees get 25 vacation days a year [1].', delayMs: 200 });
-    try {
-      const response = await rig.send(fixture('event_app_mention.json'));
-      expect(response.statusCode).toBe(200);
-      expect(response.body).toBe('');
-      // The answer comes afterwards: the channel is not bound, so it is a hint, posted after the ack.
-      await rig.slack.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));
-    } finally {
-      rig.model.script('*', { reply: 'Employees get 25 vacation days a year [1].' });
-    }
+  it('acknowledges an event with an empty 200 before the answer exists, and answers afterwards', async () => {
+    // An answer that waits until the test lets it go: the ack cannot be waiting for it.
+    const gate = Promise.withResolvers<void>();
+    const gatedAsk: Ask = {
+      async *stream(input) {
+        await gate.promise;
+        yield { type: 'delta', text: 'Later, as promised.' };
+        yield {
+          type: 'done',
+          result: {
+            messageId: '00000000-0000-4000-8000-000000000001',
+            conversationId: '00000000-0000-4000-8000-000000000002',
+            question: input.question,
+            standaloneQuestion: input.question,
+            answer: 'Later, as promised.',
+            answered: false,
+            sources: [],
+            model: 'gated',
+            usage: { promptTokens: 0, completionTokens: 0 },
+            latencyMs: 0,
+          },
+        };
+      },
+      run: () => Promise.reject(new Error('not used')),
+    };
+    const gated = await rig.buildOther({ ask: gatedAsk });
+    const collection = await buildCollection(rig.t, { name: 'gated', everyone: true });
+    await rig.bind('C111', [collection.id]);
+    const response = await rig.send(fixture('event_app_mention.json'), { app: gated });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+    expect(rig.slack.callsTo('chat.startStream')).toEqual([]);
+    gate.resolve();
+    await waitForStreams(rig.slack, 1);
+    expect(rig.slack.callsTo('chat.startStream')[0]?.args.markdown_text).toBe('Later, as promised.');
   });
 
   it('acknowledges a button it does not know (the fixture’s action "a") and does nothing else', async () => {
