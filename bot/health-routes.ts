@@ -23,7 +23,8 @@ export function registerHealthRoutes(
           return [name, { ok: true }] as const;
         } catch (error) {
           // The reason helps an operator; it names the part, not connection strings or credentials.
-          const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'not reachable';
+          const reason =
+            error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'not reachable';
           return [name, { ok: false, error: reason }] as const;
         }
       }),

@@ -45,7 +45,10 @@ export function toAppError(error: unknown): AppError {
       break;
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new AppError(e.statusCode === 413 ? 'payload_too_large' : 'invalid_input', e.message ?? 'Bad request.');
+    return new AppError(
+      e.statusCode === 413 ? 'payload_too_large' : 'invalid_input',
+      e.message ?? 'Bad request.',
+    );
   }
   return new AppError('internal', 'internal error', { cause: error });
 }

@@ -35,7 +35,9 @@ describe('config', () => {
     for (const name of Object.keys(configSchema.shape)) {
       expect(listed.has(name), `${name} missing from .env.example`).toBe(true);
       const value = defaults[name as keyof typeof defaults];
-      expect(listed.get(name), `${name}'s default in .env.example`).toBe(value === undefined ? '' : String(value));
+      expect(listed.get(name), `${name}'s default in .env.example`).toBe(
+        value === undefined ? '' : String(value),
+      );
     }
   });
 });

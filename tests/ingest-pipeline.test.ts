@@ -1,11 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '#db';
-import { buildCollection, buildUser, createTestEngine, ingestText, type TestEngine } from './support/engine.ts';
+import {
+  buildCollection,
+  buildUser,
+  createTestEngine,
+  ingestText,
+  type TestEngine,
+} from './support/engine.ts';
 
 /** Sections long enough (over a third of the chunk budget each) to be chunks of their own. */
 const filler = (topic: string) =>
-  Array.from({ length: 12 }, (_, i) => `Rule ${i + 1} about ${topic} applies to every office and every team member.`).join(' ');
+  Array.from(
+    { length: 12 },
+    (_, i) => `Rule ${i + 1} about ${topic} applies to every office and every team member.`,
+  ).join(' ');
 
 const HANDBOOK = `# Employee handbook
 
@@ -60,7 +69,11 @@ async function lexicalConsistency() {
 describe('ingestion pipeline', () => {
   it('indexes a Markdown document with heading paths and answers from it with a citation', async () => {
     const collection = await buildCollection(t, { everyone: true });
-    const { document, outcome } = await ingestText(t, { collectionId: collection.id, filename: 'handbook.md', text: HANDBOOK });
+    const { document, outcome } = await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'handbook.md',
+      text: HANDBOOK,
+    });
     expect(outcome).toBe('created');
     expect(document.status).toBe('ready');
     expect(document.progress).toEqual({ stage: 'done', percent: 100 });
@@ -68,7 +81,10 @@ describe('ingestion pipeline', () => {
     expect(chunks.length).toBeGreaterThan(0);
     const vacation = chunks.find((c) => c.text.includes('28 vacation days'));
     expect(vacation?.heading_path).toEqual(['Employee handbook', 'Leave', 'Vacation']);
-    expect(chunks.find((c) => c.text.includes('expense reports'))?.heading_path).toEqual(['Employee handbook', 'Expenses']);
+    expect(chunks.find((c) => c.text.includes('expense reports'))?.heading_path).toEqual([
+      'Employee handbook',
+      'Expenses',
+    ]);
 
     const result = await t.engine.ask.run({
       principal: t.admin,
@@ -103,15 +119,27 @@ describe('ingestion pipeline', () => {
 
   it('re-ingesting an unchanged file is a no-op; a changed file replaces its chunks', async () => {
     const collection = await buildCollection(t);
-    const first = await ingestText(t, { collectionId: collection.id, filename: 'policy.txt', text: 'Parking is free for all staff on weekends.' });
+    const first = await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'policy.txt',
+      text: 'Parking is free for all staff on weekends.',
+    });
     const before = await chunksOf(first.document.id);
 
-    const again = await ingestText(t, { collectionId: collection.id, filename: 'policy.txt', text: 'Parking is free for all staff on weekends.' });
+    const again = await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'policy.txt',
+      text: 'Parking is free for all staff on weekends.',
+    });
     expect(again.outcome).toBe('unchanged');
     expect(again.document.version).toBe(1);
     expect(await chunksOf(first.document.id)).toEqual(before);
 
-    const changed = await ingestText(t, { collectionId: collection.id, filename: 'policy.txt', text: 'Parking costs 5 euros per day since June.' });
+    const changed = await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'policy.txt',
+      text: 'Parking costs 5 euros per day since June.',
+    });
     expect(changed.outcome).toBe('updated');
     expect(changed.document.id).toBe(first.document.id);
     expect(changed.document.version).toBe(2);
@@ -120,18 +148,32 @@ describe('ingestion pipeline', () => {
     expect(after.map((c) => c.text).join(' ')).not.toContain('free for all staff');
     expect(after.every((c) => c.document_version === 2)).toBe(true);
     const consistency = await lexicalConsistency();
-    expect(consistency.stats).toEqual({ chunk_count: consistency.actual!.n, total_length: consistency.actual!.total });
+    expect(consistency.stats).toEqual({
+      chunk_count: consistency.actual!.n,
+      total_length: consistency.actual!.total,
+    });
     expect(consistency.wrongDf).toBe(0);
   });
 
   it('a failure while storing a new version leaves the previous version whole and searchable', async () => {
     const collection = await buildCollection(t);
-    const first = await ingestText(t, { collectionId: collection.id, filename: 'menu.txt', text: 'The canteen serves lasagne on Fridays.' });
+    const first = await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'menu.txt',
+      text: 'The canteen serves lasagne on Fridays.',
+    });
     const stored = await chunksOf(first.document.id);
     // A vector of the wrong size makes the database refuse the new chunks half-way through the write.
     const result = await t.engine.documents
       .replaceChunks(first.document.id, 1, t.engine.embedder.model, [
-        { position: 0, headingPath: [], text: 'new text', tokenCount: 2, lexical: { terms: new Map([['new', 1]]), length: 1 }, embedding: [1, 2, 3] },
+        {
+          position: 0,
+          headingPath: [],
+          text: 'new text',
+          tokenCount: 2,
+          lexical: { terms: new Map([['new', 1]]), length: 1 },
+          embedding: [1, 2, 3],
+        },
       ])
       .then(
         () => 'stored',
@@ -145,7 +187,11 @@ describe('ingestion pipeline', () => {
 
   it('deleting a document removes its chunks and their search statistics', async () => {
     const collection = await buildCollection(t);
-    const { document } = await ingestText(t, { collectionId: collection.id, filename: 'temp.txt', text: 'Quarterly kombucha tasting in the atrium.' });
+    const { document } = await ingestText(t, {
+      collectionId: collection.id,
+      filename: 'temp.txt',
+      text: 'Quarterly kombucha tasting in the atrium.',
+    });
     expect((await chunksOf(document.id)).length).toBeGreaterThan(0);
     expect(await t.engine.documents.delete(document.id)).toBe(true);
     expect(await chunksOf(document.id)).toEqual([]);
@@ -181,7 +227,12 @@ describe('ingestion pipeline', () => {
     });
     const outsider = await buildUser(t, { groups: ['engineering'] });
     const insider = await buildUser(t, { groups: ['finance'] });
-    for (const question of ['What is the CEO salary?', 'The CEO salary is 420000 euros.', 'bonus pool 2026', 'salaries']) {
+    for (const question of [
+      'What is the CEO salary?',
+      'The CEO salary is 420000 euros.',
+      'bonus pool 2026',
+      'salaries',
+    ]) {
       const denied = await t.engine.ask.run({
         principal: outsider,
         question,

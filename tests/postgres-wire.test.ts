@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, rows, verifyAuditChain } from '#db';
-import { buildCollection, buildUser, createTestEngine, ingestText, type TestEngine } from './support/engine.ts';
+import {
+  buildCollection,
+  buildUser,
+  createTestEngine,
+  ingestText,
+  type TestEngine,
+} from './support/engine.ts';
 import { startPgliteServer } from './support/pglite-server.ts';
 
 // The real-deployment path: postgres.js over the Postgres wire protocol, with a pool of connections.
@@ -28,8 +34,16 @@ describe('postgres.js path', () => {
     expect(n).toBe(1);
     const hr = await buildCollection(t, { readers: ['hr'] });
     await Promise.all([
-      ingestText(t, { collectionId: hr.id, filename: 'parental.md', text: '# Parental leave\nParents get 16 weeks of paid parental leave.' }),
-      ingestText(t, { collectionId: hr.id, filename: 'remote.md', text: '# Remote work\nYou may work remotely up to three days a week.' }),
+      ingestText(t, {
+        collectionId: hr.id,
+        filename: 'parental.md',
+        text: '# Parental leave\nParents get 16 weeks of paid parental leave.',
+      }),
+      ingestText(t, {
+        collectionId: hr.id,
+        filename: 'remote.md',
+        text: '# Remote work\nYou may work remotely up to three days a week.',
+      }),
     ]);
     const reader = await buildUser(t, { groups: ['hr'] });
     const outsider = await buildUser(t);
@@ -51,7 +65,10 @@ describe('postgres.js path', () => {
 
   it('a restart finds the migrations applied and the data intact', async () => {
     const again = await openDatabase({ url: server.url, poolSize: 2 });
-    const [{ n } = { n: 0 }] = await rows<{ n: number }>(again.db, sql`select count(*)::int as n from documents`);
+    const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+      again.db,
+      sql`select count(*)::int as n from documents`,
+    );
     expect(n).toBe(2);
     await again.close();
     expect((await verifyAuditChain(t.database.db)).ok).toBe(true);

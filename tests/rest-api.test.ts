@@ -30,9 +30,19 @@ afterAll(async () => {
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
-async function upload(key: string, filename: string, content: string | Uint8Array, fields: Record<string, string> = {}) {
+async function upload(
+  key: string,
+  filename: string,
+  content: string | Uint8Array,
+  fields: Record<string, string> = {},
+) {
   const body = multipartBody(fields, [{ filename, contentType: 'text/markdown', content }]);
-  return app.inject({ method: 'POST', url: '/api/v1/documents', payload: body.payload, headers: { ...body.headers, ...auth(key) } });
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/documents',
+    payload: body.payload,
+    headers: { ...body.headers, ...auth(key) },
+  });
 }
 
 describe('health and metrics', () => {
@@ -62,9 +72,19 @@ describe('API keys', () => {
     const missing = await app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question: 'hi' } });
     expect(missing.statusCode).toBe(401);
     expect(missing.json().error.code).toBe('unauthenticated');
-    const unknown = await app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question: 'hi' }, headers: auth(`exg_${'x'.repeat(43)}`) });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ask',
+      payload: { question: 'hi' },
+      headers: auth(`exg_${'x'.repeat(43)}`),
+    });
     expect(unknown.statusCode).toBe(401);
-    const garbage = await app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question: 'hi' }, headers: { 'x-api-key': 'letmein' } });
+    const garbage = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ask',
+      payload: { question: 'hi' },
+      headers: { 'x-api-key': 'letmein' },
+    });
     expect(garbage.statusCode).toBe(401);
   });
 
@@ -78,10 +98,15 @@ describe('API keys', () => {
 
 describe('POST /api/v1/documents then /api/v1/ask', () => {
   it('uploads, reports progress until ready, and answers with sources as JSON and as a stream', async () => {
-    const response = await upload(t.adminKey, 'travel.md', '# Travel policy\n\n## Trains\nBook second class for trips under four hours. First class needs approval from your director.\n', {
-      collection: 'travel',
-      sourceUrl: 'https://intranet.example.com/travel',
-    });
+    const response = await upload(
+      t.adminKey,
+      'travel.md',
+      '# Travel policy\n\n## Trains\nBook second class for trips under four hours. First class needs approval from your director.\n',
+      {
+        collection: 'travel',
+        sourceUrl: 'https://intranet.example.com/travel',
+      },
+    );
     expect(response.statusCode).toBe(202);
     const { document, outcome } = response.json();
     expect(outcome).toBe('created');
@@ -89,19 +114,30 @@ describe('POST /api/v1/documents then /api/v1/ask', () => {
 
     await t.queue.drain();
     const status = await app.inject({ url: `/api/v1/documents/${document.id}`, headers: auth(t.adminKey) });
-    expect(status.json().document).toMatchObject({ status: 'ready', progress: { stage: 'done', percent: 100 }, error: null });
+    expect(status.json().document).toMatchObject({
+      status: 'ready',
+      progress: { stage: 'done', percent: 100 },
+      error: null,
+    });
 
     const json = await app.inject({
       method: 'POST',
       url: '/api/v1/ask',
       headers: auth(t.adminKey),
-      payload: { question: 'Which class should I book for a three hour train trip?', collections: ['travel'] },
+      payload: {
+        question: 'Which class should I book for a three hour train trip?',
+        collections: ['travel'],
+      },
     });
     expect(json.statusCode).toBe(200);
     const answer = json.json();
     expect(answer.answered).toBe(true);
     expect(answer.answer).toMatch(/second class.*\[1\]/is);
-    expect(answer.sources[0]).toMatchObject({ n: 1, title: 'travel', url: 'https://intranet.example.com/travel' });
+    expect(answer.sources[0]).toMatchObject({
+      n: 1,
+      title: 'travel',
+      url: 'https://intranet.example.com/travel',
+    });
     expect(answer.threadId).toEqual(expect.any(String));
 
     const stream = await app.inject({
@@ -130,9 +166,17 @@ describe('POST /api/v1/documents then /api/v1/ask', () => {
   });
 
   it('gives clear errors for bad input', async () => {
-    const empty = await app.inject({ method: 'POST', url: '/api/v1/ask', headers: auth(t.adminKey), payload: { question: '  ' } });
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ask',
+      headers: auth(t.adminKey),
+      payload: { question: '  ' },
+    });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json().error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('question') });
+    expect(empty.json().error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('question'),
+    });
 
     const badJson = await app.inject({
       method: 'POST',
@@ -156,10 +200,18 @@ describe('POST /api/v1/documents then /api/v1/ask', () => {
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().error.message).toContain('big.md');
 
-    const notMultipart = await app.inject({ method: 'POST', url: '/api/v1/documents', headers: auth(t.adminKey), payload: { file: 'x' } });
+    const notMultipart = await app.inject({
+      method: 'POST',
+      url: '/api/v1/documents',
+      headers: auth(t.adminKey),
+      payload: { file: 'x' },
+    });
     expect(notMultipart.statusCode).toBe(415);
 
-    const missingDoc = await app.inject({ url: '/api/v1/documents/00000000-0000-0000-0000-000000000000', headers: auth(t.adminKey) });
+    const missingDoc = await app.inject({
+      url: '/api/v1/documents/00000000-0000-0000-0000-000000000000',
+      headers: auth(t.adminKey),
+    });
     expect(missingDoc.statusCode).toBe(404);
   });
 

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Source } from '#core';
-import { callApi, connect, fail } from './connect.ts';
 import { resolveCollectionRefs } from '#db';
+import { callApi, connect, fail } from './connect.ts';
 
 /** What the CLI prints: the same shape whether it came over REST or from the local engine. */
 interface AskResult {
@@ -19,7 +19,10 @@ const USAGE = 'Usage: npm run ask -- "your question" [--collection NAME]';
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { collection: { type: 'string', short: 'c', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      collection: { type: 'string', short: 'c', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const question = positionals.join(' ').trim();
   if (values.help || !question) fail(USAGE);

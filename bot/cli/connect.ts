@@ -4,7 +4,13 @@
  */
 import path from 'node:path';
 import { type Config, ConfigError, loadConfig, type Principal } from '#core';
-import { authenticateApiKey, bootstrapDatabase, DEFAULT_ADMIN_EMAIL, findUserByEmail, toPrincipal } from '#db';
+import {
+  authenticateApiKey,
+  bootstrapDatabase,
+  DEFAULT_ADMIN_EMAIL,
+  findUserByEmail,
+  toPrincipal,
+} from '#db';
 import { createEngine, type Engine } from '../../workers/engine.ts';
 import { createInProcessQueue, type InProcessQueue } from '../../workers/in-process-queue.ts';
 import { createLogger } from '../../workers/logger.ts';
@@ -31,7 +37,9 @@ export function loadCliConfig(): Config {
   }
 }
 
-export async function connect(options: { onProgress?: Parameters<typeof createEngine>[0]['onProgress'] } = {}): Promise<Connection> {
+export async function connect(
+  options: { onProgress?: Parameters<typeof createEngine>[0]['onProgress'] } = {},
+): Promise<Connection> {
   const config = loadCliConfig();
   const dataDir = path.resolve(config.DATA_DIR);
   const server = readServerInfo(dataDir);
@@ -44,8 +52,15 @@ export async function connect(options: { onProgress?: Parameters<typeof createEn
   if (process.env.EXGPT_URL) fail(`No ex-GPT server answers at ${process.env.EXGPT_URL}.`);
 
   const logger = createLogger(config, 'ex-gpt-cli');
-  const engine = await createEngine({ config, logger, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  const boot = await bootstrapDatabase(engine.database.db, { adminEmail: config.ADMIN_EMAIL, adminPassword: config.ADMIN_PASSWORD });
+  const engine = await createEngine({
+    config,
+    logger,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const boot = await bootstrapDatabase(engine.database.db, {
+    adminEmail: config.ADMIN_EMAIL,
+    adminPassword: config.ADMIN_PASSWORD,
+  });
   if (boot.created) {
     if (boot.cliApiKey) writeCliKey(dataDir, boot.cliApiKey);
     process.stderr.write(
@@ -54,7 +69,11 @@ export async function connect(options: { onProgress?: Parameters<typeof createEn
     );
   }
   const principal = await localPrincipal(engine, apiKey ?? readCliKey(dataDir), config);
-  const queue = createInProcessQueue({ handlers: engine.handlers, logger, concurrency: config.WORKER_CONCURRENCY });
+  const queue = createInProcessQueue({
+    handlers: engine.handlers,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+  });
   return {
     mode: 'local',
     config,
@@ -102,7 +121,10 @@ export async function callApi(
     ...init,
     headers: { authorization: `Bearer ${connection.apiKey}`, ...(init.headers ?? {}) },
   });
-  if (!response.ok && !(init.headers as Record<string, string> | undefined)?.accept?.includes('event-stream')) {
+  if (
+    !response.ok &&
+    !(init.headers as Record<string, string> | undefined)?.accept?.includes('event-stream')
+  ) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
   }

@@ -1,7 +1,17 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export const SUPPORTED_EXTENSIONS = ['.pdf', '.docx', '.html', '.htm', '.md', '.markdown', '.txt', '.text', '.csv'];
+export const SUPPORTED_EXTENSIONS = [
+  '.pdf',
+  '.docx',
+  '.html',
+  '.htm',
+  '.md',
+  '.markdown',
+  '.txt',
+  '.text',
+  '.csv',
+];
 
 export interface FileToIngest {
   readonly path: string;
@@ -31,7 +41,9 @@ export function collectFiles(targets: readonly string[]): { files: FileToIngest[
 }
 
 function walk(root: string, dir: string, files: FileToIngest[], skipped: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) walk(root, full, files, skipped);
@@ -40,7 +52,11 @@ function walk(root: string, dir: string, files: FileToIngest[], skipped: string[
         skipped.push(path.relative(root, full));
         continue;
       }
-      files.push({ path: full, sourceKey: path.relative(root, full).split(path.sep).join('/'), size: statSync(full).size });
+      files.push({
+        path: full,
+        sourceKey: path.relative(root, full).split(path.sep).join('/'),
+        size: statSync(full).size,
+      });
     }
   }
 }

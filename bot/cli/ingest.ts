@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppError, sha256Hex, submitDocument, type StoredDocument } from '#core';
+import { AppError, type StoredDocument, sha256Hex, submitDocument } from '#core';
 import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db';
 import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   }
   const { files, skipped } = collected;
   if (skipped.length > 0) process.stderr.write(`Skipping ${skipped.length} file(s) of unsupported type.\n`);
-  if (files.length === 0) fail('Nothing to ingest: no supported files (PDF, DOCX, HTML, Markdown, text, CSV) found.');
+  if (files.length === 0)
+    fail('Nothing to ingest: no supported files (PDF, DOCX, HTML, Markdown, text, CSV) found.');
 
   const bar = createProgressBar('Ingesting', files.length);
   const finished = new Map<string, Outcome>();
@@ -64,7 +65,9 @@ async function main(): Promise<void> {
     let collection = await findCollectionByName(db, collectionName);
     if (!collection) {
       collection = (await ensureCollection(db, { name: collectionName, everyone: true })).collection;
-      process.stderr.write(`Created collection "${collectionName}" (readable by everyone; restrict it in the console).\n`);
+      process.stderr.write(
+        `Created collection "${collectionName}" (readable by everyone; restrict it in the console).\n`,
+      );
     }
     onSettled = (id) => {
       const file = pending.get(id);
@@ -75,7 +78,11 @@ async function main(): Promise<void> {
     for (const file of files) {
       const tooBig = file.size > connection.config.MAX_UPLOAD_BYTES;
       if (tooBig) {
-        track({ file, status: 'failed', error: `larger than the ${connection.config.MAX_UPLOAD_BYTES / 1024 / 1024} MB limit` });
+        track({
+          file,
+          status: 'failed',
+          error: `larger than the ${connection.config.MAX_UPLOAD_BYTES / 1024 / 1024} MB limit`,
+        });
         continue;
       }
       const bytes = readFileSync(file.path);
@@ -92,7 +99,8 @@ async function main(): Promise<void> {
           uploadedBy: connection.principal.userId,
         },
       );
-      if (outcome.kind === 'unchanged') track({ file, status: 'unchanged', chunks: outcome.document.chunkCount });
+      if (outcome.kind === 'unchanged')
+        track({ file, status: 'unchanged', chunks: outcome.document.chunkCount });
       else pending.set(outcome.document.id, file);
     }
     await waitLocal(connection, pending, track);
@@ -134,11 +142,19 @@ async function ingestRemote(
     const form = new FormData();
     form.set('collection', collection);
     form.set('sourceKey', file.sourceKey);
-    form.set('file', new Blob([readFileSync(file.path)], { type: mimeTypeOf(file.path) }), path.basename(file.path));
+    form.set(
+      'file',
+      new Blob([readFileSync(file.path)], { type: mimeTypeOf(file.path) }),
+      path.basename(file.path),
+    );
     try {
       const response = await callApi(connection, '/api/v1/documents', { method: 'POST', body: form });
-      const body = (await response.json()) as { outcome: string; document: { id: string; chunkCount: number } };
-      if (body.outcome === 'unchanged') track({ file, status: 'unchanged', chunks: body.document.chunkCount });
+      const body = (await response.json()) as {
+        outcome: string;
+        document: { id: string; chunkCount: number };
+      };
+      if (body.outcome === 'unchanged')
+        track({ file, status: 'unchanged', chunks: body.document.chunkCount });
       else pending.set(body.document.id, file);
     } catch (error) {
       track({ file, status: 'failed', error: (error as Error).message });

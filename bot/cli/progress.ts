@@ -4,7 +4,11 @@ export interface ProgressBar {
   finish(summary: string): void;
 }
 
-export function createProgressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+export function createProgressBar(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressBar {
   const started = Date.now();
   const tty = stream.isTTY === true;
   let lastLine = 0;

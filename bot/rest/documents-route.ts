@@ -1,8 +1,16 @@
 import path from 'node:path';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { AppError, type DocumentRepository, type JobQueue, type Principal, sha256Hex, type StoredDocument, submitDocument } from '#core';
-import { requirePrincipal, type Authenticator } from '../auth.ts';
+import {
+  AppError,
+  type DocumentRepository,
+  type JobQueue,
+  type Principal,
+  type StoredDocument,
+  sha256Hex,
+  submitDocument,
+} from '#core';
+import { type Authenticator, requirePrincipal } from '../auth.ts';
 
 export interface DocumentsRouteDeps {
   readonly documents: DocumentRepository;
@@ -14,7 +22,10 @@ export interface DocumentsRouteDeps {
   readonly authenticate: Authenticator;
   readonly maxUploadBytes: number;
   /** The collection to upload into, by name; may create it for admins and curators. */
-  readonly resolveUploadCollection: (principal: Principal, name: string) => Promise<{ id: string; name: string }>;
+  readonly resolveUploadCollection: (
+    principal: Principal,
+    name: string,
+  ) => Promise<{ id: string; name: string }>;
   /** Whether the principal may see this document's metadata (its collection is readable, or they curate). */
   readonly canSeeDocument: (principal: Principal, document: StoredDocument) => Promise<boolean>;
   /** Refuses uploads while the queue backend is down, so nothing is accepted that cannot be processed. */
@@ -28,7 +39,10 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
       throw new AppError('forbidden', 'Only admins and curators may upload documents.');
     }
     if (!request.isMultipart()) {
-      throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data with a "file" field.');
+      throw new AppError(
+        'unsupported_media_type',
+        'Send the file as multipart/form-data with a "file" field.',
+      );
     }
     await deps.assertCanEnqueue?.();
 
@@ -39,11 +53,19 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
         fields[part.fieldname] = String(part.value);
         continue;
       }
-      files.push({ name: part.filename, mimeType: part.mimetype, bytes: await readLimited(part, deps.maxUploadBytes) });
+      files.push({
+        name: part.filename,
+        mimeType: part.mimetype,
+        bytes: await readLimited(part, deps.maxUploadBytes),
+      });
     }
-    if (files.length === 0) throw new AppError('invalid_input', 'No file in the upload: send it in a "file" field.');
+    if (files.length === 0)
+      throw new AppError('invalid_input', 'No file in the upload: send it in a "file" field.');
     if (files.length > 1 && (fields.sourceKey || fields.title)) {
-      throw new AppError('invalid_input', '"sourceKey" and "title" apply to a single file; upload files one by one.');
+      throw new AppError(
+        'invalid_input',
+        '"sourceKey" and "title" apply to a single file; upload files one by one.',
+      );
     }
 
     const collection = await deps.resolveUploadCollection(principal, fields.collection?.trim() || 'general');
@@ -65,7 +87,11 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
         action: `document.upload.${outcome.kind}`,
         targetType: 'document',
         targetId: outcome.document.id,
-        data: { collection: collection.name, sourceKey: outcome.document.sourceKey, version: outcome.document.version },
+        data: {
+          collection: collection.name,
+          sourceKey: outcome.document.sourceKey,
+          version: outcome.document.version,
+        },
       });
       results.push({ outcome: outcome.kind, document: toJson(outcome.document, collection.name) });
     }
@@ -116,7 +142,10 @@ function tooLarge(filename: string, limit: number): AppError {
 }
 
 export function titleFromFilename(filename: string): string {
-  const base = filename.replace(/\.[^.]+$/, '').replace(/[_-]+/g, ' ').trim();
+  const base = filename
+    .replace(/\.[^.]+$/, '')
+    .replace(/[_-]+/g, ' ')
+    .trim();
   return base.length > 0 ? base : filename;
 }
 

@@ -57,8 +57,12 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
     progress(`SciFact not found at ${scifact}: skipping the SciFact measurements`);
     return;
   }
-  const corpus = readJsonl<{ _id: string; title?: string; text?: string }>(path.join(scifact, 'corpus.jsonl'));
-  const queries = new Map(readJsonl<{ _id: string; text: string }>(path.join(scifact, 'queries.jsonl')).map((q) => [q._id, q.text]));
+  const corpus = readJsonl<{ _id: string; title?: string; text?: string }>(
+    path.join(scifact, 'corpus.jsonl'),
+  );
+  const queries = new Map(
+    readJsonl<{ _id: string; text: string }>(path.join(scifact, 'queries.jsonl')).map((q) => [q._id, q.text]),
+  );
   const qrels = parseQrels(readFileSync(path.join(scifact, 'qrels', 'test.tsv'), 'utf8'));
   const queryIds = [...qrels.keys()].filter((id) => queries.has(id));
 
@@ -67,13 +71,19 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, SEED_SAMPLE_DOCS: 'false' });
   const database = await openDatabase({ dataDir });
   const engine = await createEngine({ config, logger, database });
-  const queue = createInProcessQueue({ handlers: engine.handlers, logger, concurrency: config.WORKER_CONCURRENCY });
+  const queue = createInProcessQueue({
+    handlers: engine.handlers,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+  });
   try {
     const db = database.db;
     const { collection } = await ensureCollection(db, { name: 'scifact', everyone: true });
     const user = await createUser(db, { email: 'bench@example.com', role: 'member' });
 
-    progress(`ingesting ${corpus.length} SciFact documents through upload → queue → parse → chunk → embed → store`);
+    progress(
+      `ingesting ${corpus.length} SciFact documents through upload → queue → parse → chunk → embed → store`,
+    );
     const beirIdOf = new Map<string, string>();
     const started = performance.now();
     for (const doc of corpus) {
@@ -99,7 +109,13 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
       db,
       sql`select (select count(*)::int from chunks) as chunks, (select count(*)::int from documents where status = 'failed') as failed`,
     );
-    out.push({ name: `ingest SciFact (${corpus.length} docs, ${counts?.chunks} chunks)`, value: round(ingestSeconds), unit: 's', target: '≤ 60', note: `${round(corpus.length / ingestSeconds)} docs/s, ${counts?.failed ?? 0} failed` });
+    out.push({
+      name: `ingest SciFact (${corpus.length} docs, ${counts?.chunks} chunks)`,
+      value: round(ingestSeconds),
+      unit: 's',
+      target: '≤ 60',
+      note: `${round(corpus.length / ingestSeconds)} docs/s, ${counts?.failed ?? 0} failed`,
+    });
 
     const scope = { userId: user.id };
     const retriever = createHybridRetriever({ search: createChunkSearch(db), embedder: engine.embedder });
@@ -124,8 +140,16 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
       await retriever.retrieve(queries.get(id)!, scope, { limit: 8, tokenBudget: config.CONTEXT_TOKENS });
       context.push(performance.now() - t0);
     }
-    out.push({ name: `retrieval p50 @ ${counts?.chunks} chunks (answer context)`, value: round(percentile(context, 50)), unit: 'ms' });
-    out.push({ name: `retrieval p95 @ ${counts?.chunks} chunks (answer context)`, value: round(percentile(context, 95)), unit: 'ms' });
+    out.push({
+      name: `retrieval p50 @ ${counts?.chunks} chunks (answer context)`,
+      value: round(percentile(context, 50)),
+      unit: 'ms',
+    });
+    out.push({
+      name: `retrieval p95 @ ${counts?.chunks} chunks (answer context)`,
+      value: round(percentile(context, 95)),
+      unit: 'ms',
+    });
 
     const asks: number[] = [];
     let answered = 0;
@@ -140,12 +164,27 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
       asks.push(performance.now() - t0);
       if (result.answered) answered += 1;
     }
-    out.push({ name: 'extractive ask p50 (retrieve + answer + store)', value: round(percentile(asks, 50)), unit: 'ms' });
-    out.push({ name: 'extractive ask p95 (retrieve + answer + store)', value: round(percentile(asks, 95)), unit: 'ms', target: '≤ 150', note: `${answered}/${asks.length} answered` });
+    out.push({
+      name: 'extractive ask p50 (retrieve + answer + store)',
+      value: round(percentile(asks, 50)),
+      unit: 'ms',
+    });
+    out.push({
+      name: 'extractive ask p95 (retrieve + answer + store)',
+      value: round(percentile(asks, 95)),
+      unit: 'ms',
+      target: '≤ 150',
+      note: `${answered}/${asks.length} answered`,
+    });
 
     // LangChain.js's own in-memory vector store over the same chunks and the same embedder.
     progress('building LangChain MemoryVectorStore over the same chunks');
-    const chunkRows = await rows<{ text: string; title: string; heading_path: string[]; document_id: string }>(
+    const chunkRows = await rows<{
+      text: string;
+      title: string;
+      heading_path: string[];
+      document_id: string;
+    }>(
       db,
       sql`select c.text, d.title, c.heading_path, c.document_id from chunks c join documents d on d.id = c.document_id`,
     );
@@ -170,10 +209,31 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
       lcRun.set(id, sortRun([...best].map(([docId, score]) => ({ docId, score }))).slice(0, 100));
     }
     const lc = evaluateRun(lcRun, qrels);
-    out.push({ name: 'SciFact test nDCG@10 — ex-GPT hybrid (BM25 + pgvector, RRF)', value: round(ours.ndcg10, 4), unit: '', target: '≥ 0.70', note: `recall@100 ${round(ours.recall100, 4)}` });
-    out.push({ name: 'SciFact test nDCG@10 — LangChain MemoryVectorStore, same embedder', value: round(lc.ndcg10, 4), unit: '', note: `recall@100 ${round(lc.recall100, 4)}` });
-    out.push({ name: 'retrieval p50/p95 top-200 — ex-GPT hybrid', value: round(percentile(retrieval, 50)), unit: 'ms', note: `p95 ${round(percentile(retrieval, 95))} ms` });
-    out.push({ name: 'retrieval p50/p95 top-200 — LangChain MemoryVectorStore', value: round(percentile(lcLatency, 50)), unit: 'ms', note: `p95 ${round(percentile(lcLatency, 95))} ms; build ${round(buildSeconds)} s, in memory, no access control` });
+    out.push({
+      name: 'SciFact test nDCG@10 — ex-GPT hybrid (BM25 + pgvector, RRF)',
+      value: round(ours.ndcg10, 4),
+      unit: '',
+      target: '≥ 0.70',
+      note: `recall@100 ${round(ours.recall100, 4)}`,
+    });
+    out.push({
+      name: 'SciFact test nDCG@10 — LangChain MemoryVectorStore, same embedder',
+      value: round(lc.ndcg10, 4),
+      unit: '',
+      note: `recall@100 ${round(lc.recall100, 4)}`,
+    });
+    out.push({
+      name: 'retrieval p50/p95 top-200 — ex-GPT hybrid',
+      value: round(percentile(retrieval, 50)),
+      unit: 'ms',
+      note: `p95 ${round(percentile(retrieval, 95))} ms`,
+    });
+    out.push({
+      name: 'retrieval p50/p95 top-200 — LangChain MemoryVectorStore',
+      value: round(percentile(lcLatency, 50)),
+      unit: 'ms',
+      note: `p95 ${round(percentile(lcLatency, 95))} ms; build ${round(buildSeconds)} s, in memory, no access control`,
+    });
   } finally {
     await queue.close();
     await database.close();
@@ -232,9 +292,14 @@ async function bench100k(out: BenchRow[]): Promise<void> {
           })),
         });
       });
-      if ((written / perDocument) % 200 === 0) progress(`  ${written} chunks (${round((performance.now() - started) / 1000)} s)`);
+      if ((written / perDocument) % 200 === 0)
+        progress(`  ${written} chunks (${round((performance.now() - started) / 1000)} s)`);
     }
-    out.push({ name: `write ${target} synthetic chunks (analyse, embed, BM25 postings, HNSW)`, value: round((performance.now() - started) / 1000), unit: 's' });
+    out.push({
+      name: `write ${target} synthetic chunks (analyse, embed, BM25 postings, HNSW)`,
+      value: round((performance.now() - started) / 1000),
+      unit: 's',
+    });
 
     const retriever = createHybridRetriever({ search: createChunkSearch(db), embedder: engine.embedder });
     const scope = { userId: user.id };
@@ -245,13 +310,28 @@ async function bench100k(out: BenchRow[]): Promise<void> {
       await retriever.retrieve(text.query(), scope, { limit: 8, tokenBudget: config.CONTEXT_TOKENS });
       latencies.push(performance.now() - t0);
     }
-    out.push({ name: `retrieval p50 @ ${target} chunks`, value: round(percentile(latencies, 50)), unit: 'ms' });
-    out.push({ name: `retrieval p95 @ ${target} chunks`, value: round(percentile(latencies, 95)), unit: 'ms', target: '≤ 50' });
+    out.push({
+      name: `retrieval p50 @ ${target} chunks`,
+      value: round(percentile(latencies, 50)),
+      unit: 'ms',
+    });
+    out.push({
+      name: `retrieval p95 @ ${target} chunks`,
+      value: round(percentile(latencies, 95)),
+      unit: 'ms',
+      target: '≤ 50',
+    });
     await database.close();
 
     // The real web process on that data directory, asked over REST; its resident memory is read from /proc.
     const rss = await measureWebProcess(dataDir, () => text.query());
-    out.push({ name: `web process RSS with ${target} chunks (after 200 REST asks)`, value: rss.currentMb, unit: 'MB', target: '≤ 1024', note: `peak ${rss.peakMb} MB; ask p95 over REST ${rss.askP95} ms` });
+    out.push({
+      name: `web process RSS with ${target} chunks (after 200 REST asks)`,
+      value: rss.currentMb,
+      unit: 'MB',
+      target: '≤ 1024',
+      note: `peak ${rss.peakMb} MB; ask p95 over REST ${rss.askP95} ms`,
+    });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -308,7 +388,12 @@ async function benchModules(out: BenchRow[]): Promise<void> {
     try {
       out.push(...(await module.run()));
     } catch (error) {
-      out.push({ name: `${name} failed`, value: Number.NaN, unit: '', note: (error as Error).message.slice(0, 120) });
+      out.push({
+        name: `${name} failed`,
+        value: Number.NaN,
+        unit: '',
+        note: (error as Error).message.slice(0, 120),
+      });
     }
   }
 }

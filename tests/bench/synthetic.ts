@@ -21,7 +21,28 @@ export interface SyntheticText {
 
 export function createSyntheticText(seed = 42, vocabularySize = 30_000): SyntheticText {
   const random = mulberry32(seed);
-  const syllables = ['ka', 'lo', 'mi', 'ren', 'sa', 'tor', 'vel', 'an', 'is', 'ur', 'pe', 'dra', 'nu', 'qui', 'zo', 'ber', 'tal', 'mon', 'fi', 'gar'];
+  const syllables = [
+    'ka',
+    'lo',
+    'mi',
+    'ren',
+    'sa',
+    'tor',
+    'vel',
+    'an',
+    'is',
+    'ur',
+    'pe',
+    'dra',
+    'nu',
+    'qui',
+    'zo',
+    'ber',
+    'tal',
+    'mon',
+    'fi',
+    'gar',
+  ];
   const vocabulary: string[] = [];
   const seen = new Set<string>();
   while (vocabulary.length < vocabularySize) {

@@ -176,7 +176,7 @@ describe('direct messages and assistant threads', () => {
     await rig.slack.waitFor((c) => c.some((call) => call.method === 'assistant.threads.setSuggestedPrompts'));
     const [prompts] = calls('assistant.threads.setSuggestedPrompts');
     expect(prompts?.args).toMatchObject({ channel_id: 'D111', thread_ts: '1726133698.626339' });
-    expect((prompts?.args.prompts as unknown[]).length).toBeGreaterThan(0);
+    expect(prompts?.args.prompts as unknown[]).not.toHaveLength(0);
 
     // The user's message in that thread (a DM: the asker's own access, no binding needed).
     await rig.send(fixture('event_message_im_thread.json'));

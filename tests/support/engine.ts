@@ -1,7 +1,7 @@
 /** Test factories: a fresh in-memory database and engine per test file, and builders with overrides. */
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { type Config, loadConfig, type Logger, type Principal, sha256Hex, submitDocument } from '#core';
+import { type Config, type Logger, loadConfig, type Principal, sha256Hex, submitDocument } from '#core';
 import {
   bootstrapDatabase,
   createApiKey,
@@ -35,9 +35,17 @@ export async function createTestEngine(
   const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', ...env });
   const database = options.database ?? (await openDatabase());
   const engine = await createEngine({ config, logger: silentLogger, database });
-  const boot = await bootstrapDatabase(database.db, { adminEmail: 'admin@example.com', adminPassword: 'admin-password-123' });
+  const boot = await bootstrapDatabase(database.db, {
+    adminEmail: 'admin@example.com',
+    adminPassword: 'admin-password-123',
+  });
   const adminRow = await findUserByEmail(database.db, 'admin@example.com');
-  const queue = createInProcessQueue({ handlers: engine.handlers, logger: silentLogger, concurrency: 2, backoffMs: 20 });
+  const queue = createInProcessQueue({
+    handlers: engine.handlers,
+    logger: silentLogger,
+    concurrency: 2,
+    backoffMs: 20,
+  });
   return {
     config,
     database,
@@ -90,7 +98,7 @@ export async function buildCollection(
   }
   const { collection } = await ensureCollection(db, {
     name: overrides.name ?? `collection-${randomUUID().slice(0, 8)}`,
-    everyone: overrides.everyone ?? (overrides.readers === undefined),
+    everyone: overrides.everyone ?? overrides.readers === undefined,
     readerGroupIds,
   });
   return collection;
@@ -99,7 +107,13 @@ export async function buildCollection(
 /** Uploads text as a file and waits for ingestion to finish. */
 export async function ingestText(
   t: TestEngine,
-  input: { collectionId: string; filename: string; text: string | Uint8Array; sourceKey?: string; title?: string },
+  input: {
+    collectionId: string;
+    filename: string;
+    text: string | Uint8Array;
+    sourceKey?: string;
+    title?: string;
+  },
 ) {
   const bytes = typeof input.text === 'string' ? new TextEncoder().encode(input.text) : input.text;
   const outcome = await submitDocument(
