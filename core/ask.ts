@@ -71,7 +71,10 @@ export function createAsk(deps: AskDeps): Ask {
     const question = input.question.trim();
     if (question.length === 0) throw new AppError('invalid_input', 'The question is empty.');
     if (question.length > MAX_QUESTION_LENGTH) {
-      throw new AppError('invalid_input', `The question is too long (at most ${MAX_QUESTION_LENGTH} characters).`);
+      throw new AppError(
+        'invalid_input',
+        `The question is too long (at most ${MAX_QUESTION_LENGTH} characters).`,
+      );
     }
     const conversation = await deps.conversations.findOrCreate(input.conversation, input.principal.userId);
     const history = input.conversation.threadId
@@ -87,8 +90,13 @@ export function createAsk(deps: AskDeps): Ask {
     });
 
     yield { type: 'status', stage: 'answering' };
-    let final: { text: string; cited: readonly number[]; answered: boolean; model: string; usage: TokenUsage } | null =
-      null;
+    let final: {
+      text: string;
+      cited: readonly number[];
+      answered: boolean;
+      model: string;
+      usage: TokenUsage;
+    } | null = null;
     for await (const event of deps.answerer.answer({ question: standalone, context, signal: input.signal })) {
       if (event.type === 'delta') yield event;
       else final = event;

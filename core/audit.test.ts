@@ -15,15 +15,21 @@ const event = {
 
 describe('audit hashing', () => {
   it('is independent of key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 4, e: 5 }] } })).toBe('{"a":{"c":[3,{"e":5,"f":4}],"d":2},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 4, e: 5 }] } })).toBe(
+      '{"a":{"c":[3,{"e":5,"f":4}],"d":2},"b":1}',
+    );
   });
 
   it('changes when any covered field or the previous hash changes', () => {
     const base = hashAuditEvent(AUDIT_GENESIS_HASH, event);
     expect(hashAuditEvent(AUDIT_GENESIS_HASH, { ...event })).toBe(base);
-    expect(hashAuditEvent(AUDIT_GENESIS_HASH, { ...event, data: { ...event.data, role: 'member' } })).not.toBe(base);
+    expect(
+      hashAuditEvent(AUDIT_GENESIS_HASH, { ...event, data: { ...event.data, role: 'member' } }),
+    ).not.toBe(base);
     expect(hashAuditEvent(AUDIT_GENESIS_HASH, { ...event, actorLabel: 'mallory' })).not.toBe(base);
-    expect(hashAuditEvent(AUDIT_GENESIS_HASH, { ...event, at: new Date(event.at.getTime() + 1) })).not.toBe(base);
+    expect(hashAuditEvent(AUDIT_GENESIS_HASH, { ...event, at: new Date(event.at.getTime() + 1) })).not.toBe(
+      base,
+    );
     expect(hashAuditEvent('f'.repeat(64), event)).not.toBe(base);
   });
 });

@@ -47,7 +47,10 @@ export interface DocumentIngestor {
   ingest(documentId: string, version: number, signal?: AbortSignal): Promise<IngestOutcome>;
 }
 
-export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: ProgressListener): DocumentIngestor {
+export function createDocumentIngestor(
+  deps: DocumentIngestorDeps,
+  onProgress?: ProgressListener,
+): DocumentIngestor {
   const { documents, embedder, logger } = deps;
 
   /**
@@ -91,14 +94,19 @@ export function createDocumentIngestor(deps: DocumentIngestorDeps, onProgress?: 
           overlapTokens: deps.chunkOverlapTokens,
           counter: deps.tokenCounter,
         });
-        if (drafts.length === 0) throw new UnprocessableDocumentError('No extractable text found in this file.');
+        if (drafts.length === 0)
+          throw new UnprocessableDocumentError('No extractable text found in this file.');
 
         const title = doc.title;
-        const indexTexts = drafts.map((d) => textForIndexing({ title, headingPath: d.headingPath, text: d.text }));
+        const indexTexts = drafts.map((d) =>
+          textForIndexing({ title, headingPath: d.headingPath, text: d.text }),
+        );
         const vectors: number[][] = [];
         for (let i = 0; i < indexTexts.length; i += deps.embeddingBatchSize) {
           signal?.throwIfAborted();
-          vectors.push(...(await embedder.embedDocuments(indexTexts.slice(i, i + deps.embeddingBatchSize), signal)));
+          vectors.push(
+            ...(await embedder.embedDocuments(indexTexts.slice(i, i + deps.embeddingBatchSize), signal)),
+          );
           const done = Math.min(i + deps.embeddingBatchSize, indexTexts.length) / indexTexts.length;
           await report({ stage: 'embedding', percent: Math.round(20 + 70 * done) });
         }
@@ -139,7 +147,11 @@ export async function submitDocument(
   const outcome = await deps.documents.upsertUpload(upload);
   if (outcome.kind !== 'unchanged') {
     const { id, version } = outcome.document;
-    await deps.queue.enqueue('ingest-document', { documentId: id, version }, { jobId: ingestJobId(id, version) });
+    await deps.queue.enqueue(
+      'ingest-document',
+      { documentId: id, version },
+      { jobId: ingestJobId(id, version) },
+    );
   }
   return outcome;
 }

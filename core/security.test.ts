@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, generatePassword, hashPassword, looksLikeApiKey, sha256Hex, verifyPassword } from './security.ts';
+import {
+  generateApiKey,
+  generatePassword,
+  hashPassword,
+  looksLikeApiKey,
+  sha256Hex,
+  verifyPassword,
+} from './security.ts';
 
 describe('passwords', () => {
   it('are stored as argon2id hashes that verify only the right password', async () => {

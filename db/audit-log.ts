@@ -19,10 +19,17 @@ const CHAIN_LOCK = 724_119_002;
  * Appends a hash-chained audit event. Call it with the transaction handle of the change it records,
  * so the change and its audit event commit together or not at all.
  */
-export async function appendAuditEvent(tx: Executor, input: AuditInput): Promise<{ id: number; hash: string }> {
+export async function appendAuditEvent(
+  tx: Executor,
+  input: AuditInput,
+): Promise<{ id: number; hash: string }> {
   // Serialise writers of the chain: each event must see the hash of the one before it.
   await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
-  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
+  const [last] = await tx
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
   const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
   const [{ id } = { id: 0 }] = await tx
     .execute(sql`select nextval(pg_get_serial_sequence('audit_events', 'id'))::int as id`)
@@ -76,7 +83,8 @@ export async function verifyAuditChain(db: Executor, batchSize = 1000): Promise<
         data: row.data,
         ip: row.ip,
       });
-      if (row.prevHash !== prevHash || row.hash !== expected) return { ok: false, checked, firstBrokenId: row.id };
+      if (row.prevHash !== prevHash || row.hash !== expected)
+        return { ok: false, checked, firstBrokenId: row.id };
       prevHash = row.hash;
       lastId = row.id;
       checked += 1;

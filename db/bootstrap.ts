@@ -44,7 +44,13 @@ export async function bootstrapDatabase(db: Db, input: BootstrapInput): Promise<
     });
     const key = await createApiKey(tx, { userId: admin.id, name: 'CLI', scopes: ['ask', 'ingest'] });
     const system = { actorId: null, actorLabel: 'system' } as const;
-    await appendAuditEvent(tx, { ...system, action: 'user.create', targetType: 'user', targetId: admin.id, data: { email, role: 'admin' } });
+    await appendAuditEvent(tx, {
+      ...system,
+      action: 'user.create',
+      targetType: 'user',
+      targetId: admin.id,
+      data: { email, role: 'admin' },
+    });
     if (collectionCreated) {
       await appendAuditEvent(tx, {
         ...system,

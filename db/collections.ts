@@ -34,7 +34,11 @@ export async function ensureCollection(
 }
 
 /** The access policy for one collection: readable by everyone, or by a group the user is in. */
-export async function canReadCollection(db: Executor, userId: string, collectionId: string): Promise<boolean> {
+export async function canReadCollection(
+  db: Executor,
+  userId: string,
+  collectionId: string,
+): Promise<boolean> {
   const result = await db
     .select({ id: collections.id })
     .from(collections)
@@ -65,7 +69,12 @@ export async function resolveCollectionRefs(
   const found = await db
     .select({ id: collections.id, name: collections.name })
     .from(collections)
-    .where(or(inArray(collections.name, [...refs]), uuidLike.length ? inArray(collections.id, uuidLike) : sql`false`));
+    .where(
+      or(
+        inArray(collections.name, [...refs]),
+        uuidLike.length ? inArray(collections.id, uuidLike) : sql`false`,
+      ),
+    );
   const ids: string[] = [];
   const unknown: string[] = [];
   for (const ref of refs) {

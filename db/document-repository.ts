@@ -41,7 +41,9 @@ export function createDocumentRepository(db: Db): DocumentRepository {
         const [existing] = await tx
           .select()
           .from(documents)
-          .where(and(eq(documents.collectionId, upload.collectionId), eq(documents.sourceKey, upload.sourceKey)))
+          .where(
+            and(eq(documents.collectionId, upload.collectionId), eq(documents.sourceKey, upload.sourceKey)),
+          )
           .for('update');
         const queued = { stage: 'queued', percent: 0 } satisfies IngestProgress;
 
@@ -118,7 +120,12 @@ export function createDocumentRepository(db: Db): DocumentRepository {
         )
         .where(eq(documents.id, id));
       if (!row) return null;
-      return { bytes: new Uint8Array(row.bytes), filename: row.filename, mimeType: row.mimeType, version: row.version };
+      return {
+        bytes: new Uint8Array(row.bytes),
+        filename: row.filename,
+        mimeType: row.mimeType,
+        version: row.version,
+      };
     },
 
     async setProgress(id, progress) {
@@ -139,7 +146,12 @@ export function createDocumentRepository(db: Db): DocumentRepository {
         .where(and(eq(documents.id, id), eq(documents.version, version)));
     },
 
-    async replaceChunks(id: string, version: number, embeddingModel: string, chunks: readonly IndexedChunk[]) {
+    async replaceChunks(
+      id: string,
+      version: number,
+      embeddingModel: string,
+      chunks: readonly IndexedChunk[],
+    ) {
       return db.transaction(async (tx) => {
         const [doc] = await tx.select().from(documents).where(eq(documents.id, id)).for('update');
         // A newer upload arrived while this version was being processed: its own job will index it.
@@ -165,14 +177,20 @@ export function createDocumentRepository(db: Db): DocumentRepository {
           })
           .where(eq(documents.id, id));
         // Older file versions are no longer needed once a newer one is indexed.
-        await tx.delete(documentFiles).where(and(eq(documentFiles.documentId, id), lt(documentFiles.version, version)));
+        await tx
+          .delete(documentFiles)
+          .where(and(eq(documentFiles.documentId, id), lt(documentFiles.version, version)));
         return 'stored' as const;
       });
     },
 
     async delete(id) {
       return db.transaction(async (tx) => {
-        const [doc] = await tx.select({ id: documents.id }).from(documents).where(eq(documents.id, id)).for('update');
+        const [doc] = await tx
+          .select({ id: documents.id })
+          .from(documents)
+          .where(eq(documents.id, id))
+          .for('update');
         if (!doc) return false;
         await deleteDocumentChunks(tx, id);
         await tx.delete(documents).where(eq(documents.id, id));

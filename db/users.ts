@@ -13,10 +13,7 @@ export function toPrincipal(user: Pick<UserRow, 'id' | 'email' | 'role'>): Princ
 }
 
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | null> {
-  const [row] = await db
-    .select()
-    .from(users)
-    .where(sql`lower(${users.email}) = lower(${email})`);
+  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
   return row ?? null;
 }
 
@@ -27,7 +24,11 @@ export async function findUserById(db: Executor, id: string): Promise<UserRow | 
 
 /** The group every new user joins; created on first use. */
 export async function ensureDefaultGroup(db: Executor): Promise<string> {
-  const [existing] = await db.select({ id: groups.id }).from(groups).where(eq(groups.isDefault, true)).limit(1);
+  const [existing] = await db
+    .select({ id: groups.id })
+    .from(groups)
+    .where(eq(groups.isDefault, true))
+    .limit(1);
   if (existing) return existing.id;
   const [row] = await db
     .insert(groups)

@@ -140,6 +140,8 @@ describe('code is not quoted as an answer', () => {
     expect(looksLikeCode('curl -s localhost:3000/api/v1/ask -H "authorization: Bearer $KEY"')).toBe(true);
     expect(looksLikeCode('{"question":"How do I add documents?"}')).toBe(true);
     expect(looksLikeCode('Full-time employees receive 28 vacation days per year.')).toBe(false);
-    expect(looksLikeCode('Submit expense reports within 30 days, with receipts attached, through the portal.')).toBe(false);
+    expect(
+      looksLikeCode('Submit expense reports within 30 days, with receipts attached, through the portal.'),
+    ).toBe(false);
   });
 });

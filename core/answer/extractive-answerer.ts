@@ -191,7 +191,8 @@ function collectCandidates(context: readonly RetrievedChunk[]): Candidate[] {
   return candidates;
 }
 
-const CODE_MARKERS = /(?:^|\s)(?:--?[a-z][\w-]*|--|#|\$\(|\$\w+|curl|npm|npx|sudo|git|docker)(?:\s|$)|[{}<>|`]|=>|&&|\\$/gi;
+const CODE_MARKERS =
+  /(?:^|\s)(?:--?[a-z][\w-]*|--|#|\$\(|\$\w+|curl|npm|npx|sudo|git|docker)(?:\s|$)|[{}<>|`]|=>|&&|\\$/gi;
 
 /** A shell command, a JSON fragment or code: many code markers, or few letters among its characters. */
 export function looksLikeCode(sentence: string): boolean {
