@@ -83,6 +83,14 @@ export const configSchema = z
     MICROSOFT_APP_PASSWORD: optionalString,
     MICROSOFT_APP_TENANT_ID: optionalString,
     MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    /** Where the Bot Framework's signing keys are published (tests point it at a local issuer). */
+    MICROSOFT_OPENID_METADATA_URL: z
+      .url()
+      .default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+    /** Teams without MICROSOFT_APP_ID: /api/messages takes unauthenticated activities (local tools only). */
+    TEAMS_DEV_MODE: bool.default(false),
+    /** Pause between two streamed updates in a Teams personal chat (Microsoft asks for about 1.5–2 s). */
+    TEAMS_STREAM_INTERVAL_MS: int(0, 10_000).default(1500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     RETENTION_DAYS: int(0, 36500).default(365),
   })
@@ -90,6 +98,24 @@ export const configSchema = z
     // A generated secret lives in one DATA_DIR: real deployments (several instances, containers) must set it.
     if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set when NODE_ENV=production' });
+    }
+    if (config.NODE_ENV === 'production' && config.TEAMS_DEV_MODE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEAMS_DEV_MODE'],
+        message: 'must not be set when NODE_ENV=production (set MICROSOFT_APP_ID instead)',
+      });
+    }
+    if (
+      config.MICROSOFT_APP_TYPE !== 'MultiTenant' &&
+      config.MICROSOFT_APP_ID &&
+      !config.MICROSOFT_APP_TENANT_ID
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MICROSOFT_APP_TENANT_ID'],
+        message: `must be set when MICROSOFT_APP_TYPE=${config.MICROSOFT_APP_TYPE}`,
+      });
     }
     if (config.OIDC_ISSUER_URL && !config.OIDC_CLIENT_ID) {
       ctx.addIssue({
