@@ -32,6 +32,7 @@ import { installErrorHandler } from './http-errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { registerAskRoute } from './rest/ask-route.ts';
 import { registerDocumentRoutes } from './rest/documents-route.ts';
+import type { TeamsCredentialsFactory } from './teams/index.ts';
 
 export interface AppDeps {
   readonly config: Config;
@@ -48,6 +49,8 @@ export interface AppDeps {
   readonly progressFeed?: ProgressFeed;
   /** Signs access tokens (resolveJwtSecret); without it, JWT_SECRET or a per-process random secret. */
   readonly jwtSecret?: string;
+  /** Teams' outbound credentials (tests: a fake token instead of Entra ID). */
+  readonly teamsCredentials?: TeamsCredentialsFactory;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -121,7 +124,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAdminRoutes(app, { config: deps.config, adminApi, authenticate });
 
-  await registerChatPlatforms(app, { config: deps.config, logger, database, ask: deps.ask, metrics });
+  await registerChatPlatforms(app, {
+    config: deps.config,
+    logger,
+    database,
+    ask: deps.ask,
+    metrics,
+    ...(deps.teamsCredentials ? { teamsCredentials: deps.teamsCredentials } : {}),
+  });
 
   registerDocumentRoutes(app, {
     documents: deps.documents,

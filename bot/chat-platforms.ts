@@ -1,5 +1,5 @@
 /**
- * The chat platforms of the web process on one shared conversation flow: Slack now, Teams beside it.
+ * The chat platforms of the web process on one shared conversation flow: Slack and Teams.
  * Each platform adapter mounts its own route; the flow, its repositories and the rate limit are shared.
  */
 import type { FastifyInstance } from 'fastify';
@@ -8,12 +8,14 @@ import {
   createChannelBindings,
   createChatAnswers,
   createChatIdentities,
+  createConversationReferences,
   createProcessedEvents,
   type Database,
 } from '#db';
 import { type ChatConversation, createChatConversation, createRateLimiter } from './conversation/index.ts';
 import type { Metrics } from './metrics.ts';
 import { createSlackAdapter, type SlackAdapter } from './slack/index.ts';
+import { createTeamsAdapter, type TeamsAdapter, type TeamsCredentialsFactory } from './teams/index.ts';
 
 export interface ChatPlatformsDeps {
   readonly config: Config;
@@ -21,11 +23,14 @@ export interface ChatPlatformsDeps {
   readonly database: Database;
   readonly ask: Ask;
   readonly metrics: Metrics;
+  /** Where Teams gets its outbound tokens (default: the app id and password); tests hand in their own. */
+  readonly teamsCredentials?: TeamsCredentialsFactory;
 }
 
 export interface ChatPlatforms {
   readonly conversation: ChatConversation;
   readonly slack: SlackAdapter | null;
+  readonly teams: TeamsAdapter | null;
 }
 
 export async function registerChatPlatforms(
@@ -56,14 +61,27 @@ export async function registerChatPlatforms(
     app.addHook('onClose', async () => slack.stop());
     logger.info({ mode: slack.mode }, 'slack enabled');
   }
-  const platforms = { conversation, slack };
+  const teams = createTeamsAdapter({
+    config: deps.config,
+    conversation,
+    references: createConversationReferences(db),
+    events: createProcessedEvents(db),
+    logger,
+    ...(deps.teamsCredentials ? { credentialsFactory: deps.teamsCredentials } : {}),
+  });
+  if (teams) {
+    await teams.register(app);
+    app.addHook('onClose', async () => teams.drain());
+    logger.info({ mode: teams.mode }, 'teams enabled');
+  }
+  const platforms = { conversation, slack, teams };
   registered.set(app, platforms);
   return platforms;
 }
 
 const registered = new WeakMap<FastifyInstance, ChatPlatforms>();
 
-/** The chat platforms mounted on a web app (tests wait on `slack.drain()` through it). */
+/** The chat platforms mounted on a web app (tests wait on `slack.drain()` / `teams.drain()` through it). */
 export function chatPlatformsOf(app: FastifyInstance): ChatPlatforms | undefined {
   return registered.get(app);
 }

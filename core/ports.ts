@@ -405,3 +405,16 @@ export interface ChatAnswers {
     feedback: { value: 'up' | 'down'; comment: string | null },
   ): Promise<boolean>;
 }
+
+/**
+ * How to reach a chat conversation again without an incoming message (Teams' proactive messages need the
+ * conversation's reference: service URL, ids). Stored per platform and conversation, the latest wins.
+ */
+export interface ConversationReferences {
+  save(
+    platform: Platform,
+    conversationId: string,
+    reference: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+  find(platform: Platform, conversationId: string): Promise<Record<string, unknown> | null>;
+}

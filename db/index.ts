@@ -19,6 +19,7 @@ export {
   GENERAL_COLLECTION,
   resolveCollectionRefs,
 } from './collections.ts';
+export { createConversationReferences } from './conversation-references.ts';
 export { createConversationStore, recordFeedback } from './conversation-store.ts';
 export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
 export {

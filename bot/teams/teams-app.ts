@@ -1,0 +1,186 @@
+/**
+ * The Teams bot inside the web process: botbuilder's CloudAdapter behind `POST /api/messages`.
+ * With MICROSOFT_APP_ID every request's Bot Framework JWT is validated by botframework-connector
+ * (issuer, audience = the app id, signing keys from MICROSOFT_OPENID_METADATA_URL, the serviceUrl claim);
+ * a request that fails gets 401 and reaches nothing. Without an app id the bot runs only in the explicit
+ * development mode (TEAMS_DEV_MODE, refused in production), which takes unauthenticated activities.
+ */
+import {
+  type Activity,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConfigurationServiceClientCredentialFactory,
+  type TurnContext,
+} from 'botbuilder';
+import type { AuthenticateRequestResult, ServiceClientCredentialsFactory } from 'botframework-connector';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config, ConversationReferences, Logger, ProcessedEvents } from '#core';
+import type { ChatConversation } from '../conversation/index.ts';
+import { createTeamsConnector, type TeamsConnector } from './teams-connector.ts';
+import { createTeamsPlatform } from './teams-platform.ts';
+import { createTeamsTurnHandler, type InvokeResponse } from './teams-turns.ts';
+
+export type TeamsConfig = Pick<
+  Config,
+  | 'NODE_ENV'
+  | 'MICROSOFT_APP_ID'
+  | 'MICROSOFT_APP_PASSWORD'
+  | 'MICROSOFT_APP_TENANT_ID'
+  | 'MICROSOFT_APP_TYPE'
+  | 'MICROSOFT_OPENID_METADATA_URL'
+  | 'TEAMS_DEV_MODE'
+  | 'TEAMS_STREAM_INTERVAL_MS'
+>;
+
+/** botbuilder's source of outbound tokens; tests hand in one that needs no Entra ID. */
+export type TeamsCredentialsFactory = ServiceClientCredentialsFactory;
+
+export const TEAMS_MESSAGES_PATH = '/api/messages';
+
+export interface TeamsAdapter {
+  readonly mode: 'authenticated' | 'development';
+  readonly connector: TeamsConnector;
+  register(app: FastifyInstance): Promise<void>;
+  /** Resolves once every activity received so far has been fully handled (answers included). */
+  drain(): Promise<void>;
+}
+
+export interface TeamsAdapterOptions {
+  readonly config: TeamsConfig;
+  readonly conversation: ChatConversation;
+  readonly references: ConversationReferences;
+  readonly events: ProcessedEvents;
+  readonly logger: Logger;
+  readonly credentialsFactory?: TeamsCredentialsFactory;
+}
+
+/** Null when Teams is not configured (no MICROSOFT_APP_ID and no development mode). */
+export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter | null {
+  const { config } = options;
+  const log = options.logger.child({ component: 'teams' });
+  const appId = config.MICROSOFT_APP_ID ?? '';
+  if (!appId && !config.TEAMS_DEV_MODE) return null;
+  if (!appId && config.NODE_ENV === 'production') {
+    throw new Error('TEAMS_DEV_MODE: Teams without MICROSOFT_APP_ID is refused when NODE_ENV=production');
+  }
+  if (!appId) {
+    log.warn({}, 'TEAMS DEVELOPMENT MODE: /api/messages accepts activities without a Bot Framework token');
+  }
+
+  const settings = {
+    MicrosoftAppId: appId,
+    MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD ?? '',
+    MicrosoftAppType: appId ? appTypeOf(config.MICROSOFT_APP_TYPE) : 'MultiTenant',
+    MicrosoftAppTenantId: config.MICROSOFT_APP_TENANT_ID ?? '',
+    ToBotFromChannelOpenIdMetadataUrl: config.MICROSOFT_OPENID_METADATA_URL,
+  };
+  const credentials = options.credentialsFactory ?? new ConfigurationServiceClientCredentialFactory(settings);
+  const auth = new ConfigurationBotFrameworkAuthentication(settings, credentials);
+  const adapter = new TeamsCloudAdapter(auth);
+  adapter.onTurnError = async (_context, error) => {
+    log.error({ err: error }, 'teams turn failed');
+  };
+
+  const connector = createTeamsConnector({ adapter, appId, references: options.references, logger: log });
+  const platform = createTeamsPlatform({
+    connector,
+    streamIntervalMs: config.TEAMS_STREAM_INTERVAL_MS,
+    // Teams shows citations; other Bot Framework clients (Emulator, Web Chat) get a sources card.
+    citations: (location) => (connector.channelOf(location.channelId) ?? 'msteams') === 'msteams',
+    logger: log,
+  });
+  const inFlight = new Set<Promise<void>>();
+  const schedule = (work: () => Promise<void>) => {
+    // After the response has been written, and after other requests already waiting have been read.
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error: unknown) => log.error({ err: error }, 'teams work failed'))
+      .finally(() => inFlight.delete(run));
+    inFlight.add(run);
+  };
+  const onTurn = createTeamsTurnHandler({
+    conversation: options.conversation,
+    platform,
+    connector,
+    events: options.events,
+    logger: log,
+    schedule,
+  });
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const activity = activityOf(request.body);
+    if (!activity) {
+      return reply
+        .code(400)
+        .send({ error: { code: 'invalid_input', message: 'Not a Bot Framework activity.' } });
+    }
+    let authenticated: AuthenticateRequestResult;
+    try {
+      authenticated = await auth.authenticateRequest(activity, headerOf(request, 'authorization'));
+    } catch (error) {
+      log.warn({ reason: (error as Error).message }, 'teams request refused');
+      return reply
+        .code(401)
+        .send({ error: { code: 'unauthenticated', message: 'Invalid Bot Framework token.' } });
+    }
+    try {
+      const response = await adapter.handleActivity(authenticated, activity, onTurn);
+      if (!response) return reply.code(200).send('');
+      if (response.body === undefined) return reply.code(response.status).send('');
+      return reply.code(response.status).send(response.body);
+    } catch (error) {
+      log.error({ err: error, type: activity.type }, 'teams activity failed');
+      return reply
+        .code(500)
+        .send({ error: { code: 'internal', message: 'The activity could not be handled.' } });
+    }
+  }
+
+  return {
+    mode: appId ? 'authenticated' : 'development',
+    connector,
+    async register(app) {
+      app.post(TEAMS_MESSAGES_PATH, { bodyLimit: 1024 * 1024 }, handle);
+    },
+    async drain() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/**
+ * CloudAdapter with the authentication done by the endpoint (so that a refused token is a 401 and the
+ * request reaches nothing) and the invoke response handed back to it instead of written to a Node response.
+ */
+class TeamsCloudAdapter extends CloudAdapter {
+  handleActivity(
+    authenticated: AuthenticateRequestResult,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
+function appTypeOf(type: TeamsConfig['MICROSOFT_APP_TYPE']): string {
+  return type === 'UserAssignedMSI' ? 'UserAssignedMsi' : type;
+}
+
+function headerOf(request: FastifyRequest, name: string): string {
+  const value = request.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
+/**
+ * The activity in a request body. Microsoft's docs show the feedback invoke without its `type`:
+ * an activity that names an invoke (`name`) but no type is read as the invoke it is.
+ */
+function activityOf(body: unknown): Activity | null {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const activity = body as Partial<Activity>;
+  if (typeof activity.type !== 'string') {
+    if (typeof activity.name !== 'string') return null;
+    return { ...activity, type: 'invoke' } as Activity;
+  }
+  return activity as Activity;
+}

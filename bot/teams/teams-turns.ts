@@ -1,0 +1,182 @@
+/**
+ * What the bot does with each activity Teams sends. Messages are acknowledged first and answered
+ * afterwards (`schedule`); invokes are answered in the turn, because Teams waits for their response.
+ * - message: personal chats always, channels and group chats when the bot is @mentioned;
+ * - conversationUpdate (the bot added) and installationUpdate (`add`): one welcome per conversation;
+ * - invoke `message/submitAction`: 👍/👎 with an optional comment from Teams' feedback buttons;
+ * - messageReaction on an answer: 👍 (like, heart) or 👎 (sad, angry).
+ */
+import type { Activity, TurnContext } from 'botbuilder';
+import type { ChatPlatform, Logger, ProcessedEvents } from '#core';
+import type { ChatConversation, IncomingChatMessage } from '../conversation/index.ts';
+import {
+  isBotId,
+  locationOf,
+  mentionsBot,
+  questionOf,
+  splitConversationId,
+  userOf,
+} from './teams-activity.ts';
+import type { TeamsConnector } from './teams-connector.ts';
+import { textActivity } from './teams-message.ts';
+
+export const WELCOME_TEXT =
+  'Hi, I’m **ex-GPT**. I answer questions from the company’s documents and show the sources I used. ' +
+  'Ask me here in this chat, or @mention me in a channel that an admin has connected to document collections. ' +
+  'Use 👍 / 👎 under an answer to tell us how it went.';
+
+export interface TeamsTurnDeps {
+  readonly conversation: ChatConversation;
+  readonly platform: ChatPlatform;
+  readonly connector: TeamsConnector;
+  readonly events: ProcessedEvents;
+  readonly logger: Logger;
+  /** Runs work after the activity has been acknowledged; it must not throw. */
+  readonly schedule: (work: () => Promise<void>) => void;
+}
+
+export interface InvokeResponse {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export type FeedbackValue = { readonly value: 'up' | 'down'; readonly comment: string | null };
+
+/**
+ * The feedback of a `message/submitAction` invoke. Microsoft documents `actionValue.feedback` as a
+ * string, and real Teams clients send it JSON-encoded (`{"feedbackText":"…"}`): both are read.
+ */
+export function feedbackOf(value: unknown): FeedbackValue | null {
+  const v = value as { actionName?: unknown; actionValue?: unknown } | null;
+  if (v?.actionName !== 'feedback') return null;
+  let action: unknown = v.actionValue;
+  if (typeof action === 'string') action = parseJson(action);
+  const a = action as { reaction?: unknown; feedback?: unknown } | null;
+  const reaction = a?.reaction;
+  if (reaction !== 'like' && reaction !== 'dislike') return null;
+  return { value: reaction === 'like' ? 'up' : 'down', comment: commentOf(a?.feedback) };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function commentOf(feedback: unknown): string | null {
+  let given = feedback;
+  if (typeof given === 'string') {
+    const trimmed = given.trim();
+    if (trimmed.startsWith('{')) {
+      const parsed = parseJson(trimmed);
+      if (parsed !== null) given = parsed;
+    }
+  }
+  if (given !== null && typeof given === 'object') {
+    const o = given as { feedbackText?: unknown; text?: unknown; comment?: unknown };
+    given = o.feedbackText ?? o.text ?? o.comment ?? '';
+  }
+  if (typeof given !== 'string') return null;
+  const text = given.trim().slice(0, 4000);
+  return text === '' ? null : text;
+}
+
+const REACTIONS: Record<string, 'up' | 'down'> = { like: 'up', heart: 'up', sad: 'down', angry: 'down' };
+
+export function createTeamsTurnHandler(deps: TeamsTurnDeps): (context: TurnContext) => Promise<void> {
+  const { conversation, platform, connector, events, logger } = deps;
+
+  function toMessage(activity: Partial<Activity>): IncomingChatMessage | null {
+    const user = userOf(activity);
+    if (!user || isBotId(activity.from?.id ?? '')) return null;
+    const location = locationOf(activity);
+    return {
+      eventId: `${location.channelId}:${activity.id ?? ''}`,
+      location,
+      user,
+      text: questionOf(activity),
+      addressed: location.place === 'direct' || mentionsBot(activity),
+    };
+  }
+
+  async function welcome(activity: Partial<Activity>): Promise<void> {
+    const location = { ...locationOf(activity), threadId: null };
+    if (!(await events.claim('teams', `welcome:${location.channelId}`))) return;
+    await connector.send(location, textActivity(WELCOME_TEXT));
+  }
+
+  function remember(activity: Partial<Activity>): Promise<void> {
+    return connector.remember(activity, userOf(activity));
+  }
+
+  async function onInvoke(activity: Partial<Activity>): Promise<InvokeResponse> {
+    if (activity.name === 'message/submitAction') {
+      const feedback = feedbackOf(activity.value);
+      if (feedback && activity.replyToId) {
+        const stored = await conversation.recordFeedback({
+          ref: { platformMessageId: activity.replyToId },
+          ...feedback,
+        });
+        if (!stored) logger.info({ replyToId: activity.replyToId }, 'teams feedback for an unknown message');
+      }
+      // Teams wants an empty 200: any body makes it show an error to the person.
+      return { status: 200 };
+    }
+    if (activity.name === 'adaptiveCard/action') {
+      return {
+        status: 200,
+        body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Thanks!' },
+      };
+    }
+    return { status: 501 };
+  }
+
+  return async (context) => {
+    const activity = context.activity;
+    switch (activity.type) {
+      case 'message': {
+        const message = toMessage(activity);
+        if (!message) return;
+        deps.schedule(async () => {
+          await remember(activity);
+          const outcome = await conversation.handleMessage(platform, message);
+          logger.debug({ eventId: message.eventId, outcome }, 'teams message handled');
+        });
+        return;
+      }
+      case 'conversationUpdate':
+      case 'installationUpdate': {
+        const botAdded =
+          activity.type === 'installationUpdate'
+            ? activity.action === 'add'
+            : (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+        deps.schedule(async () => {
+          await remember(activity);
+          if (botAdded) await welcome(activity);
+        });
+        return;
+      }
+      case 'invoke': {
+        const response = await onInvoke(activity);
+        await context.sendActivity({ type: 'invokeResponse', value: response });
+        return;
+      }
+      case 'messageReaction': {
+        const replyToId = activity.replyToId;
+        const reaction = (activity.reactionsAdded ?? []).map((r) => REACTIONS[r.type ?? '']).find(Boolean);
+        if (!replyToId || !reaction) return;
+        deps.schedule(async () => {
+          await conversation.recordFeedback({ ref: { platformMessageId: replyToId }, value: reaction });
+        });
+        return;
+      }
+      default:
+        logger.debug(
+          { type: activity.type, conversation: splitConversationId(activity.conversation?.id ?? '').base },
+          'teams activity ignored',
+        );
+    }
+  };
+}
