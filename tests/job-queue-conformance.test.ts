@@ -6,13 +6,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, type JobQueue, UnprocessableDocumentError } from '#core';
 import { createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { startBullmqWorker } from '../workers/bullmq-worker.ts';
+import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessQueue } from '../workers/in-process-queue.ts';
 import type { JobFailure, JobHandlers } from '../workers/job-handlers.ts';
 import { silentLogger } from './support/engine.ts';
 import { deleteRedisKeys, REDIS_TEST_URL, requireRedis, testPrefix } from './support/redis.ts';
 
 interface Harness {
-  readonly queue: JobQueue;
+  readonly queue: JobQueue & RecurringJobs;
   /** Stops taking jobs and waits for the running ones; then closes the queue. */
   stop(): Promise<void>;
 }
@@ -215,6 +216,18 @@ describe.each([
     const enqueuedAt = Date.now();
     await queue.enqueue('delete-document', { documentId: 'later' }, { delayMs: 300 });
     expect((await ran.promise) - enqueuedAt).toBeGreaterThanOrEqual(300 - CLOCK_SLACK_MS);
+  });
+
+  it('runs a repeated job every interval until it is cancelled', async () => {
+    const runs: number[] = [];
+    const queue = await start({ 'rollup-usage': async () => void runs.push(Date.now()) });
+    await queue.repeat('rollup', 'rollup-usage', {}, 250);
+    await expect.poll(() => runs.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await queue.cancelRepeat('rollup');
+    await sleep(100);
+    const after = runs.length;
+    await sleep(600);
+    expect(runs.length).toBe(after);
   });
 
   it('lets the running job finish when it is closed', async () => {

@@ -161,10 +161,15 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     },
 
     async repeat(id, name, payload, everyMs) {
+      const replaced = schedules.has(id);
       clearInterval(schedules.get(id));
-      const timer = setInterval(() => {
+      const enqueue = () => {
         if (!closed) add(`${id}:${Date.now()}`, name, payload);
-      }, everyMs);
+      };
+      // Like a BullMQ scheduler, the first run is now: a process restarted more often than the interval
+      // would otherwise never run a daily job.
+      if (!replaced) enqueue();
+      const timer = setInterval(enqueue, everyMs);
       // A schedule alone never keeps the process alive.
       timer.unref();
       schedules.set(id, timer);
