@@ -1,4 +1,5 @@
 import {
+  type DocumentProgressEvent,
   type DocumentRepository,
   type FailedJob,
   type JobName,
@@ -77,6 +78,24 @@ export function createJobFailureRecorder(
       ) {
         await deps.documents.markFailed(documentId, version, `Indexing failed: ${job.reason}`);
       }
+    }
+  };
+}
+
+/** `onFailed` that also tells live progress subscribers that a document's ingestion gave up. */
+export function publishIngestFailures(
+  onFailed: JobFailureHandler,
+  publish: (event: DocumentProgressEvent) => void,
+): JobFailureHandler {
+  return async (job) => {
+    await onFailed(job);
+    if (job.name === 'ingest-document') {
+      publish({
+        documentId: job.payload.documentId,
+        progress: { stage: 'failed', percent: 100 },
+        status: 'failed',
+        error: job.reason,
+      });
     }
   };
 }

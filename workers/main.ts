@@ -10,6 +10,7 @@ import { openDatabase, openSharedEmbeddedDatabase } from '#db';
 import { createBullmqQueue } from './bullmq-queue.ts';
 import { startBullmqWorker } from './bullmq-worker.ts';
 import { createEngine } from './engine.ts';
+import { publishIngestFailures } from './job-handlers.ts';
 import { createLogger } from './logger.ts';
 import { createStartupRequeuer } from './recovery.ts';
 import { createRedisProgressFeed } from './redis-progress-feed.ts';
@@ -76,17 +77,7 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.WORKER_CONCURRENCY,
     lockMs: config.JOB_LOCK_MS,
-    onFailed: async (job) => {
-      await engine.onJobFailed(job);
-      if (job.name === 'ingest-document') {
-        progressFeed.publish({
-          documentId: job.payload.documentId,
-          progress: { stage: 'failed', percent: 100 },
-          status: 'failed',
-          error: job.reason,
-        });
-      }
-    },
+    onFailed: publishIngestFailures(engine.onJobFailed, (event) => progressFeed.publish(event)),
   });
 
   // Work accepted while no worker ran (or lost with a Redis that kept nothing) is queued again.
