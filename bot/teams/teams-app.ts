@@ -7,12 +7,17 @@
  */
 import {
   type Activity,
+  CallerIdConstants,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   ConfigurationServiceClientCredentialFactory,
   type TurnContext,
 } from 'botbuilder';
-import type { AuthenticateRequestResult, ServiceClientCredentialsFactory } from 'botframework-connector';
+import {
+  type AuthenticateRequestResult,
+  AuthenticationConstants,
+  type ServiceClientCredentialsFactory,
+} from 'botframework-connector';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config, ConversationReferences, Logger, ProcessedEvents } from '#core';
 import type { ChatConversation } from '../conversation/index.ts';
@@ -72,7 +77,15 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
     MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD ?? '',
     MicrosoftAppType: appId ? appTypeOf(config.MICROSOFT_APP_TYPE) : 'MultiTenant',
     MicrosoftAppTenantId: config.MICROSOFT_APP_TENANT_ID ?? '',
+    // Naming one endpoint makes botbuilder expect them all: the public cloud's, with our metadata URL.
     ToBotFromChannelOpenIdMetadataUrl: config.MICROSOFT_OPENID_METADATA_URL,
+    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
+    ValidateAuthority: true,
   };
   const credentials = options.credentialsFactory ?? new ConfigurationServiceClientCredentialFactory(settings);
   const auth = new ConfigurationBotFrameworkAuthentication(settings, credentials);
