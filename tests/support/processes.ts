@@ -27,6 +27,12 @@ export interface ChildProcessUnderTest {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** Children still running: killed when the test process exits, so a failed or timed-out test leaves none. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export function spawnProcess(
   entry: 'workers/main.ts' | 'bot/main.ts',
   env: Record<string, string>,
@@ -42,6 +48,8 @@ export function spawnProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const logs: Record<string, unknown>[] = [];
   let text = '';
   const waiters = new Set<() => void>();
