@@ -20,6 +20,7 @@ import { createRedisClient } from './redis-connection.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'ex-gpt';
 export const QUEUE_NAME = 'jobs';
+const UNAVAILABLE_MESSAGE = 'The job queue (Redis) is not reachable right now; try again shortly.';
 
 export interface BullmqConnectionOptions {
   readonly url: string;
@@ -89,15 +90,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   });
   let closed = false;
 
-  function unavailable(cause?: unknown): AppError {
-    return new AppError(
-      'unavailable',
-      'The job queue (Redis) is not reachable right now; try again shortly.',
-      {
-        cause,
-      },
-    );
-  }
+  const unavailable = (cause?: unknown) => new AppError('unavailable', UNAVAILABLE_MESSAGE, { cause });
 
   async function guard<T>(operation: () => Promise<T>): Promise<T> {
     if (closed) throw new Error('queue is closed');
