@@ -24,6 +24,7 @@ import type { ChatConversation } from '../conversation/index.ts';
 import { createTeamsConnector, type TeamsConnector } from './teams-connector.ts';
 import { createTeamsPlatform } from './teams-platform.ts';
 import { createTeamsTurnHandler, type InvokeResponse } from './teams-turns.ts';
+import { keepEntityProperties } from './teams-wire.ts';
 
 export type TeamsConfig = Pick<
   Config,
@@ -68,6 +69,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
   if (!appId && config.NODE_ENV === 'production') {
     throw new Error('TEAMS_DEV_MODE: Teams without MICROSOFT_APP_ID is refused when NODE_ENV=production');
   }
+  keepEntityProperties();
   if (!appId) {
     log.warn({}, 'TEAMS DEVELOPMENT MODE: /api/messages accepts activities without a Bot Framework token');
   }
