@@ -187,15 +187,19 @@ function headerOf(request: FastifyRequest, name: string): string {
 }
 
 /**
- * The activity in a request body. Microsoft's docs show the feedback invoke without its `type`:
- * an activity that names an invoke (`name`) but no type is read as the invoke it is.
+ * The activity in a request body. Microsoft's docs show the feedback invoke without its `type` and
+ * `channelId`: an activity that names an invoke (`name`) but no type is read as the invoke it is.
  */
 function activityOf(body: unknown): Activity | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
-  const activity = body as Partial<Activity>;
+  let activity = body as Partial<Activity>;
   if (typeof activity.type !== 'string') {
     if (typeof activity.name !== 'string') return null;
-    return { ...activity, type: 'invoke' } as Activity;
+    activity = { ...activity, type: 'invoke' };
+  }
+  // The signing key's endorsements are checked against the channel: without one, against Teams'.
+  if (typeof activity.channelId !== 'string' || activity.channelId === '') {
+    activity = { ...activity, channelId: 'msteams' };
   }
   return activity as Activity;
 }

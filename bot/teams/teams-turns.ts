@@ -148,10 +148,15 @@ export function createTeamsTurnHandler(deps: TeamsTurnDeps): (context: TurnConte
       }
       case 'conversationUpdate':
       case 'installationUpdate': {
+        const personal = locationOf(activity).place === 'direct';
+        // In a personal chat the only bot that can be added is this one (Microsoft's example names it
+        // with another id than the recipient's).
         const botAdded =
           activity.type === 'installationUpdate'
             ? activity.action === 'add'
-            : (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+            : (activity.membersAdded ?? []).some(
+                (m) => m.id === activity.recipient?.id || (personal && isBotId(m.id)),
+              );
         deps.schedule(async () => {
           await remember(activity);
           if (botAdded) await welcome(activity);

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import type { Activity } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { locationOf, mentionsBot, questionOf, replyConversationId, userOf } from './teams-activity.ts';
+import { answerActivity } from './teams-message.ts';
+import { feedbackOf } from './teams-turns.ts';
+
+const fixture = (name: string) =>
+  JSON.parse(
+    readFileSync(new URL(`../../tests/fixtures/teams/${name}`, import.meta.url), 'utf8'),
+  ) as Partial<Activity>;
+
+describe('reading a Teams message', () => {
+  it('takes the bot’s mention out of a channel thread reply and keeps the thread', () => {
+    const activity = fixture('message_channel_thread_mention.json');
+    expect(mentionsBot(activity)).toBe(true);
+    expect(questionOf(activity)).toBe('reply to thread');
+    const location = locationOf(activity);
+    expect(location).toEqual({
+      platform: 'teams',
+      workspaceId: '50612dbb-0237-4969-b378-8d42590f9c00',
+      channelId: '19:6848757105754c8981c67612732d9aa7@thread.tacv2',
+      threadId: '1759881511856',
+      place: 'channel',
+    });
+    expect(replyConversationId(location)).toBe(activity.conversation?.id);
+    expect(userOf(activity)?.userId).toBe('b15a9416-0ad3-4172-9210-7beb711d3f70');
+  });
+
+  it('strips a mention whose entity text differs from the message text (Microsoft’s docs example)', () => {
+    const activity = fixture('message_with_mention_docs_example.json');
+    // The mention is of a person, not this bot: kept as the name, without markup.
+    expect(mentionsBot(activity)).toBe(false);
+    expect(questionOf(activity)).toBe('Hey Pranav Smith check out this message');
+    // Had it named the bot, the `<at>Pranav Smith</at>` in the text goes, though the entity says `<at>@Pranav Smith</at>`.
+    expect(questionOf(activity, ['29:08q2j2o3jc09au90eucae'])).toBe('Hey check out this message');
+    expect(locationOf(activity)).toMatchObject({
+      channelId: '19:aebd0ad4d6ab42c8b9ed19c251c2fc37@thread.skype',
+      threadId: '1481567603816',
+      place: 'channel',
+    });
+  });
+
+  it('matches the bot by id with or without the 28: prefix, and decodes entities', () => {
+    const activity: Partial<Activity> = {
+      text: '<at>ex&#45;GPT</at>&nbsp;what&#39;s our <at>Tom</at> &amp; Jerry policy?',
+      recipient: { id: '28:app-id', name: 'ex-GPT' },
+      entities: [
+        { type: 'mention', text: '<at>ex&#45;GPT</at>', mentioned: { id: 'app-id', name: 'ex-GPT' } },
+        { type: 'mention', text: '<at>Tom</at>', mentioned: { id: '29:tom', name: 'Tom' } },
+      ],
+      conversation: { id: '19:abc@thread.v2', conversationType: 'groupChat', isGroup: true, name: '' },
+    };
+    expect(mentionsBot(activity)).toBe(true);
+    expect(questionOf(activity)).toBe("what's our Tom & Jerry policy?");
+    expect(locationOf(activity)).toMatchObject({ channelId: '19:abc@thread.v2', place: 'channel' });
+  });
+
+  it('answers a personal chat in the chat itself', () => {
+    const activity = fixture('invoke_adaptiveCard_action.json');
+    const location = locationOf(activity);
+    expect(location.place).toBe('direct');
+    expect(replyConversationId(location)).toBe(activity.conversation?.id);
+  });
+});
+
+describe('feedback from Teams', () => {
+  it('reads the documented shape, the JSON-encoded one, and refuses others', () => {
+    const documented = fixture('invoke_message_submitAction_feedback.json').value;
+    expect(feedbackOf(documented)).toEqual({ value: 'up', comment: 'test feedback' });
+    expect(
+      feedbackOf({
+        actionName: 'feedback',
+        actionValue: { reaction: 'dislike', feedback: '{"feedbackText":"Wrong year."}' },
+      }),
+    ).toEqual({ value: 'down', comment: 'Wrong year.' });
+    expect(
+      feedbackOf({
+        actionName: 'feedback',
+        actionValue: '{"reaction":"like","feedback":"{\\"feedbackText\\":\\"\\"}"}',
+      }),
+    ).toEqual({ value: 'up', comment: null });
+    expect(feedbackOf({ actionName: 'feedback', actionValue: { reaction: 'meh' } })).toBeNull();
+    expect(feedbackOf({ actionName: 'other', actionValue: { reaction: 'like' } })).toBeNull();
+    expect(feedbackOf('{broken')).toBeNull();
+  });
+});
+
+describe('the final message', () => {
+  const answer = {
+    messageId: 'm1',
+    text: 'Every employee gets 25 days [1].',
+    answered: true,
+    shareable: false,
+    sources: [
+      {
+        n: 1,
+        chunkId: '1',
+        documentId: 'd1',
+        documentVersion: 1,
+        title: 'Vacation policy',
+        section: 'Leave',
+        url: 'https://intranet.example.com/d1',
+        snippet: 'Every employee gets 25 vacation days a year.',
+        text: 'Every employee gets 25 vacation days a year.',
+      },
+    ],
+  };
+
+  it('puts the sources in an Adaptive Card where citations cannot be shown', () => {
+    const activity = answerActivity(answer, { citations: false });
+    expect(activity.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(activity.attachments)).toContain(
+      '[Vacation policy — Leave](https://intranet.example.com/d1)',
+    );
+    const entity = activity.entities?.[0] as Record<string, unknown>;
+    expect(entity.additionalType).toEqual(['AIGeneratedContent']);
+    expect(entity.citation).toBeUndefined();
+  });
+
+  it('cites nothing for an unanswered question', () => {
+    const activity = answerActivity({ ...answer, answered: false, sources: [] }, { citations: true });
+    expect(activity.attachments).toBeUndefined();
+    expect((activity.entities?.[0] as Record<string, unknown>).citation).toBeUndefined();
+  });
+});
