@@ -113,14 +113,14 @@ describe('the final message', () => {
     expect(JSON.stringify(activity.attachments)).toContain(
       '[Vacation policy — Leave](https://intranet.example.com/d1)',
     );
-    const entity = activity.entities?.[0] as Record<string, unknown>;
-    expect(entity.additionalType).toEqual(['AIGeneratedContent']);
-    expect(entity.citation).toBeUndefined();
+    expect(activity.entities?.[0]).toMatchObject({ additionalType: ['AIGeneratedContent'] });
+    expect(activity.entities?.[0]).not.toHaveProperty('citation');
   });
 
   it('cites nothing for an unanswered question', () => {
     const activity = answerActivity({ ...answer, answered: false, sources: [] }, { citations: true });
     expect(activity.attachments).toBeUndefined();
-    expect((activity.entities?.[0] as Record<string, unknown>).citation).toBeUndefined();
+    expect(activity.entities).toHaveLength(1);
+    expect(activity.entities?.[0]).not.toHaveProperty('citation');
   });
 });
