@@ -6,6 +6,7 @@ export {
   type TeamsConfig,
   type TeamsCredentialsFactory,
 } from './teams-app.ts';
+export { createBotAdapter, TeamsCloudAdapter } from './teams-bot-adapter.ts';
 export { createTeamsConnector, type TeamsConnector, type TeamsReference } from './teams-connector.ts';
 export { createTeamsPlatform, type TeamsPlatformOptions } from './teams-platform.ts';
 export { feedbackOf, WELCOME_TEXT } from './teams-turns.ts';

@@ -5,41 +5,17 @@
  * a request that fails gets 401 and reaches nothing. Without an app id the bot runs only in the explicit
  * development mode (TEAMS_DEV_MODE, refused in production), which takes unauthenticated activities.
  */
-import {
-  type Activity,
-  CallerIdConstants,
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  ConfigurationServiceClientCredentialFactory,
-  type TurnContext,
-} from 'botbuilder';
-import {
-  type AuthenticateRequestResult,
-  AuthenticationConstants,
-  type ServiceClientCredentialsFactory,
-} from 'botframework-connector';
+import type { Activity } from 'botbuilder';
+import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config, ConversationReferences, Logger, ProcessedEvents } from '#core';
+import type { ConversationReferences, Logger, ProcessedEvents } from '#core';
 import type { ChatConversation } from '../conversation/index.ts';
+import { createBotAdapter, type TeamsConfig, type TeamsCredentialsFactory } from './teams-bot-adapter.ts';
 import { createTeamsConnector, type TeamsConnector } from './teams-connector.ts';
 import { createTeamsPlatform } from './teams-platform.ts';
-import { createTeamsTurnHandler, type InvokeResponse } from './teams-turns.ts';
-import { keepEntityProperties } from './teams-wire.ts';
+import { createTeamsTurnHandler } from './teams-turns.ts';
 
-export type TeamsConfig = Pick<
-  Config,
-  | 'NODE_ENV'
-  | 'MICROSOFT_APP_ID'
-  | 'MICROSOFT_APP_PASSWORD'
-  | 'MICROSOFT_APP_TENANT_ID'
-  | 'MICROSOFT_APP_TYPE'
-  | 'MICROSOFT_OPENID_METADATA_URL'
-  | 'TEAMS_DEV_MODE'
-  | 'TEAMS_STREAM_INTERVAL_MS'
->;
-
-/** botbuilder's source of outbound tokens; tests hand in one that needs no Entra ID. */
-export type TeamsCredentialsFactory = ServiceClientCredentialsFactory;
+export type { TeamsConfig, TeamsCredentialsFactory };
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 
@@ -69,33 +45,11 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
   if (!appId && config.NODE_ENV === 'production') {
     throw new Error('TEAMS_DEV_MODE: Teams without MICROSOFT_APP_ID is refused when NODE_ENV=production');
   }
-  keepEntityProperties();
   if (!appId) {
     log.warn({}, 'TEAMS DEVELOPMENT MODE: /api/messages accepts activities without a Bot Framework token');
   }
 
-  const settings = {
-    MicrosoftAppId: appId,
-    MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD ?? '',
-    MicrosoftAppType: appId ? appTypeOf(config.MICROSOFT_APP_TYPE) : 'MultiTenant',
-    MicrosoftAppTenantId: config.MICROSOFT_APP_TENANT_ID ?? '',
-    // Naming one endpoint makes botbuilder expect them all: the public cloud's, with our metadata URL.
-    ToBotFromChannelOpenIdMetadataUrl: config.MICROSOFT_OPENID_METADATA_URL,
-    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
-    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
-    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
-    OAuthUrl: AuthenticationConstants.OAuthUrl,
-    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
-    CallerId: CallerIdConstants.PublicAzureChannel,
-    ValidateAuthority: true,
-  };
-  const credentials = options.credentialsFactory ?? new ConfigurationServiceClientCredentialFactory(settings);
-  const auth = new ConfigurationBotFrameworkAuthentication(settings, credentials);
-  const adapter = new TeamsCloudAdapter(auth);
-  adapter.onTurnError = async (_context, error) => {
-    log.error({ err: error }, 'teams turn failed');
-  };
-
+  const { auth, adapter } = createBotAdapter(config, options.credentialsFactory, log);
   const connector = createTeamsConnector({ adapter, appId, references: options.references, logger: log });
   const platform = createTeamsPlatform({
     connector,
@@ -161,24 +115,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
-}
-
-/**
- * CloudAdapter with the authentication done by the endpoint (so that a refused token is a 401 and the
- * request reaches nothing) and the invoke response handed back to it instead of written to a Node response.
- */
-class TeamsCloudAdapter extends CloudAdapter {
-  handleActivity(
-    authenticated: AuthenticateRequestResult,
-    activity: Activity,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<InvokeResponse | undefined> {
-    return this.processActivity(authenticated, activity, logic);
-  }
-}
-
-function appTypeOf(type: TeamsConfig['MICROSOFT_APP_TYPE']): string {
-  return type === 'UserAssignedMSI' ? 'UserAssignedMsi' : type;
 }
 
 function headerOf(request: FastifyRequest, name: string): string {

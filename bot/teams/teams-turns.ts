@@ -35,6 +35,7 @@ export interface TeamsTurnDeps {
   readonly schedule: (work: () => Promise<void>) => void;
 }
 
+/** What an invoke is answered with: the HTTP status and body Teams receives. */
 export interface InvokeResponse {
   readonly status: number;
   readonly body?: unknown;
