@@ -13,7 +13,7 @@ import type { ChatConversation } from '../conversation/index.ts';
 import { createBotAdapter, type TeamsConfig, type TeamsCredentialsFactory } from './teams-bot-adapter.ts';
 import { createTeamsConnector, type TeamsConnector } from './teams-connector.ts';
 import { createTeamsPlatform } from './teams-platform.ts';
-import { createTeamsTurnHandler } from './teams-turns.ts';
+import { createTeamsActivityHandler } from './teams-turns.ts';
 
 export type { TeamsConfig, TeamsCredentialsFactory };
 
@@ -50,7 +50,13 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
   }
 
   const { auth, adapter } = createBotAdapter(config, options.credentialsFactory, log);
-  const connector = createTeamsConnector({ adapter, appId, references: options.references, logger: log });
+  const connector = createTeamsConnector({
+    adapter,
+    auth,
+    appId,
+    references: options.references,
+    logger: log,
+  });
   const platform = createTeamsPlatform({
     connector,
     streamIntervalMs: config.TEAMS_STREAM_INTERVAL_MS,
@@ -67,7 +73,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
       .finally(() => inFlight.delete(run));
     inFlight.add(run);
   };
-  const onTurn = createTeamsTurnHandler({
+  const onActivity = createTeamsActivityHandler({
     conversation: options.conversation,
     platform,
     connector,
@@ -93,7 +99,17 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
         .send({ error: { code: 'unauthenticated', message: 'Invalid Bot Framework token.' } });
     }
     try {
-      const response = await adapter.handleActivity(authenticated, activity, onTurn);
+      if (activity.type !== 'invoke') {
+        // Ack first: the answer goes out proactively once the 200 is written. No botbuilder turn here:
+        // it would build two HTTP clients per activity that nothing in it uses.
+        await onActivity(activity);
+        return reply.code(200).send('');
+      }
+      // Teams waits for an invoke's response: it is answered in a botbuilder turn, before the 200.
+      const response = await adapter.handleActivity(authenticated, activity, async (context) => {
+        const value = await onActivity(context.activity);
+        await context.sendActivity({ type: 'invokeResponse', value });
+      });
       if (!response) return reply.code(200).send('');
       if (response.body === undefined) return reply.code(response.status).send('');
       return reply.code(response.status).send(response.body);

@@ -1,11 +1,18 @@
 /**
  * Everything the bot sends to Teams goes through the Bot Framework connector at the conversation's
- * service URL, as a proactive turn of botbuilder's CloudAdapter (so the answer is written after the
- * activity has been acknowledged, and its outbound token comes from the adapter's credentials).
+ * service URL, proactively (the answer is written after the activity has been acknowledged): messages
+ * with a connector client from the adapter's authentication (its outbound token included), member
+ * lookups as a proactive turn of botbuilder's CloudAdapter, which TeamsInfo needs.
  * The service URL and ids come from the conversation reference: kept in memory, stored in
  * `conversation_references` so that a restarted process (or another instance) can still reach the chat.
  */
 import { type Activity, type CloudAdapter, type ConversationReference, TeamsInfo } from 'botbuilder';
+import {
+  AuthenticationConstants,
+  type BotFrameworkAuthentication,
+  ClaimsIdentity,
+  type ConnectorClient,
+} from 'botframework-connector';
 import type { ChatLocation, ChatUserRef, ConversationReferences, Logger } from '#core';
 import { replyConversationId, splitConversationId, teamOf, tenantOf } from './teams-activity.ts';
 
@@ -42,6 +49,8 @@ export interface TeamsConnector {
 
 export interface TeamsConnectorOptions {
   readonly adapter: CloudAdapter;
+  /** The adapter's authentication: its connector factory makes the clients (and tokens) for sending. */
+  readonly auth: BotFrameworkAuthentication;
   /** The bot's app id ('' in development mode): the proactive turns' identity. */
   readonly appId: string;
   readonly references: ConversationReferences;
@@ -78,6 +87,24 @@ function isTeamsReference(value: unknown): value is TeamsReference {
 
 export function createTeamsConnector(options: TeamsConnectorOptions): TeamsConnector {
   const { adapter, appId, references, logger } = options;
+  // One connector client per service URL: a proactive turn per streamed update would build two HTTP
+  // clients each time. Tokens are cached by botframework-connector's credentials either way.
+  const connectorFactory = options.auth.createConnectorFactory(
+    new ClaimsIdentity([
+      { type: AuthenticationConstants.AudienceClaim, value: appId },
+      { type: AuthenticationConstants.AppIdClaim, value: appId },
+    ]),
+  );
+  const clients = new Map<string, Promise<ConnectorClient>>();
+  const clientFor = (serviceUrl: string): Promise<ConnectorClient> => {
+    let client = clients.get(serviceUrl);
+    if (!client) {
+      client = connectorFactory.create(serviceUrl, AuthenticationConstants.ToChannelFromBotOAuthScope);
+      client.catch(() => clients.delete(serviceUrl));
+      clients.set(serviceUrl, client);
+    }
+    return client;
+  };
   const known = new Map<string, TeamsReference>();
   /** The conversation each user last wrote in: where Teams will tell us about them. */
   const seenIn = new Map<string, string>();
@@ -128,16 +155,17 @@ export function createTeamsConnector(options: TeamsConnectorOptions): TeamsConne
 
     async send(location, activity) {
       const reference = await referenceFor(location.channelId);
-      let id: string | null = null;
-      await adapter.continueConversationAsync(
-        appId,
-        conversationReference(reference, replyConversationId(location)),
-        async (context) => {
-          const response = await context.sendActivity(activity);
-          id = response?.id || null;
-        },
-      );
-      return id;
+      const conversationId = replyConversationId(location);
+      const address = conversationReference(reference, conversationId);
+      const client = await clientFor(reference.serviceUrl);
+      const response = await client.conversations.sendToConversation(conversationId, {
+        ...activity,
+        channelId: address.channelId,
+        serviceUrl: address.serviceUrl,
+        conversation: address.conversation,
+        from: address.bot,
+      } as Activity);
+      return response?.id || null;
     },
 
     channelOf(conversationId) {

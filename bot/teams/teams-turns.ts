@@ -1,12 +1,12 @@
 /**
  * What the bot does with each activity Teams sends. Messages are acknowledged first and answered
- * afterwards (`schedule`); invokes are answered in the turn, because Teams waits for their response.
+ * afterwards (`schedule`); invokes are answered before the response, because Teams waits for it.
  * - message: personal chats always, channels and group chats when the bot is @mentioned;
  * - conversationUpdate (the bot added) and installationUpdate (`add`): one welcome per conversation;
  * - invoke `message/submitAction`: 👍/👎 with an optional comment from Teams' feedback buttons;
  * - messageReaction on an answer: 👍 (like, heart) or 👎 (sad, angry).
  */
-import type { Activity, TurnContext } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import type { ChatPlatform, Logger, ProcessedEvents } from '#core';
 import type { ChatConversation, IncomingChatMessage } from '../conversation/index.ts';
 import {
@@ -86,7 +86,13 @@ function commentOf(feedback: unknown): string | null {
 
 const REACTIONS: Record<string, 'up' | 'down'> = { like: 'up', heart: 'up', sad: 'down', angry: 'down' };
 
-export function createTeamsTurnHandler(deps: TeamsTurnDeps): (context: TurnContext) => Promise<void> {
+/**
+ * Handles one authenticated activity: an invoke's response is returned; everything else is scheduled
+ * (answers go out proactively) and the promise resolves at once, so that the 200 is not held up.
+ */
+export function createTeamsActivityHandler(
+  deps: TeamsTurnDeps,
+): (activity: Activity) => Promise<InvokeResponse | undefined> {
   const { conversation, platform, connector, events, logger } = deps;
 
   function toMessage(activity: Partial<Activity>): IncomingChatMessage | null {
@@ -134,18 +140,17 @@ export function createTeamsTurnHandler(deps: TeamsTurnDeps): (context: TurnConte
     return { status: 501 };
   }
 
-  return async (context) => {
-    const activity = context.activity;
+  return async (activity) => {
     switch (activity.type) {
       case 'message': {
         const message = toMessage(activity);
-        if (!message) return;
+        if (!message) return undefined;
         deps.schedule(async () => {
           await remember(activity);
           const outcome = await conversation.handleMessage(platform, message);
           logger.debug({ eventId: message.eventId, outcome }, 'teams message handled');
         });
-        return;
+        return undefined;
       }
       case 'conversationUpdate':
       case 'installationUpdate': {
@@ -162,27 +167,25 @@ export function createTeamsTurnHandler(deps: TeamsTurnDeps): (context: TurnConte
           await remember(activity);
           if (botAdded) await welcome(activity);
         });
-        return;
+        return undefined;
       }
-      case 'invoke': {
-        const response = await onInvoke(activity);
-        await context.sendActivity({ type: 'invokeResponse', value: response });
-        return;
-      }
+      case 'invoke':
+        return onInvoke(activity);
       case 'messageReaction': {
         const replyToId = activity.replyToId;
         const reaction = (activity.reactionsAdded ?? []).map((r) => REACTIONS[r.type ?? '']).find(Boolean);
-        if (!replyToId || !reaction) return;
+        if (!replyToId || !reaction) return undefined;
         deps.schedule(async () => {
           await conversation.recordFeedback({ ref: { platformMessageId: replyToId }, value: reaction });
         });
-        return;
+        return undefined;
       }
       default:
         logger.debug(
           { type: activity.type, conversation: splitConversationId(activity.conversation?.id ?? '').base },
           'teams activity ignored',
         );
+        return undefined;
     }
   };
 }

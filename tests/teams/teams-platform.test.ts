@@ -20,7 +20,7 @@ import {
 describeChatPlatformConformance('Teams', async () => {
   const connector = await startFakeBotConnector({ members: PEOPLE, outboundToken: OUTBOUND_TOKEN });
   const config = loadConfig({ MICROSOFT_APP_ID: APP_ID, TEAMS_STREAM_INTERVAL_MS: '1' });
-  const { adapter } = createBotAdapter(config, fakeCredentials(APP_ID), silentLogger);
+  const { adapter, auth } = createBotAdapter(config, fakeCredentials(APP_ID), silentLogger);
   const stored = new Map<string, Record<string, unknown>>();
   const references: ConversationReferences = {
     async save(_platform, id, reference) {
@@ -30,12 +30,15 @@ describeChatPlatformConformance('Teams', async () => {
       return stored.get(id) ?? null;
     },
   };
-  const teams = createTeamsConnector({ adapter, appId: APP_ID, references, logger: silentLogger });
+  const teams = createTeamsConnector({ adapter, auth, appId: APP_ID, references, logger: silentLogger });
   const platform = createTeamsPlatform({ connector: teams, streamIntervalMs: 1, logger: silentLogger });
 
   // The conversations the bot has heard from: a channel thread (the fixture) and a personal chat.
-  const channel = { ...fixtureActivity('message_channel_thread_mention.json'), serviceUrl: connector.url };
-  const personal = { ...personalMessage('hello'), serviceUrl: connector.url };
+  const channel: ActivityJson = {
+    ...fixtureActivity('message_channel_thread_mention.json'),
+    serviceUrl: connector.url,
+  };
+  const personal: ActivityJson = { ...personalMessage('hello'), serviceUrl: connector.url };
   const asker: ChatUserRef = {
     platform: 'teams',
     workspaceId: '56653e9d-2158-46ee-90d7-675c39642038',
