@@ -10,17 +10,28 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: [
-      'core/**/*.test.ts',
-      'db/**/*.test.ts',
-      'workers/**/*.test.ts',
-      'bot/**/*.test.ts',
-      'admin/**/*.test.ts',
-      'tests/**/*.test.ts',
-    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     env: { LOG_LEVEL: 'silent' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          include: [
+            'core/**/*.test.ts',
+            'db/**/*.test.ts',
+            'workers/**/*.test.ts',
+            'bot/**/*.test.ts',
+            'admin/**/*.test.ts',
+            'tests/**/*.test.ts',
+          ],
+          // The console's component tests run in a DOM with Svelte's browser build: their own project.
+          exclude: ['**/node_modules/**', 'admin/web/**'],
+        },
+      },
+      'admin/web/vitest.config.ts',
+    ],
   },
 });

@@ -27,6 +27,7 @@ import { createAdminApi } from '../admin/api/index.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { type Authenticator, combineAuthenticators } from './auth.ts';
 import { registerChatPlatforms } from './chat-platforms.ts';
+import { registerConsole } from './console-routes.ts';
 import { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 import { installErrorHandler } from './http-errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -49,6 +50,8 @@ export interface AppDeps {
   readonly progressFeed?: ProgressFeed;
   /** Signs access tokens (resolveJwtSecret); without it, JWT_SECRET or a per-process random secret. */
   readonly jwtSecret?: string;
+  /** The built admin console (admin/web/dist), served at `/`; without it no console is served. */
+  readonly consoleDir?: string;
   /** Teams' outbound credentials (tests: a fake token instead of Entra ID). */
   readonly teamsCredentials?: TeamsCredentialsFactory;
 }
@@ -160,6 +163,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     canSeeDocument: async (principal, document) =>
       principal.role !== 'member' || (await canReadCollection(db, principal.userId, document.collectionId)),
   });
+
+  if (deps.consoleDir) await registerConsole(app, { dir: deps.consoleDir });
 
   return app;
 }

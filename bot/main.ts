@@ -16,6 +16,7 @@ import { createLogger } from '../workers/logger.ts';
 import { createStartupRequeuer } from '../workers/recovery.ts';
 import { createRedisProgressFeed } from '../workers/redis-progress-feed.ts';
 import { buildApp } from './app.ts';
+import { CONSOLE_DIST, consoleBuildReason } from './console-build.ts';
 import { readServerInfo, removeServerInfo, writeCliKey, writeServerInfo } from './data-dir.ts';
 import type { ReadinessCheck } from './health-routes.ts';
 import { seedSampleDocuments } from './sample-docs.ts';
@@ -137,7 +138,12 @@ async function main(): Promise<void> {
     progressFeed,
     // JWT_SECRET, or one generated once and kept in DATA_DIR so console sessions survive restarts.
     jwtSecret: resolveJwtSecret(config, dataDir),
+    // `npm start` builds it first (prestart); started otherwise, the API runs without a console.
+    ...(consoleBuildReason() === 'not built yet' ? {} : { consoleDir: CONSOLE_DIST }),
   });
+  if (consoleBuildReason() === 'not built yet') {
+    logger.warn('admin console not built: run `npm run build:console` (npm start does it for you)');
+  }
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -1,7 +1,15 @@
 /** Test factories: a fresh in-memory database and engine per test file, and builders with overrides. */
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { type Config, type Logger, loadConfig, type Principal, sha256Hex, submitDocument } from '#core';
+import {
+  type Config,
+  type Logger,
+  loadConfig,
+  type Principal,
+  type ProgressListener,
+  sha256Hex,
+  submitDocument,
+} from '#core';
 import {
   bootstrapDatabase,
   createApiKey,
@@ -30,11 +38,16 @@ export interface TestEngine {
 
 export async function createTestEngine(
   env: Record<string, string> = {},
-  options: { database?: Database } = {},
+  options: { database?: Database; onProgress?: ProgressListener } = {},
 ): Promise<TestEngine> {
   const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', ...env });
   const database = options.database ?? (await openDatabase());
-  const engine = await createEngine({ config, logger: silentLogger, database });
+  const engine = await createEngine({
+    config,
+    logger: silentLogger,
+    database,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const boot = await bootstrapDatabase(database.db, {
     adminEmail: 'admin@example.com',
     adminPassword: 'admin-password-123',

@@ -1,0 +1,64 @@
+/** What each role may use, mirroring the @allow directives of admin/api/schema.graphql. */
+import type { Role } from './types.ts';
+
+export type Capability =
+  | 'documents.read'
+  | 'documents.write'
+  | 'documents.chunks'
+  | 'collections.read'
+  | 'collections.write'
+  | 'channels'
+  | 'users'
+  | 'apiKeys'
+  | 'conversations'
+  | 'feedback'
+  | 'usage'
+  | 'audit'
+  | 'settings.read'
+  | 'settings.write';
+
+const ROLES: Record<Capability, readonly Role[]> = {
+  'documents.read': ['admin', 'curator', 'auditor'],
+  'documents.write': ['admin', 'curator'],
+  'documents.chunks': ['admin', 'curator'],
+  'collections.read': ['admin', 'curator', 'auditor'],
+  'collections.write': ['admin', 'curator'],
+  channels: ['admin', 'curator'],
+  users: ['admin'],
+  apiKeys: ['admin'],
+  conversations: ['admin', 'auditor'],
+  feedback: ['admin', 'curator'],
+  usage: ['admin', 'auditor'],
+  audit: ['admin', 'auditor'],
+  'settings.read': ['admin', 'auditor'],
+  'settings.write': ['admin'],
+};
+
+export function can(role: Role | undefined, capability: Capability): boolean {
+  return role !== undefined && ROLES[capability].includes(role);
+}
+
+export interface NavItem {
+  href: string;
+  label: string;
+  icon: string;
+  /** null: every signed-in user. */
+  needs: Capability | null;
+}
+
+export const NAV: readonly NavItem[] = [
+  { href: '/documents', label: 'Documents', icon: 'doc', needs: 'documents.read' },
+  { href: '/collections', label: 'Collections', icon: 'folder', needs: 'collections.read' },
+  { href: '/playground', label: 'Playground', icon: 'spark', needs: null },
+  { href: '/conversations', label: 'Conversations', icon: 'chat', needs: 'conversations' },
+  { href: '/feedback', label: 'Feedback', icon: 'flag', needs: 'feedback' },
+  { href: '/usage', label: 'Usage', icon: 'chart', needs: 'usage' },
+  { href: '/audit', label: 'Audit log', icon: 'shield', needs: 'audit' },
+  { href: '/users', label: 'Users & groups', icon: 'users', needs: 'users' },
+  { href: '/api-keys', label: 'API keys', icon: 'key', needs: 'apiKeys' },
+  { href: '/settings', label: 'Settings', icon: 'gear', needs: null },
+];
+
+export function navFor(role: Role | undefined): NavItem[] {
+  return NAV.filter((item) => item.needs === null || can(role, item.needs));
+}
