@@ -158,6 +158,25 @@ describe('BM25 in SQL', () => {
     hits.forEach((hit, i) => {
       expect(Math.abs(hit.score - scored[i]!.score)).toBeLessThan(1e-6);
     });
+
+    // Two-phase scoring (large indexes): candidates from the selective term (tiger, df 2 ≤ 0.5 × 4), the
+    // common term (zebra, df 3) added by probes. Scores stay exact; a chunk with only zebra is not a candidate.
+    const twoPhase = createChunkSearch(database.db, {
+      k1: 1.2,
+      b: 0.75,
+      twoPhaseMinChunks: 0,
+      selectiveTermRatio: 0.5,
+    });
+    const probed = await twoPhase.lexical(
+      Object.entries(query).map(([term, weight]) => ({ term: `bm25x${term}`, weight })),
+      { userId: reader },
+      10,
+    );
+    const withTiger = scored.filter((hit) => 'tiger' in docs[hit.name]!);
+    expect(probed.map((hit) => hit.chunkId)).toEqual(withTiger.map((hit) => ids[hit.name]));
+    probed.forEach((hit, i) => {
+      expect(Math.abs(hit.score - withTiger[i]!.score)).toBeLessThan(1e-6);
+    });
   });
 });
 

