@@ -161,6 +161,9 @@ export async function benchSlack(
   }
 }
 
+/** The entry `npm run bench` calls, like the queue and Teams benchmarks. */
+export const run = benchSlack;
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { rounds: { type: 'string' }, concurrency: { type: 'string' } } });
   const rows = await benchSlack({
