@@ -21,6 +21,8 @@ COPY --chown=root:root workers ./workers
 COPY --chown=root:root bot ./bot
 COPY --chown=root:root admin ./admin
 COPY --chown=root:root docs ./docs
+# The admin console's static build (vite and svelte are runtime dependencies for this step).
+RUN node bot/cli/build-console.ts
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
