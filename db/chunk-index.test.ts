@@ -9,6 +9,7 @@ import {
   embeddingIndexName,
   ensureEmbeddingModel,
   moveDocumentChunks,
+  vacuumChunkIndex,
   writeDocumentChunks,
 } from './chunk-index.ts';
 import { type Database, openDatabase, rows } from './client.ts';
@@ -224,5 +225,11 @@ describe('chunk index', () => {
     );
     await Promise.all(docs.map(async (doc, i) => write(doc, await buildChunks([texts[(i + 1) % 4]!]))));
     await expectConsistent();
+  });
+
+  it('vacuums the retrieval tables outside a transaction without changing them', async () => {
+    const before = await consistency();
+    await vacuumChunkIndex(database.db);
+    expect(await consistency()).toEqual(before);
   });
 });

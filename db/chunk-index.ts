@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { IndexedChunk } from '#core';
-import { type Executor, rows } from './client.ts';
+import { type Db, type Executor, rows } from './client.ts';
 
 /** Longer "terms" are pasted hashes or URLs: never worth a vocabulary row (and btree keys are bounded). */
 const MAX_TERM_LENGTH = 120;
@@ -265,4 +265,14 @@ export async function moveDocumentChunks(
     sql`update chunks set collection_id = ${collectionId} where document_id = ${documentId} returning id`,
   );
   return moved.length;
+}
+
+/**
+ * Vacuums and analyses the retrieval tables. Postgres's autovacuum does this by itself; embedded PGlite
+ * has no autovacuum, so call this after a batch of ingestion there. It must run outside a transaction.
+ * Until a page is vacuumed, BM25's index-only scans fall back to reading the table (at 100k chunks,
+ * lexical p95 85 ms instead of 27 ms), and the updates of lex_terms leave dead rows behind.
+ */
+export async function vacuumChunkIndex(db: Pick<Db, 'execute'>): Promise<void> {
+  await db.execute(sql`vacuum (analyze) lex_postings, lex_terms, lex_stats, chunks, chunk_embeddings`);
 }

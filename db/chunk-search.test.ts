@@ -216,17 +216,17 @@ describe('access policy', () => {
   async function search(scope: RetrievalScope, question: string, limit = 1000) {
     const chunkSearch = createChunkSearch(database.db);
     const lexical = await chunkSearch.lexical(analyzeQuery(question), scope, limit);
-    const vector = await chunkSearch.vector(
-      await embedder.embedQuery(question),
-      embedder.model,
-      scope,
-      limit,
-    );
-    const ids = [...new Set([...lexical, ...vector].map((hit) => hit.chunkId))];
+    const embedding = await embedder.embedQuery(question);
+    const vector = await chunkSearch.vector(embedding, embedder.model, scope, limit);
+    // The same search forced onto the HNSW graph walk (what large indexes use) must filter the same way.
+    const graphSearch = createChunkSearch(database.db, { exactVectorMaxChunks: 0 });
+    const graph = await graphSearch.vector(embedding, embedder.model, scope, limit);
+    const ids = [...new Set([...lexical, ...vector, ...graph].map((hit) => hit.chunkId))];
     const loaded = await chunkSearch.load(ids, scope);
     return {
       lexical: await collectionsOf(lexical.map((hit) => hit.chunkId)),
       vector: await collectionsOf(vector.map((hit) => hit.chunkId)),
+      graph: await collectionsOf(graph.map((hit) => hit.chunkId)),
       loaded: new Set(loaded.map((chunk) => chunk.collectionId)),
       texts: loaded.map((chunk) => chunk.text),
     };
@@ -247,6 +247,8 @@ describe('access policy', () => {
     for (const [question, limit] of questions.flatMap((q) => [1, 2, 1000].map((n) => [q, n] as const))) {
       const seen = await search({ userId: outsider }, question, limit);
       expect(seen.vector.size).toBeGreaterThan(0);
+      expect(seen.graph.size).toBeGreaterThan(0);
+      expect(seen.graph.has(secret)).toBe(false);
       expect(seen.lexical.has(secret)).toBe(false);
       expect(seen.vector.has(secret)).toBe(false);
       expect(seen.loaded.has(secret)).toBe(false);
@@ -270,6 +272,7 @@ describe('access policy', () => {
     const seen = await search({ userId: insider }, secretText);
     expect(seen.lexical.has(secret)).toBe(true);
     expect(seen.vector.has(secret)).toBe(true);
+    expect(seen.graph.has(secret)).toBe(true);
     expect(seen.loaded.has(secret)).toBe(true);
     expect(seen.lexical.has(team)).toBe(false);
     const canteen = await search({ userId: outsider }, openText);
@@ -282,13 +285,14 @@ describe('access policy', () => {
     // Bound to the secret collection only, an outsider sees nothing at all.
     for (const question of questions) {
       const narrowed = await search({ userId: outsider, collectionIds: [secret] }, question);
-      expect([...narrowed.lexical, ...narrowed.vector, ...narrowed.loaded]).toEqual([]);
+      expect([...narrowed.lexical, ...narrowed.vector, ...narrowed.graph, ...narrowed.loaded]).toEqual([]);
     }
     // Bound to the canteen, the engineer sees only canteen chunks although they may read all three.
     const both = `${teamText} ${secretText} ${openText}`;
     const canteenOnly = await search({ userId: engineer, collectionIds: [open] }, both);
     expect([...canteenOnly.lexical]).toEqual([open]);
     expect([...canteenOnly.vector]).toEqual([open]);
+    expect([...canteenOnly.graph]).toEqual([open]);
     expect([...canteenOnly.loaded]).toEqual([open]);
     const unbound = await search({ userId: engineer }, both);
     expect(unbound.lexical).toEqual(new Set([open, secret, team]));
@@ -298,7 +302,7 @@ describe('access policy', () => {
     const stranger = await search({ userId: randomUUID() }, `${openText} ${secretText} ${teamText}`);
     expect([...stranger.loaded].every((id) => id !== secret && id !== team)).toBe(true);
     expect(stranger.loaded.has(open)).toBe(true);
-    const empty = { lexical: new Set(), vector: new Set(), loaded: new Set(), texts: [] };
+    const empty = { lexical: new Set(), vector: new Set(), graph: new Set(), loaded: new Set(), texts: [] };
     expect(await search({ userId: 'not-a-uuid' }, openText)).toEqual(empty);
     expect(await search({ userId: engineer, collectionIds: ['nope'] }, openText)).toEqual(empty);
     expect(await search({ userId: engineer, collectionIds: [] }, openText)).toEqual(empty);

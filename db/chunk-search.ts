@@ -1,13 +1,13 @@
 /**
- * The read side of retrieval: BM25 over lex_postings, HNSW cosine search over chunk_embeddings, and
- * loading chunks — each a single SQL statement with the access policy inside it. A chunk is readable
- * only when its collection is open to everyone or to a group the user is a member of, intersected with
- * `scope.collectionIds` when given; nothing is ever filtered after the fact.
+ * The read side of retrieval: BM25 over lex_postings, cosine search over chunk_embeddings (the model's
+ * HNSW index, or an exact scan when few chunks are readable), and loading chunks. Every statement carries
+ * the access policy: a chunk is readable only when its collection is open to everyone or to a group the
+ * user is a member of, intersected with `scope.collectionIds` when given. Nothing is filtered afterwards.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { ChunkSearch, LexicalQueryTerm, RetrievalScope, RetrievedChunk, ScoredChunkId } from '#core';
 import { quoteLiteral } from './chunk-index.ts';
-import { type Db, rows } from './client.ts';
+import { type Db, type Executor, rows } from './client.ts';
 
 export interface ChunkSearchOptions {
   /** BM25 term-frequency saturation. */
@@ -27,6 +27,11 @@ export interface ChunkSearchOptions {
   readonly candidates?: number;
   /** HNSW candidate list size (pgvector's default is 40); at least the requested limit is used. */
   readonly efSearch?: number;
+  /**
+   * Vector search compares every readable chunk exactly when there are at most this many (PGlite: ~7 µs
+   * per 768-d vector, so 2,000 cost ~15 ms; beyond that the graph walk is cheaper, even filtered).
+   */
+  readonly exactVectorMaxChunks?: number;
 }
 
 /** Defaults tuned on SciFact's train queries (see core/retrieval/hybrid-retriever.ts for the figures). */
@@ -36,7 +41,8 @@ export const DEFAULT_CHUNK_SEARCH_OPTIONS: Required<ChunkSearchOptions> = {
   selectiveTermRatio: 0.05,
   twoPhaseMinChunks: 2000,
   candidates: 300,
-  efSearch: 100,
+  efSearch: 128,
+  exactVectorMaxChunks: 2000,
 };
 
 /** A number written into the statement as a float8 literal (parameters would be typed from context, e.g. real). */
@@ -177,15 +183,40 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       const top = sql.raw(String(Math.floor(limit)));
       const toHits = (found: { chunk_id: string; distance: number }[]) =>
         found.map((row) => ({ chunkId: String(row.chunk_id), score: 1 - Number(row.distance) }));
-      return db.transaction(async (tx) => {
-        // The model literal matches that model's partial HNSW index; seq scans are ruled out because
-        // PGlite has no table statistics and would otherwise sort every vector. Iterative scans keep
-        // walking the graph until `limit` readable rows are found.
-        await tx.execute(
-          sql`select set_config('hnsw.ef_search', ${String(efSearch)}, true),
-                     set_config('hnsw.iterative_scan', 'relaxed_order', true),
-                     set_config('enable_seqscan', 'off', true)`,
+      const exactMax = Math.floor(settings.exactVectorMaxChunks);
+      const exactSearch = (tx: Executor) =>
+        rows<{ chunk_id: string; distance: number }>(
+          tx,
+          // cosine_distance() rather than <=>: the operator would let the planner answer from the HNSW
+          // index, approximately, which is exactly what this path exists to avoid.
+          sql`with readable as materialized (${readable})
+              select c.id::text as chunk_id, cosine_distance(${column}, ${target})::float8 as distance
+              from chunks c
+              join chunk_embeddings e on e.chunk_id = c.id and e.model = ${modelLiteral}
+              where c.collection_id = any(array(select id from readable))
+              order by distance, c.id
+              limit ${top}`,
         );
+      return db.transaction(async (tx) => {
+        // Seq scans are ruled out because PGlite keeps no table statistics and would sort every vector;
+        // the same statement counts the readable chunks, up to the point where exact search stops paying.
+        const [plan] = await rows<{ readable: number }>(
+          tx,
+          sql`with readable as materialized (${readable})
+              select set_config('hnsw.ef_search', ${String(efSearch)}, true),
+                     set_config('hnsw.iterative_scan', 'relaxed_order', true),
+                     set_config('enable_seqscan', 'off', true),
+                     (select count(*)::int from (
+                        select 1 from chunks c where c.collection_id = any(array(select id from readable))
+                        limit ${sql.raw(String(exactMax + 1))}) few) as readable`,
+        );
+        const readableChunks = Number(plan?.readable ?? 0);
+        if (readableChunks === 0) return [];
+        // Few readable chunks (a small deployment, or a channel bound to a small collection): comparing
+        // them all is exact and cheaper than walking a graph in which they are a sparse minority.
+        if (readableChunks <= exactMax) return toHits(await exactSearch(tx));
+        // The model literal selects that model's partial HNSW index; iterative scans keep walking the
+        // graph until `limit` readable rows are found.
         const approximate = await rows<{ chunk_id: string; distance: number }>(
           tx,
           sql`with readable as materialized (${readable}),
@@ -201,21 +232,8 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
               select chunk_id::text as chunk_id, distance::float8 as distance
               from nearest order by distance, chunk_id`,
         );
-        if (approximate.length >= limit) return toHits(approximate);
-        // Too few: the readable chunks are a small corner of the graph (a narrow channel scope, say),
-        // where the graph walk gives up early. They are few, so compare them all exactly.
-        await tx.execute(sql`select set_config('enable_seqscan', 'on', true)`);
-        const exact = await rows<{ chunk_id: string; distance: number }>(
-          tx,
-          sql`with readable as materialized (${readable})
-              select c.id::text as chunk_id, (${column} <=> ${target})::float8 as distance
-              from chunks c
-              join chunk_embeddings e on e.chunk_id = c.id and e.model = ${modelLiteral}
-              where c.collection_id in (select id from readable)
-              order by distance, c.id
-              limit ${top}`,
-        );
-        return toHits(exact);
+        // The walk can give up early (pgvector's scan budget) when readable chunks are rare in the graph.
+        return toHits(approximate.length >= limit ? approximate : await exactSearch(tx));
       });
     },
 

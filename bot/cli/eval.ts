@@ -5,7 +5,7 @@
  *
  *   npm run eval -- --dataset ../shared/eval/scifact [--split test|train] [--json] [--run FILE]
  *                   [--k1 N] [--b N] [--rrf-k N] [--lexical-weight N] [--vector-weight N]
- *                   [--feedback-weight N] [--bigram-weight N] [--joined-weight N] [--dimensions N]
+ *                   [--feedback-weight N] [--bigram-weight N] [--joined-weight N] [--ef-search N] [--dimensions N]
  *
  * Progress goes to stderr; stdout gets a small table, or exactly one JSON object with --json.
  */
@@ -19,12 +19,13 @@ import { createUser, ensureCollection, openDatabase, rows } from '#db';
 import { createAnalyzer } from '../../core/retrieval/analyzer.ts';
 import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
 import { createHybridRetriever, DEFAULT_HYBRID_OPTIONS } from '../../core/retrieval/hybrid-retriever.ts';
+import { vacuumChunkIndex } from '../../db/chunk-index.ts';
 import { createChunkSearch, DEFAULT_CHUNK_SEARCH_OPTIONS } from '../../db/chunk-search.ts';
 import { createEngine } from '../../workers/engine.ts';
 
 const USAGE = `usage: npm run eval -- --dataset <BEIR folder> [--split test|train] [--json] [--run FILE]
   tuning: --k1 --b --rrf-k --lexical-weight --vector-weight --feedback-weight --bigram-weight
-          --joined-weight --dimensions --top --max-queries`;
+          --joined-weight --ef-search --dimensions --top --max-queries`;
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'feedback-weight': { type: 'string' },
     'bigram-weight': { type: 'string' },
     'joined-weight': { type: 'string' },
+    'ef-search': { type: 'string' },
     dimensions: { type: 'string' },
     top: { type: 'string', default: '100' },
     'max-queries': { type: 'string' },
@@ -141,6 +143,8 @@ async function main(): Promise<void> {
       }
     }
     const ingestSeconds = (performance.now() - started) / 1000;
+    // Embedded PGlite has no autovacuum; without it BM25's index-only scans read the table (slower only).
+    await vacuumChunkIndex(db);
     const [counted] = await rows<{ n: number }>(db, sql`select count(*)::int as n from chunks`);
     const chunks = Number(counted?.n ?? 0);
 
@@ -148,6 +152,7 @@ async function main(): Promise<void> {
       ...DEFAULT_CHUNK_SEARCH_OPTIONS,
       ...(numberFlag('k1') !== undefined ? { k1: numberFlag('k1')! } : {}),
       ...(numberFlag('b') !== undefined ? { b: numberFlag('b')! } : {}),
+      ...(numberFlag('ef-search') !== undefined ? { efSearch: numberFlag('ef-search')! } : {}),
     };
     const analyzer = createAnalyzer({
       ...(numberFlag('bigram-weight') !== undefined ? { bigramWeight: numberFlag('bigram-weight')! } : {}),

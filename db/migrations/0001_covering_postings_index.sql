@@ -1,0 +1,2 @@
+ALTER TABLE "lex_postings" DROP CONSTRAINT "lex_postings_term_id_chunk_id_pk";--> statement-breakpoint
+CREATE INDEX "lex_postings_term_idx" ON "lex_postings" USING btree ("term_id","chunk_id","tf","chunk_length","collection_id");
