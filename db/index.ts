@@ -8,6 +8,7 @@ export {
   deleteDocumentChunks,
   ensureEmbeddingModel,
   moveDocumentChunks,
+  vacuumChunkIndex,
   writeDocumentChunks,
 } from './chunk-index.ts';
 export { createChunkSearch } from './chunk-search.ts';

@@ -13,6 +13,7 @@ import {
   ensureEmbeddingModel,
   getActiveEmbeddingModel,
   openDatabase,
+  vacuumChunkIndex,
 } from '#db';
 import { createAnswerer, createCondenser } from '../core/answer/index.ts';
 import { type Ask, createAsk } from '../core/ask.ts';
@@ -139,7 +140,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   await ensureEmbeddingModel(database.db, { model: embedder.model, dimensions: embedder.dimensions });
 
   const documents = createDocumentRepository(database.db);
-  const ingestor = createDocumentIngestor(
+  const baseIngestor = createDocumentIngestor(
     {
       documents,
       embedder,
@@ -152,6 +153,25 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     options.onProgress,
   );
+  // PGlite has no autovacuum: without visibility maps and statistics BM25 reads whole tables instead
+  // of the covering index (p95 ~90 ms instead of ~26 ms at 100k chunks). Vacuum once ingestion goes quiet.
+  let vacuumTimer: NodeJS.Timeout | null = null;
+  const scheduleVacuum = () => {
+    if (database.kind !== 'pglite') return;
+    if (vacuumTimer) clearTimeout(vacuumTimer);
+    vacuumTimer = setTimeout(() => {
+      vacuumTimer = null;
+      vacuumChunkIndex(database.db).catch((error: unknown) => logger.warn({ err: error }, 'vacuum failed'));
+    }, VACUUM_QUIET_MS);
+    vacuumTimer.unref();
+  };
+  const ingestor: DocumentIngestor = {
+    async ingest(documentId, version, signal) {
+      const outcome = await baseIngestor.ingest(documentId, version, signal);
+      if (outcome.status === 'ready') scheduleVacuum();
+      return outcome;
+    },
+  };
   const embeddersByModel = new Map<string, Embedder>();
   const embedderFor = (model: EmbeddingModelRow): Embedder => {
     let found = embeddersByModel.get(model.name);
@@ -194,6 +214,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onJobFailed: createJobFailureRecorder({ documents, logger }),
     ask,
     retriever,
-    close: () => database.close(),
+    close: () => {
+      if (vacuumTimer) clearTimeout(vacuumTimer);
+      return database.close();
+    },
   };
 }
+
+/** How long ingestion must be idle before the embedded database is vacuumed. */
+const VACUUM_QUIET_MS = 10_000;
