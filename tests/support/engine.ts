@@ -21,6 +21,7 @@ import {
   schema,
   toPrincipal,
 } from '#db';
+import { mimeTypeOf } from '../../bot/cli/files.ts';
 import { createEngine, type Engine } from '../../workers/engine.ts';
 import { createInProcessQueue, type InProcessQueue } from '../../workers/in-process-queue.ts';
 
@@ -136,7 +137,7 @@ export async function ingestText(
       sourceKey: input.sourceKey ?? input.filename,
       title: input.title ?? input.filename.replace(/\.[^.]+$/, ''),
       filename: input.filename,
-      mimeType: mimeOf(input.filename),
+      mimeType: mimeTypeOf(input.filename),
       bytes,
       sha256: sha256Hex(bytes),
       uploadedBy: t.admin.userId,
@@ -145,12 +146,4 @@ export async function ingestText(
   await t.queue.drain();
   const document = await t.engine.documents.get(outcome.document.id);
   return { outcome: outcome.kind, document: document! };
-}
-
-function mimeOf(filename: string): string {
-  if (filename.endsWith('.md')) return 'text/markdown';
-  if (filename.endsWith('.html')) return 'text/html';
-  if (filename.endsWith('.csv')) return 'text/csv';
-  if (filename.endsWith('.pdf')) return 'application/pdf';
-  return 'text/plain';
 }
