@@ -54,33 +54,49 @@ export function createDocumentIngestor(
   const { documents, embedder, logger } = deps;
 
   /**
-   * Live progress goes to the listener every time; the document row is written on the first report and
-   * then at most every PROGRESS_WRITE_MS, so that small documents (most of them) cost one write, not five.
+   * Live progress goes to the listener every time. The document row is written only once the job has
+   * run for PROGRESS_WRITE_MS (a timer writes the latest stage even while a long parse reports nothing)
+   * and then at most that often, so small documents, most of them, go from queued to ready with no write
+   * in between, and a long one shows "processing" with its stage and percentage.
    */
-  function progressReporter(documentId: string) {
-    let lastWrite = Number.NEGATIVE_INFINITY;
-    return async (progress: IngestProgress): Promise<void> => {
-      onProgress?.(documentId, progress);
-      const now = performance.now();
-      if (now - lastWrite < PROGRESS_WRITE_MS) return;
-      lastWrite = now;
+  function progressReporter(documentId: string, log: Logger) {
+    let latest: IngestProgress = { stage: 'parsing', percent: 0 };
+    let lastWrite = performance.now();
+    const write = async (progress: IngestProgress): Promise<void> => {
+      lastWrite = performance.now();
       await documents.setProgress(documentId, progress);
+    };
+    const timer = setTimeout(() => {
+      write(latest).catch((error: unknown) => log.warn({ err: error }, 'progress not recorded'));
+    }, PROGRESS_WRITE_MS);
+    timer.unref();
+    return {
+      async report(progress: IngestProgress): Promise<void> {
+        latest = progress;
+        onProgress?.(documentId, progress);
+        if (performance.now() - lastWrite < PROGRESS_WRITE_MS) return;
+        clearTimeout(timer);
+        await write(progress);
+      },
+      stop: () => clearTimeout(timer),
     };
   }
 
   return {
     async ingest(documentId, version, signal) {
-      const doc = await documents.get(documentId);
+      const found = await documents.getWithFile(documentId);
+      const doc = found?.document;
       if (!doc || doc.version !== version) return { status: 'skipped', reason: doc ? 'stale' : 'missing' };
       if (doc.status === 'ready' && doc.indexedVersion === version) {
         return { status: 'skipped', reason: 'already-indexed' };
       }
+      const file = found.file;
+      if (!file) return { status: 'skipped', reason: 'stale' };
       const log = logger.child({ documentId, version });
-      const report = progressReporter(documentId);
+      const progress = progressReporter(documentId, log);
+      const report = progress.report;
       try {
         await report({ stage: 'parsing', percent: 5 });
-        const file = await documents.readFile(documentId);
-        if (!file || file.version !== version) return { status: 'skipped', reason: 'stale' };
         const parsed = await parseDocument({
           bytes: file.bytes,
           filename: file.filename,
@@ -102,6 +118,7 @@ export function createDocumentIngestor(
           textForIndexing({ title, headingPath: d.headingPath, text: d.text }),
         );
         const vectors: number[][] = [];
+        await report({ stage: 'embedding', percent: 20 });
         for (let i = 0; i < indexTexts.length; i += deps.embeddingBatchSize) {
           signal?.throwIfAborted();
           vectors.push(
@@ -131,6 +148,8 @@ export function createDocumentIngestor(
           return { status: 'failed', error: error.message };
         }
         throw error;
+      } finally {
+        progress.stop();
       }
     },
   };

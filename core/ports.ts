@@ -93,10 +93,11 @@ export interface DocumentRepository {
   /** Stores the file and the document row in one transaction; an unchanged hash is a no-op. */
   upsertUpload(upload: NewUpload): Promise<UploadOutcome>;
   get(id: string): Promise<StoredDocument | null>;
-  /** The stored bytes of the document's current version. */
-  readFile(
-    id: string,
-  ): Promise<{ bytes: Uint8Array; filename: string; mimeType: string; version: number } | null>;
+  /** The document with the stored bytes of its current version (null bytes when they are gone), in one read. */
+  getWithFile(id: string): Promise<{
+    readonly document: StoredDocument;
+    readonly file: { bytes: Uint8Array; filename: string; mimeType: string } | null;
+  } | null>;
   setProgress(id: string, progress: IngestProgress): Promise<void>;
   markFailed(id: string, version: number, error: string): Promise<void>;
   /** Replaces every chunk of the document with these, atomically, and marks it ready at `version`. */

@@ -10,6 +10,7 @@ import {
   ensureEmbeddingModel,
   moveDocumentChunks,
   vacuumChunkIndex,
+  writeChunksOfDocuments,
   writeDocumentChunks,
 } from './chunk-index.ts';
 import { type Database, openDatabase, rows } from './client.ts';
@@ -124,7 +125,9 @@ describe('chunk index', () => {
       database.db,
       sql`select indexdef from pg_indexes where indexname = ${embeddingIndexName(embedder.model)}`,
     );
-    expect(index?.indexdef).toMatch(/USING hnsw \(\(\(embedding\)::vector\(32\)\) vector_cosine_ops\)/);
+    expect(index?.indexdef).toMatch(
+      /USING hnsw \(\(\(binary_quantize\(\(embedding\)::vector\(32\)\)\)::bit\(32\)\) bit_hamming_ops\)/,
+    );
     expect(index?.indexdef).toContain(`WHERE (model = '${embedder.model}'::text)`);
     await expect(
       ensureEmbeddingModel(database.db, { model: embedder.model, dimensions: 64 }),
@@ -225,6 +228,62 @@ describe('chunk index', () => {
     );
     await Promise.all(docs.map(async (doc, i) => write(doc, await buildChunks([texts[(i + 1) % 4]!]))));
     await expectConsistent();
+  });
+
+  it('writes several documents in one call exactly as one at a time, each into its own collection', async () => {
+    const elsewhere = await buildCollection();
+    const [first, second, third] = await Promise.all([
+      buildDocument(),
+      buildDocument(elsewhere),
+      buildDocument(),
+    ]);
+    await write(first!, await buildChunks(['An old chunk about parking that must go.']));
+    const texts = {
+      first: ['Onboarding starts with a laptop.', 'Laptops are returned on the last day.'],
+      second: ['The laptop policy for contractors.'],
+    };
+    const ids = await database.db.transaction(async (tx) =>
+      writeChunksOfDocuments(tx, [
+        {
+          documentId: first!,
+          collectionId,
+          version: 2,
+          embeddingModel: embedder.model,
+          chunks: await buildChunks(texts.first),
+        },
+        {
+          documentId: second!,
+          collectionId: elsewhere,
+          version: 1,
+          embeddingModel: embedder.model,
+          chunks: await buildChunks(texts.second),
+        },
+        { documentId: third!, collectionId, version: 1, embeddingModel: embedder.model, chunks: [] },
+      ]),
+    );
+    expect(ids.map((list) => list.length)).toEqual([2, 1, 0]);
+    const stored = await rows<{ id: string; document_id: string; collection_id: string; text: string }>(
+      database.db,
+      sql`select id::text as id, document_id::text as document_id, collection_id::text as collection_id, text
+          from chunks where document_id in (${first}, ${second}, ${third}) order by document_id = ${second}, position`,
+    );
+    expect(stored.map((row) => row.text)).toEqual([...texts.first, ...texts.second]);
+    expect(stored.map((row) => Number(row.id))).toEqual([...ids[0]!, ...ids[1]!]);
+    expect(stored.map((row) => row.collection_id)).toEqual([collectionId, collectionId, elsewhere]);
+    const [laptop] = await rows<{ df: number }>(
+      database.db,
+      sql`select df from lex_terms where term = 'laptop'`,
+    );
+    expect(laptop?.df).toBe(3);
+    await expectConsistent();
+    await expect(
+      database.db.transaction(async (tx) =>
+        writeChunksOfDocuments(tx, [
+          { documentId: third!, collectionId, version: 1, embeddingModel: embedder.model, chunks: [] },
+          { documentId: third!, collectionId, version: 2, embeddingModel: embedder.model, chunks: [] },
+        ]),
+      ),
+    ).rejects.toThrow(/once/);
   });
 
   it('vacuums the retrieval tables outside a transaction without changing them', async () => {

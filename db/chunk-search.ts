@@ -6,7 +6,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { ChunkSearch, LexicalQueryTerm, RetrievalScope, RetrievedChunk, ScoredChunkId } from '#core';
-import { quoteLiteral } from './chunk-index.ts';
+import { quantizedEmbedding, quoteLiteral } from './chunk-index.ts';
 import { type Db, type Executor, rows } from './client.ts';
 
 export interface ChunkSearchOptions {
@@ -28,8 +28,14 @@ export interface ChunkSearchOptions {
   /** HNSW candidate list size (pgvector's default is 40); at least the requested limit is used. */
   readonly efSearch?: number;
   /**
+   * Nearest chunks by sign bits (Hamming, from the HNSW graph) re-ranked by exact cosine; at least 4 × the
+   * limit, at most 1,000 (pgvector's ef_search limit). Figures in db/chunk-index.ts.
+   */
+  readonly shortlist?: number;
+  /**
    * Vector search compares every readable chunk exactly when there are at most this many (PGlite: ~7 µs
-   * per 768-d vector, so 2,000 cost ~15 ms; beyond that the graph walk is cheaper, even filtered).
+   * per 768-d vector, half that at 384, so 2,000 cost under 15 ms; beyond that the graph walk is cheaper,
+   * even filtered).
    */
   readonly exactVectorMaxChunks?: number;
 }
@@ -42,6 +48,7 @@ export const DEFAULT_CHUNK_SEARCH_OPTIONS: Required<ChunkSearchOptions> = {
   twoPhaseMinChunks: 2000,
   candidates: 300,
   efSearch: 128,
+  shortlist: 1000,
   exactVectorMaxChunks: 2000,
 };
 
@@ -176,10 +183,14 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       const dimensions = await dimensionsOf(model);
       if (dimensions === null || embedding.length !== dimensions) return [];
       if (!embedding.some((value) => value !== 0)) return [];
-      const efSearch = Math.min(1000, Math.max(settings.efSearch, limit));
+      // The graph is walked on the vectors' sign bits; the shortlist is then ranked by exact cosine.
+      const shortlist = Math.min(1000, Math.max(settings.shortlist, Math.floor(limit) * 4));
+      const efSearch = Math.min(1000, Math.max(settings.efSearch, shortlist));
       const column = sql.raw(`e.embedding::vector(${dimensions})`);
       const target = sql`${`[${embedding.join(',')}]`}::vector(${sql.raw(String(dimensions))})`;
       const modelLiteral = sql.raw(quoteLiteral(model));
+      const quantized = sql.raw(quantizedEmbedding('e.embedding', dimensions));
+      const quantizedTarget = sql`binary_quantize(${target})::bit(${sql.raw(String(dimensions))})`;
       const top = sql.raw(String(Math.floor(limit)));
       const toHits = (found: { chunk_id: string; distance: number }[]) =>
         found.map((row) => ({ chunkId: String(row.chunk_id), score: 1 - Number(row.distance) }));
@@ -187,8 +198,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       const exactSearch = (tx: Executor) =>
         rows<{ chunk_id: string; distance: number }>(
           tx,
-          // cosine_distance() rather than <=>: the operator would let the planner answer from the HNSW
-          // index, approximately, which is exactly what this path exists to avoid.
+          // Every readable chunk's exact cosine distance; the HNSW index (on sign bits) plays no part.
           sql`with readable as materialized (${readable})
               select c.id::text as chunk_id, cosine_distance(${column}, ${target})::float8 as distance
               from chunks c
@@ -221,16 +231,17 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
           tx,
           sql`with readable as materialized (${readable}),
               nearest as materialized (
-                select e.chunk_id, ${column} <=> ${target} as distance
+                select e.chunk_id, e.embedding
                 from chunk_embeddings e
                 -- = any(array(...)) is a plain filter on the index scan, so the limit stops the graph walk;
                 -- "in (select ...)" would become a join that drains the whole index first.
                 where e.model = ${modelLiteral} and e.collection_id = any(array(select id from readable))
-                order by ${column} <=> ${target}
-                limit ${top}
+                order by ${quantized} <~> ${quantizedTarget}
+                limit ${sql.raw(String(shortlist))}
               )
-              select chunk_id::text as chunk_id, distance::float8 as distance
-              from nearest order by distance, chunk_id`,
+              select chunk_id::text as chunk_id, cosine_distance(${sql.raw(`embedding::vector(${dimensions})`)}, ${target})::float8 as distance
+              from nearest order by distance, chunk_id
+              limit ${top}`,
         );
         // The walk can give up early (pgvector's scan budget) when readable chunks are rare in the graph.
         return toHits(approximate.length >= limit ? approximate : await exactSearch(tx));

@@ -7,8 +7,9 @@ import type {
   StoredDocument,
   UploadOutcome,
 } from '#core';
-import { deleteDocumentChunks, writeDocumentChunks } from './chunk-index.ts';
+import { deleteDocumentChunks, writeChunksOfDocuments } from './chunk-index.ts';
 import type { Db } from './client.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { documentFiles, documents } from './schema.ts';
 
 type DocumentRow = typeof documents.$inferSelect;
@@ -34,7 +35,71 @@ function toStored(row: DocumentRow): StoredDocument {
   };
 }
 
+interface ChunkReplacement {
+  readonly id: string;
+  readonly version: number;
+  readonly embeddingModel: string;
+  readonly chunks: readonly IndexedChunk[];
+}
+
+/**
+ * Stores several documents' chunks in one transaction. A document whose version moved on while it was
+ * processed is 'stale' (a newer upload has its own job) and left untouched.
+ */
+async function storeChunksOfDocuments(
+  db: Db,
+  replacements: readonly ChunkReplacement[],
+): Promise<('stored' | 'stale')[]> {
+  return db.transaction(async (tx) => {
+    // Locked in id order, so concurrent writers on Postgres queue instead of deadlocking.
+    const locked = await tx
+      .select({ id: documents.id, version: documents.version, collectionId: documents.collectionId })
+      .from(documents)
+      .where(inArray(documents.id, [...new Set(replacements.map((r) => r.id))]))
+      .orderBy(documents.id)
+      .for('update');
+    const current = new Map(locked.map((row) => [row.id, row]));
+    const fresh = replacements.filter((r) => current.get(r.id)?.version === r.version);
+    if (fresh.length === 0) return replacements.map(() => 'stale' as const);
+
+    await writeChunksOfDocuments(
+      tx,
+      fresh.map((r) => ({
+        documentId: r.id,
+        collectionId: current.get(r.id)!.collectionId,
+        version: r.version,
+        embeddingModel: r.embeddingModel,
+        chunks: r.chunks,
+      })),
+    );
+    const indexed = JSON.stringify(
+      fresh.map((r) => ({ id: r.id, version: r.version, chunks: r.chunks.length })),
+    );
+    await tx.execute(sql`
+      update documents d
+      set status = 'ready', indexed_version = x.version, chunk_count = x.chunks, error = null,
+          progress = '{"stage":"done","percent":100}'::jsonb, indexed_at = now(), updated_at = now()
+      from jsonb_to_recordset(${indexed}::jsonb) as x(id uuid, version int, chunks int)
+      where d.id = x.id`);
+    // Older file versions are no longer needed once a newer one is indexed.
+    await tx.execute(sql`
+      delete from document_files f
+      using jsonb_to_recordset(${indexed}::jsonb) as x(id uuid, version int, chunks int)
+      where f.document_id = x.id and f.version < x.version`);
+    const stored = new Set(fresh);
+    return replacements.map((r) => (stored.has(r) ? ('stored' as const) : ('stale' as const)));
+  });
+}
+
+/** How many documents' chunks are written in one transaction at most. */
+const MAX_DOCUMENTS_PER_WRITE = 32;
+
 export function createDocumentRepository(db: Db): DocumentRepository {
+  // Ingestion jobs finishing while a write is in progress are written together by the next one.
+  const storeChunks = createGroupCommit(
+    (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements),
+    { maxBatch: MAX_DOCUMENTS_PER_WRITE },
+  );
   return {
     async upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
       return db.transaction(async (tx) => {
@@ -105,26 +170,22 @@ export function createDocumentRepository(db: Db): DocumentRepository {
       return row ? toStored(row) : null;
     },
 
-    async readFile(id) {
+    async getWithFile(id) {
       const [row] = await db
-        .select({
-          bytes: documentFiles.bytes,
-          version: documentFiles.version,
-          filename: documents.filename,
-          mimeType: documents.mimeType,
-        })
+        .select({ document: documents, bytes: documentFiles.bytes })
         .from(documents)
-        .innerJoin(
+        .leftJoin(
           documentFiles,
           and(eq(documentFiles.documentId, documents.id), eq(documentFiles.version, documents.version)),
         )
         .where(eq(documents.id, id));
       if (!row) return null;
+      const { document, bytes } = row;
       return {
-        bytes: new Uint8Array(row.bytes),
-        filename: row.filename,
-        mimeType: row.mimeType,
-        version: row.version,
+        document: toStored(document),
+        file: bytes
+          ? { bytes: new Uint8Array(bytes), filename: document.filename, mimeType: document.mimeType }
+          : null,
       };
     },
 
@@ -146,42 +207,8 @@ export function createDocumentRepository(db: Db): DocumentRepository {
         .where(and(eq(documents.id, id), eq(documents.version, version)));
     },
 
-    async replaceChunks(
-      id: string,
-      version: number,
-      embeddingModel: string,
-      chunks: readonly IndexedChunk[],
-    ) {
-      return db.transaction(async (tx) => {
-        const [doc] = await tx.select().from(documents).where(eq(documents.id, id)).for('update');
-        // A newer upload arrived while this version was being processed: its own job will index it.
-        if (!doc || doc.version !== version) return 'stale' as const;
-        await writeDocumentChunks(tx, {
-          documentId: id,
-          collectionId: doc.collectionId,
-          version,
-          embeddingModel,
-          chunks,
-        });
-        const now = new Date();
-        await tx
-          .update(documents)
-          .set({
-            status: 'ready',
-            indexedVersion: version,
-            chunkCount: chunks.length,
-            error: null,
-            progress: { stage: 'done', percent: 100 },
-            indexedAt: now,
-            updatedAt: now,
-          })
-          .where(eq(documents.id, id));
-        // Older file versions are no longer needed once a newer one is indexed.
-        await tx
-          .delete(documentFiles)
-          .where(and(eq(documentFiles.documentId, id), lt(documentFiles.version, version)));
-        return 'stored' as const;
-      });
+    replaceChunks(id, version, embeddingModel, chunks) {
+      return storeChunks({ id, version, embeddingModel, chunks });
     },
 
     async delete(id) {

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentIngestor, type Embedder, sha256Hex } from '#core';
 import { rows } from '#db';
+import { createTokenCounter } from '../core/ingest/index.ts';
+import { analyzeDocument } from '../core/retrieval/analyzer.ts';
 import {
   buildCollection,
   buildUser,
@@ -183,6 +186,101 @@ describe('ingestion pipeline', () => {
     expect(await chunksOf(first.document.id)).toEqual(stored);
     const doc = await t.engine.documents.get(first.document.id);
     expect(doc?.status).toBe('ready');
+  });
+
+  it('documents stored in one group write each get their own outcome: stored, stale or refused', async () => {
+    const collection = await buildCollection(t);
+    const upload = async (name: string, text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      const { document } = await t.engine.documents.upsertUpload({
+        collectionId: collection.id,
+        sourceKey: name,
+        title: name,
+        filename: `${name}.txt`,
+        mimeType: 'text/plain',
+        bytes,
+        sha256: sha256Hex(bytes),
+        uploadedBy: null,
+      });
+      return document;
+    };
+    const texts = ['Bikes are parked in the courtyard.', 'Lockers are opened with the badge.', 'x', 'y'];
+    const docs = await Promise.all(texts.map((text, i) => upload(`group-${i}`, text)));
+    const [vectors] = [await t.engine.embedder.embedDocuments(texts)];
+    const chunk = (i: number, embedding = vectors[i]!) => ({
+      position: 0,
+      headingPath: [],
+      text: texts[i]!,
+      tokenCount: 8,
+      lexical: analyzeDocument(texts[i]!),
+      embedding,
+    });
+    const model = t.engine.embedder.model;
+    // Issued together, as jobs finishing at the same time do: the first is written alone, the rest as a group.
+    const outcomes = await Promise.allSettled([
+      t.engine.documents.replaceChunks(docs[0]!.id, 1, model, [chunk(0)]),
+      t.engine.documents.replaceChunks(docs[1]!.id, 1, model, [chunk(1)]),
+      t.engine.documents.replaceChunks(docs[2]!.id, 2, model, [chunk(2)]),
+      t.engine.documents.replaceChunks(docs[3]!.id, 1, model, [chunk(3, [1, 2, 3])]),
+    ]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'refused'))).toEqual([
+      'stored',
+      'stored',
+      'stale',
+      'refused',
+    ]);
+    const statuses = await Promise.all(
+      docs.map(async (doc) => (await t.engine.documents.get(doc.id))?.status),
+    );
+    expect(statuses).toEqual(['ready', 'ready', 'queued', 'queued']);
+    expect((await chunksOf(docs[1]!.id)).map((row) => row.text)).toEqual([texts[1]]);
+    expect(await chunksOf(docs[2]!.id)).toEqual([]);
+    expect((await lexicalConsistency()).wrongDf).toBe(0);
+  });
+
+  it('a document that takes a while shows processing with its stage until it is ready', async () => {
+    const collection = await buildCollection(t);
+    const bytes = new TextEncoder().encode(HANDBOOK);
+    const { document } = await t.engine.documents.upsertUpload({
+      collectionId: collection.id,
+      sourceKey: 'slow.md',
+      title: 'slow',
+      filename: 'slow.md',
+      mimeType: 'text/markdown',
+      bytes,
+      sha256: sha256Hex(bytes),
+      uploadedBy: null,
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // An embedding endpoint that answers only when the test says so.
+    const slow: Embedder = {
+      ...t.engine.embedder,
+      async embedDocuments(texts) {
+        await released;
+        return t.engine.embedder.embedDocuments(texts);
+      },
+    };
+    const ingestor = createDocumentIngestor({
+      documents: t.engine.documents,
+      embedder: slow,
+      tokenCounter: createTokenCounter(),
+      logger: t.engine.logger,
+      maxBytes: t.config.MAX_UPLOAD_BYTES,
+      chunkTokens: t.config.CHUNK_TOKENS,
+      chunkOverlapTokens: t.config.CHUNK_OVERLAP_TOKENS,
+      embeddingBatchSize: t.config.EMBEDDING_BATCH_SIZE,
+    });
+    const running = ingestor.ingest(document.id, document.version);
+    await expect
+      .poll(async () => (await t.engine.documents.get(document.id))?.status, { timeout: 5000, interval: 50 })
+      .toBe('processing');
+    expect((await t.engine.documents.get(document.id))?.progress?.stage).toBe('embedding');
+    release();
+    expect(await running).toMatchObject({ status: 'ready' });
+    expect((await t.engine.documents.get(document.id))?.status).toBe('ready');
   });
 
   it('deleting a document removes its chunks and their search statistics', async () => {

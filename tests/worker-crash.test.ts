@@ -173,7 +173,7 @@ describe('worker processes', () => {
 
     const afterKill = await chunksOf(doc.id);
     expect(afterKill).toEqual([]);
-    expect(await statusOf(doc.id)).toBe('processing');
+    expect(await statusOf(doc.id)).not.toBe('ready');
     const stats = await indexStatistics();
     expect(stats?.counted).toBe(stats?.actual);
 
@@ -191,7 +191,8 @@ describe('worker processes', () => {
 
   it('SIGTERM lets the running job finish before the worker exits', async () => {
     const worker = await startWorker();
-    const hold = holdAt(/^update "documents" set .*"progress" =/);
+    // The job's first statement: it reads the document and its file.
+    const hold = holdAt(/^select .* from "documents" left join "document_files"/);
     const doc = await submit('sigterm-finish.md');
     await hold.reached;
     worker.kill('SIGTERM');
@@ -205,7 +206,8 @@ describe('worker processes', () => {
   it('SIGTERM hands a job that outlives the grace period back to the queue, without using up an attempt', async () => {
     const worker = await startWorker({ SHUTDOWN_GRACE_MS: '200' });
 
-    const hold = holdAt(/^update "documents" set .*"progress" =/);
+    // The job's first statement: it reads the document and its file.
+    const hold = holdAt(/^select .* from "documents" left join "document_files"/);
     const doc = await submit('sigterm-handback.md');
     await hold.reached;
     worker.kill('SIGTERM');

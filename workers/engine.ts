@@ -49,9 +49,12 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+/** The local embedder's size when EMBEDDING_DIMENSIONS is unset (see core/config.ts). */
+export const LOCAL_EMBEDDING_DIMENSIONS = 384;
+
 export function createEmbedder(config: Config, logger: Logger): Embedder {
   if (config.EMBEDDING_MODEL === 'local')
-    return createLocalEmbedder({ dimensions: config.EMBEDDING_DIMENSIONS });
+    return createLocalEmbedder({ dimensions: config.EMBEDDING_DIMENSIONS ?? LOCAL_EMBEDDING_DIMENSIONS });
   return createOpenAiEmbedder({
     baseUrl: config.OPENAI_BASE_URL,
     apiKey: config.OPENAI_API_KEY,

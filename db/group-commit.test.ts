@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { createGroupCommit } from './group-commit.ts';
+
+/** A flush that takes a turn of the event loop, like a transaction, and records the batches it saw. */
+function recordingFlush(fail: (item: number) => boolean = () => false) {
+  const batches: number[][] = [];
+  const flush = async (items: readonly number[]) => {
+    batches.push([...items]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const bad = items.find(fail);
+    if (bad !== undefined) throw new Error(`item ${bad} is bad`);
+    return items.map((item) => item * 10);
+  };
+  return { batches, flush };
+}
+
+describe('group commit', () => {
+  it('flushes a lone call at once and groups the calls that arrive while it runs', async () => {
+    const { batches, flush } = recordingFlush();
+    const submit = createGroupCommit(flush, { maxBatch: 3 });
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((item) => submit(item)));
+    expect(results).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+    expect(await submit(7)).toBe(70);
+    expect(batches.at(-1)).toEqual([7]);
+  });
+
+  it('retries a failed batch one call at a time, so only the bad call fails', async () => {
+    const { batches, flush } = recordingFlush((item) => item === 3);
+    const submit = createGroupCommit(flush, { maxBatch: 10 });
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((item) => submit(item)));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      10,
+      20,
+      'item 3 is bad',
+      40,
+    ]);
+    expect(batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
+});
