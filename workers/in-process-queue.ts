@@ -116,7 +116,10 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       }
       pending.delete(job.id);
       const reason = error instanceof Error ? error.message : String(error);
-      log.error({ err: error }, retryable ? 'job failed after its last attempt' : 'job failed; not retried');
+      // Input that can never succeed (a corrupt file) is the user's to fix, already recorded on what it
+      // was about: a warning, as the BullMQ worker logs it. Running out of attempts is an error.
+      if (retryable) log.error({ err: error }, 'job failed after its last attempt');
+      else log.warn({ err: error }, 'job failed; not retried');
       failed.delete(job.id);
       failed.set(job.id, {
         id: job.id,

@@ -29,8 +29,9 @@ export type Connection =
 
 export function loadCliConfig(): Config {
   try {
-    // The CLI's own logs would drown its output: warnings and errors only unless asked otherwise.
-    return loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+    // The CLI's own logs would drown its output, and what goes wrong with a file is in its summary:
+    // errors only unless LOG_LEVEL asks for more.
+    return loadConfig({ LOG_LEVEL: 'error', ...process.env });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;

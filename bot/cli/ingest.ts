@@ -10,9 +10,15 @@ import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db'
 import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
 import { collectFiles, type FileToIngest, mimeTypeOf } from './files.ts';
+import { forEachConcurrently } from './pool.ts';
 import { createProgressBar } from './progress.ts';
 
 const USAGE = 'Usage: npm run ingest -- <file or folder>… [--collection NAME]';
+
+/** Files uploaded at once: enough for the server to store finished documents in groups. */
+const UPLOADS_IN_FLIGHT = 8;
+/** Documents whose status one polling round asks the server about (remote mode). */
+const STATUS_CHECKS_PER_ROUND = 16;
 
 interface Outcome {
   readonly file: FileToIngest;
@@ -42,10 +48,12 @@ async function main(): Promise<void> {
 
   const bar = createProgressBar('Ingesting', files.length);
   const finished = new Map<string, Outcome>();
+  const failed = new Set<string>();
   const track = (o: Outcome) => {
     finished.set(o.file.path, o);
-    const failed = [...finished.values()].filter((x) => x.status === 'failed').length;
-    bar.update(finished.size, failed ? `${failed} failed` : path.basename(o.file.path));
+    if (o.status === 'failed') failed.add(o.file.path);
+    else failed.delete(o.file.path);
+    bar.update(finished.size, failed.size ? `${failed.size} failed` : path.basename(o.file.path));
   };
   bar.update(0);
 
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
       pending.delete(id);
       void connection.engine.documents.get(id).then((doc) => track(outcomeOf(file, doc)));
     };
-    for (const file of files) {
+    await forEachConcurrently(files, UPLOADS_IN_FLIGHT, async (file) => {
       const tooBig = file.size > connection.config.MAX_UPLOAD_BYTES;
       if (tooBig) {
         track({
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
           status: 'failed',
           error: `larger than the ${connection.config.MAX_UPLOAD_BYTES / 1024 / 1024} MB limit`,
         });
-        continue;
+        return;
       }
       const bytes = readFileSync(file.path);
       const outcome = await submitDocument(
@@ -102,7 +110,7 @@ async function main(): Promise<void> {
       if (outcome.kind === 'unchanged')
         track({ file, status: 'unchanged', chunks: outcome.document.chunkCount });
       else pending.set(outcome.document.id, file);
-    }
+    });
     await waitLocal(connection, pending, track);
     await connection.close();
   }
@@ -138,7 +146,7 @@ async function ingestRemote(
   track: (o: Outcome) => void,
 ): Promise<void> {
   const pending = new Map<string, FileToIngest>();
-  for (const file of files) {
+  await forEachConcurrently(files, UPLOADS_IN_FLIGHT, async (file) => {
     const form = new FormData();
     form.set('collection', collection);
     form.set('sourceKey', file.sourceKey);
@@ -159,14 +167,17 @@ async function ingestRemote(
     } catch (error) {
       track({ file, status: 'failed', error: (error as Error).message });
     }
-  }
+  });
+  // Jobs run roughly in upload order: each round asks about the oldest pending documents only, so a
+  // folder of thousands of files costs a few requests per round, not thousands.
   while (pending.size > 0) {
-    await new Promise((r) => setTimeout(r, 300));
-    for (const [id, file] of pending) {
+    let settled = 0;
+    for (const [id, file] of [...pending].slice(0, STATUS_CHECKS_PER_ROUND)) {
       const response = await callApi(connection, `/api/v1/documents/${id}`);
       const { document } = (await response.json()) as { document: StoredDocumentJson };
       if (document.status === 'ready' || document.status === 'failed') {
         pending.delete(id);
+        settled++;
         track({
           file,
           status: document.status,
@@ -175,6 +186,7 @@ async function ingestRemote(
         });
       }
     }
+    if (settled === 0) await new Promise((r) => setTimeout(r, 300));
   }
 }
 

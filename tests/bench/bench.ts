@@ -24,6 +24,7 @@ import {
   schema,
   vacuumChunkIndex,
 } from '#db';
+import { forEachConcurrently } from '../../bot/cli/pool.ts';
 import { analyzeDocument, textForIndexing } from '../../core/retrieval/analyzer.ts';
 import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
 import { createHybridRetriever } from '../../core/retrieval/hybrid-retriever.ts';
@@ -100,7 +101,8 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
     );
     const beirIdOf = new Map<string, string>();
     const started = performance.now();
-    for (const doc of corpus) {
+    // Uploaded as `npm run ingest` uploads a folder: a few files in flight.
+    await forEachConcurrently(corpus, 8, async (doc) => {
       const bytes = new TextEncoder().encode(doc.text ?? '');
       const outcome = await submitDocument(
         { documents: engine.documents, queue },
@@ -116,7 +118,7 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
         },
       );
       beirIdOf.set(outcome.document.id, doc._id);
-    }
+    });
     await queue.drain();
     const ingestSeconds = (performance.now() - started) / 1000;
     // What the engine does once ingestion has been quiet for a few seconds.
