@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type {
   DocumentRepository,
   IndexedChunk,
@@ -91,78 +91,119 @@ async function storeChunksOfDocuments(
   });
 }
 
+/**
+ * Stores several uploads in one transaction: new documents (the usual case) with one insert for the
+ * rows and one for the files; a source key seen before is updated or found unchanged, one by one.
+ * Throws when two uploads in the batch share a source key (the group commit then stores them singly).
+ */
+async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<UploadOutcome[]> {
+  const keyOf = (collectionId: string, sourceKey: string) => JSON.stringify([collectionId, sourceKey]);
+  const keys = uploads.map((upload) => keyOf(upload.collectionId, upload.sourceKey));
+  if (new Set(keys).size !== keys.length) throw new Error('one source key twice in a batch of uploads');
+  return db.transaction(async (tx) => {
+    const existing = await tx
+      .select()
+      .from(documents)
+      .where(
+        or(
+          ...uploads.map((upload) =>
+            and(eq(documents.collectionId, upload.collectionId), eq(documents.sourceKey, upload.sourceKey)),
+          ),
+        ),
+      )
+      .orderBy(documents.id)
+      .for('update');
+    const existingByKey = new Map(existing.map((row) => [keyOf(row.collectionId, row.sourceKey), row]));
+    const queued = { stage: 'queued', percent: 0 } satisfies IngestProgress;
+    const outcomes = new Map<number, UploadOutcome>();
+
+    const created = uploads.flatMap((upload, i) => (existingByKey.has(keys[i]!) ? [] : [{ upload, i }]));
+    if (created.length > 0) {
+      const inserted = await tx
+        .insert(documents)
+        .values(
+          created.map(({ upload }) => ({
+            collectionId: upload.collectionId,
+            sourceKey: upload.sourceKey,
+            title: upload.title,
+            filename: upload.filename,
+            sourceUrl: upload.sourceUrl ?? null,
+            mimeType: upload.mimeType,
+            sizeBytes: upload.bytes.byteLength,
+            sha256: upload.sha256,
+            version: 1,
+            status: 'queued' as const,
+            progress: queued,
+            uploadedBy: upload.uploadedBy,
+          })),
+        )
+        .returning();
+      const idByKey = new Map(inserted.map((row) => [keyOf(row.collectionId, row.sourceKey), row]));
+      await tx.insert(documentFiles).values(
+        created.map(({ upload, i }) => ({
+          documentId: idByKey.get(keys[i]!)!.id,
+          version: 1,
+          bytes: upload.bytes,
+        })),
+      );
+      for (const { i } of created) {
+        outcomes.set(i, { kind: 'created', document: toStored(idByKey.get(keys[i]!)!) });
+      }
+    }
+
+    for (const [i, upload] of uploads.entries()) {
+      const found = existingByKey.get(keys[i]!);
+      if (!found) continue;
+      // Same bytes: nothing to do, unless the last attempt failed (it may have been a passing outage).
+      if (found.sha256 === upload.sha256 && found.status !== 'failed') {
+        outcomes.set(i, { kind: 'unchanged', document: toStored(found) });
+        continue;
+      }
+      const sameBytes = found.sha256 === upload.sha256;
+      const version = sameBytes ? found.version : found.version + 1;
+      const [row] = await tx
+        .update(documents)
+        .set({
+          title: upload.title,
+          filename: upload.filename,
+          sourceUrl: upload.sourceUrl ?? found.sourceUrl,
+          mimeType: upload.mimeType,
+          sizeBytes: upload.bytes.byteLength,
+          sha256: upload.sha256,
+          version,
+          status: 'queued',
+          progress: queued,
+          error: null,
+          uploadedBy: upload.uploadedBy ?? found.uploadedBy,
+          updatedAt: new Date(),
+        })
+        .where(eq(documents.id, found.id))
+        .returning();
+      if (!sameBytes) {
+        await tx.insert(documentFiles).values({ documentId: found.id, version, bytes: upload.bytes });
+      }
+      outcomes.set(i, { kind: 'updated', document: toStored(row!) });
+    }
+    return uploads.map((_, i) => outcomes.get(i)!);
+  });
+}
+
 /** How many documents' chunks are written in one transaction at most. */
 const MAX_DOCUMENTS_PER_WRITE = 32;
 
 export function createDocumentRepository(db: Db): DocumentRepository {
-  // Ingestion jobs finishing while a write is in progress are written together by the next one.
+  // Uploads arriving, and ingestion jobs finishing, while a write is in progress are written together
+  // by the next one.
+  const storeUpload = createGroupCommit((uploads: readonly NewUpload[]) => storeUploads(db, uploads), {
+    maxBatch: MAX_DOCUMENTS_PER_WRITE,
+  });
   const storeChunks = createGroupCommit(
     (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements),
     { maxBatch: MAX_DOCUMENTS_PER_WRITE },
   );
   return {
-    async upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
-      return db.transaction(async (tx) => {
-        const [existing] = await tx
-          .select()
-          .from(documents)
-          .where(
-            and(eq(documents.collectionId, upload.collectionId), eq(documents.sourceKey, upload.sourceKey)),
-          )
-          .for('update');
-        const queued = { stage: 'queued', percent: 0 } satisfies IngestProgress;
-
-        if (!existing) {
-          const [row] = await tx
-            .insert(documents)
-            .values({
-              collectionId: upload.collectionId,
-              sourceKey: upload.sourceKey,
-              title: upload.title,
-              filename: upload.filename,
-              sourceUrl: upload.sourceUrl ?? null,
-              mimeType: upload.mimeType,
-              sizeBytes: upload.bytes.byteLength,
-              sha256: upload.sha256,
-              version: 1,
-              status: 'queued',
-              progress: queued,
-              uploadedBy: upload.uploadedBy,
-            })
-            .returning();
-          await tx.insert(documentFiles).values({ documentId: row!.id, version: 1, bytes: upload.bytes });
-          return { kind: 'created', document: toStored(row!) };
-        }
-
-        // Same bytes: nothing to do, unless the last attempt failed (it may have been a passing outage).
-        if (existing.sha256 === upload.sha256 && existing.status !== 'failed') {
-          return { kind: 'unchanged', document: toStored(existing) };
-        }
-        const sameBytes = existing.sha256 === upload.sha256;
-        const version = sameBytes ? existing.version : existing.version + 1;
-        const [row] = await tx
-          .update(documents)
-          .set({
-            title: upload.title,
-            filename: upload.filename,
-            sourceUrl: upload.sourceUrl ?? existing.sourceUrl,
-            mimeType: upload.mimeType,
-            sizeBytes: upload.bytes.byteLength,
-            sha256: upload.sha256,
-            version,
-            status: 'queued',
-            progress: queued,
-            error: null,
-            uploadedBy: upload.uploadedBy ?? existing.uploadedBy,
-            updatedAt: new Date(),
-          })
-          .where(eq(documents.id, existing.id))
-          .returning();
-        if (!sameBytes) {
-          await tx.insert(documentFiles).values({ documentId: existing.id, version, bytes: upload.bytes });
-        }
-        return { kind: 'updated', document: toStored(row!) };
-      });
+    upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
+      return storeUpload(upload);
     },
 
     async get(id) {

@@ -188,6 +188,42 @@ describe('ingestion pipeline', () => {
     expect(doc?.status).toBe('ready');
   });
 
+  it('uploads arriving together are each created, updated or found unchanged', async () => {
+    const collection = await buildCollection(t);
+    const upload = (sourceKey: string, text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      return t.engine.documents.upsertUpload({
+        collectionId: collection.id,
+        sourceKey,
+        title: sourceKey,
+        filename: `${sourceKey}.txt`,
+        mimeType: 'text/plain',
+        bytes,
+        sha256: sha256Hex(bytes),
+        uploadedBy: null,
+      });
+    };
+    const [kept, changed] = await Promise.all([upload('kept', 'same text'), upload('changed', 'old text')]);
+    const outcomes = await Promise.all([
+      upload('first', 'a new document'),
+      upload('kept', 'same text'),
+      upload('changed', 'new text'),
+      upload('second', 'another new document'),
+      upload('second', 'the same key again, right after'),
+    ]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['created', 'unchanged', 'updated', 'created', 'updated']);
+    expect(outcomes[1]!.document.id).toBe(kept.document.id);
+    expect(outcomes[2]!.document).toMatchObject({ id: changed.document.id, version: 2, status: 'queued' });
+    expect(outcomes[4]!.document).toMatchObject({ id: outcomes[3]!.document.id, version: 2 });
+    const [files] = await rows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from document_files f join documents d on d.id = f.document_id
+          where d.collection_id = ${collection.id}`,
+    );
+    // kept 1, changed 2 versions, first 1, second 2 versions.
+    expect(files?.n).toBe(6);
+  });
+
   it('documents stored in one group write each get their own outcome: stored, stale or refused', async () => {
     const collection = await buildCollection(t);
     const upload = async (name: string, text: string) => {
