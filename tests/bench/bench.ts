@@ -5,18 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Embeddings } from '@langchain/core/embeddings';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { type Embedder, loadConfig, sha256Hex, submitDocument } from '#core';
 import {
+  createApiKey,
   createUser,
+  type Db,
   ensureCollection,
   ensureEmbeddingModel,
   openDatabase,
@@ -48,6 +50,8 @@ const { values } = parseArgs({
     'skip-100k': { type: 'boolean', default: false },
     only: { type: 'string' },
     chunks: { type: 'string', default: '100000' },
+    /** Keeps the 100k database here, and measures an existing one instead of loading it again. */
+    'data-dir': { type: 'string' },
   },
 });
 const wants = (part: string) => values.only === undefined || values.only === part;
@@ -259,104 +263,135 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
   }
 }
 
-async function bench100k(out: BenchRow[]): Promise<void> {
-  const target = Number(values.chunks);
+const BENCH_USER = 'bench@example.com';
+
+/**
+ * Bulk load for size: the real write path (analysis, embedding, postings, statistics) in large
+ * transactions, with the vector index built once at the end instead of graph inserts one by one.
+ * Most chunks are open to everyone; a tenth sit in a collection only one group reads, as a channel
+ * bound to a small collection would search.
+ */
+async function bulkLoad(
+  db: Db,
+  engine: Awaited<ReturnType<typeof createEngine>>,
+  target: number,
+  text: ReturnType<typeof createSyntheticText>,
+): Promise<BenchRow[]> {
   const perDocument = 50;
   const documentsPerWrite = 20;
   const wordsPerChunk = 160;
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-bench-100k-'));
+  const model = engine.embedder.model;
+  const { collection: open } = await ensureCollection(db, { name: 'synthetic', everyone: true });
+  const { collection: narrow } = await ensureCollection(db, { name: 'finance', everyone: false });
+  const user = await createUser(db, { email: BENCH_USER, role: 'member' });
+  const [group] = await db.insert(schema.groups).values({ name: 'finance' }).returning();
+  await db.insert(schema.memberships).values({ userId: user.id, groupId: group!.id });
+  await db.insert(schema.collectionReaders).values({ collectionId: narrow.id, groupId: group!.id });
+
+  progress(`writing ${target} synthetic chunks of ${wordsPerChunk} words, ${perDocument} per document`);
+  await db.execute(sql.raw(`drop index if exists ${embeddingIndexName(model)}`));
+  const started = performance.now();
+  let written = 0;
+  let documentNumber = 0;
+  while (written < target) {
+    const writes: DocumentChunksWrite[] = [];
+    const documentRows: (typeof schema.documents.$inferInsert)[] = [];
+    for (let d = 0; d < documentsPerWrite && written < target; d++, documentNumber++) {
+      const n = Math.min(perDocument, target - written);
+      const collectionId = documentNumber % 10 === 0 ? narrow.id : open.id;
+      const title = text.sentence(4);
+      const bodies = Array.from({ length: n }, () => text.paragraph(wordsPerChunk));
+      const indexTexts = bodies.map((body) => textForIndexing({ title, headingPath: [], text: body }));
+      const vectors = await engine.embedder.embedDocuments(indexTexts);
+      const id = randomUUID();
+      documentRows.push({
+        id,
+        collectionId,
+        sourceKey: `synthetic-${documentNumber}`,
+        title,
+        filename: `synthetic-${documentNumber}.txt`,
+        mimeType: 'text/plain',
+        sizeBytes: 0,
+        sha256: String(documentNumber),
+        status: 'ready',
+        indexedVersion: 1,
+        chunkCount: n,
+      });
+      writes.push({
+        documentId: id,
+        collectionId,
+        version: 1,
+        embeddingModel: model,
+        chunks: bodies.map((body, i) => ({
+          position: i,
+          headingPath: [],
+          text: body,
+          tokenCount: Math.round(wordsPerChunk * 1.3),
+          lexical: analyzeDocument(indexTexts[i]!),
+          embedding: vectors[i]!,
+        })),
+      });
+      written += n;
+    }
+    await db.transaction(async (tx) => {
+      await tx.insert(schema.documents).values(documentRows);
+      await writeChunksOfDocuments(tx, writes);
+    });
+    if (documentNumber % 200 === 0) {
+      progress(`  ${written} chunks (${round((performance.now() - started) / 1000)} s)`);
+    }
+  }
+  const loadSeconds = (performance.now() - started) / 1000;
+  const indexStart = performance.now();
+  await ensureEmbeddingModel(db, { model, dimensions: engine.embedder.dimensions });
+  const indexSeconds = (performance.now() - indexStart) / 1000;
+  await vacuumChunkIndex(db);
+  const [size] = await rows<{ postings: number; terms: number; bytes: number }>(
+    db,
+    sql`select (select count(*)::int from lex_postings) as postings, (select count(*)::int from lex_terms) as terms,
+               pg_database_size(current_database())::float8 as bytes`,
+  );
+  return [
+    {
+      name: `bulk-load ${target} synthetic chunks (analyse, embed, BM25 postings)`,
+      value: round(loadSeconds),
+      unit: 's',
+      note: `${size?.postings} postings, ${size?.terms} terms; vector index built after in ${round(indexSeconds)} s; database ${round((size?.bytes ?? 0) / 2 ** 30, 2)} GB`,
+    },
+  ];
+}
+
+async function bench100k(out: BenchRow[]): Promise<void> {
+  const target = Number(values.chunks);
+  const kept = values['data-dir'] !== undefined;
+  const dataDir = kept
+    ? path.resolve(values['data-dir']!)
+    : mkdtempSync(path.join(tmpdir(), 'exgpt-bench-100k-'));
+  const loadedMarker = path.join(dataDir, 'bench-loaded.json');
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, SEED_SAMPLE_DOCS: 'false' });
   const text = createSyntheticText();
   try {
     const database = await openDatabase({ dataDir });
     const engine = await createEngine({ config, logger, database });
     const db = database.db;
-    const model = engine.embedder.model;
-    // Most chunks are open to everyone; a tenth sit in a collection only one group reads, as a channel
-    // bound to a small collection would search.
-    const { collection: open } = await ensureCollection(db, { name: 'synthetic', everyone: true });
-    const { collection: narrow } = await ensureCollection(db, { name: 'finance', everyone: false });
-    const user = await createUser(db, { email: 'bench@example.com', role: 'member' });
-    const [group] = await db.insert(schema.groups).values({ name: 'finance' }).returning();
-    await db.insert(schema.memberships).values({ userId: user.id, groupId: group!.id });
-    await db.insert(schema.collectionReaders).values({ collectionId: narrow.id, groupId: group!.id });
-
-    // Bulk load for size: the real write path (analysis, embedding, postings, statistics) in large
-    // transactions, with the vector index built once at the end instead of graph inserts one by one.
-    progress(`writing ${target} synthetic chunks of ${wordsPerChunk} words, ${perDocument} per document`);
-    await db.execute(sql.raw(`drop index if exists ${embeddingIndexName(model)}`));
-    const started = performance.now();
-    let written = 0;
-    let documentNumber = 0;
-    while (written < target) {
-      const writes: DocumentChunksWrite[] = [];
-      const documentRows: (typeof schema.documents.$inferInsert)[] = [];
-      for (let d = 0; d < documentsPerWrite && written < target; d++, documentNumber++) {
-        const n = Math.min(perDocument, target - written);
-        const collectionId = documentNumber % 10 === 0 ? narrow.id : open.id;
-        const title = text.sentence(4);
-        const bodies = Array.from({ length: n }, () => text.paragraph(wordsPerChunk));
-        const indexTexts = bodies.map((body) => textForIndexing({ title, headingPath: [], text: body }));
-        const vectors = await engine.embedder.embedDocuments(indexTexts);
-        const id = randomUUID();
-        documentRows.push({
-          id,
-          collectionId,
-          sourceKey: `synthetic-${documentNumber}`,
-          title,
-          filename: `synthetic-${documentNumber}.txt`,
-          mimeType: 'text/plain',
-          sizeBytes: 0,
-          sha256: String(documentNumber),
-          status: 'ready',
-          indexedVersion: 1,
-          chunkCount: n,
-        });
-        writes.push({
-          documentId: id,
-          collectionId,
-          version: 1,
-          embeddingModel: model,
-          chunks: bodies.map((body, i) => ({
-            position: i,
-            headingPath: [],
-            text: body,
-            tokenCount: Math.round(wordsPerChunk * 1.3),
-            lexical: analyzeDocument(indexTexts[i]!),
-            embedding: vectors[i]!,
-          })),
-        });
-        written += n;
-      }
-      await db.transaction(async (tx) => {
-        await tx.insert(schema.documents).values(documentRows);
-        await writeChunksOfDocuments(tx, writes);
-      });
-      if (documentNumber % 200 === 0) {
-        progress(`  ${written} chunks (${round((performance.now() - started) / 1000)} s)`);
-      }
+    if (existsSync(loadedMarker)) {
+      progress(`measuring the ${target} chunks already loaded in ${dataDir}`);
+    } else {
+      out.push(...(await bulkLoad(db, engine, target, text)));
+      writeFileSync(loadedMarker, JSON.stringify({ chunks: target }));
     }
-    const loadSeconds = (performance.now() - started) / 1000;
-    const indexStart = performance.now();
-    await ensureEmbeddingModel(db, { model, dimensions: engine.embedder.dimensions });
-    const indexSeconds = (performance.now() - indexStart) / 1000;
-    await vacuumChunkIndex(db);
-    const [size] = await rows<{ postings: number; terms: number; bytes: number }>(
-      db,
-      sql`select (select count(*)::int from lex_postings) as postings, (select count(*)::int from lex_terms) as terms,
-                 pg_database_size(current_database())::float8 as bytes`,
-    );
-    out.push({
-      name: `bulk-load ${target} synthetic chunks (analyse, embed, BM25 postings)`,
-      value: round(loadSeconds),
-      unit: 's',
-      note: `${size?.postings} postings, ${size?.terms} terms; vector index built after in ${round(indexSeconds)} s; database ${round((size?.bytes ?? 0) / 2 ** 30, 2)} GB`,
-    });
+    const [user] = await db.select().from(schema.users).where(eq(schema.users.email, BENCH_USER));
+    const [narrow] = await db.select().from(schema.collections).where(eq(schema.collections.name, 'finance'));
+    // For the web process: the key the CLI would use.
+    const { key } = await createApiKey(db, { userId: user!.id, name: 'bench', scopes: ['ask'] });
 
     const retriever = createHybridRetriever({ search: createChunkSearch(db), embedder: engine.embedder });
     const scopes = [
-      { label: 'all readable', scope: { userId: user.id } },
-      { label: 'channel bound to a 10% collection', scope: { userId: user.id, collectionIds: [narrow.id] } },
+      { label: 'all readable', scope: { userId: user!.id } },
+      {
+        label: 'channel bound to a 10% collection',
+        scope: { userId: user!.id, collectionIds: [narrow!.id] },
+      },
     ];
     for (let i = 0; i < 20; i++) await retriever.retrieve(text.query(), scopes[0]!.scope, { limit: 8 }); // warm-up
     for (const { label, scope } of scopes) {
@@ -377,7 +412,7 @@ async function bench100k(out: BenchRow[]): Promise<void> {
     await database.close();
 
     // The real web process on that data directory, asked over REST; its resident memory is read from /proc.
-    const rss = await measureWebProcess(dataDir, () => text.query());
+    const rss = await measureWebProcess(dataDir, key, () => text.query());
     out.push({
       name: `web process RSS with ${target} chunks (after 200 REST asks)`,
       value: rss.currentMb,
@@ -386,11 +421,11 @@ async function bench100k(out: BenchRow[]): Promise<void> {
       note: `peak ${rss.peakMb} MB; ask p95 over REST ${rss.askP95} ms`,
     });
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!kept) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function measureWebProcess(dataDir: string, nextQuestion: () => string) {
+async function measureWebProcess(dataDir: string, key: string, nextQuestion: () => string) {
   const child = spawn(process.execPath, [path.join(root, 'bot', 'main.ts')], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SEED_SAMPLE_DOCS: 'false' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -405,7 +440,6 @@ async function measureWebProcess(dataDir: string, nextQuestion: () => string) {
       });
       child.on('exit', (code) => reject(new Error(`web process exited with ${code}`)));
     });
-    const key = readFileSync(path.join(dataDir, 'cli-api-key'), 'utf8').trim();
     const latencies: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t0 = performance.now();
@@ -452,8 +486,12 @@ async function benchModules(out: BenchRow[]): Promise<void> {
 }
 
 const results: BenchRow[] = [];
-if (wants('scifact')) await benchSciFact(results);
-if (wants('100k') && !values['skip-100k']) await bench100k(results);
-if (wants('modules')) await benchModules(results);
-printTable(results);
+try {
+  if (wants('scifact')) await benchSciFact(results);
+  if (wants('100k') && !values['skip-100k']) await bench100k(results);
+  if (wants('modules')) await benchModules(results);
+} finally {
+  // What was measured before a failure is still worth seeing.
+  printTable(results);
+}
 process.exit(0);
