@@ -256,6 +256,18 @@ describe('access policy', () => {
     }
   });
 
+  it('the sign-bit graph with its shortlist re-ranked ranks exactly as comparing every vector', async () => {
+    const exact = createChunkSearch(database.db);
+    const graph = createChunkSearch(database.db, { exactVectorMaxChunks: 0, shortlist: 1000 });
+    for (const question of questions) {
+      const embedding = await embedder.embedQuery(question);
+      const want = await exact.vector(embedding, embedder.model, { userId: insider }, 5);
+      const got = await graph.vector(embedding, embedder.model, { userId: insider }, 5);
+      expect(got.map((hit) => hit.chunkId)).toEqual(want.map((hit) => hit.chunkId));
+      expect(got.map((hit) => hit.score)).toEqual(want.map((hit) => hit.score));
+    }
+  });
+
   it('load never returns a chunk the scope cannot read, even when asked for its id', async () => {
     const secretIds = await rows<{ id: string }>(
       database.db,
