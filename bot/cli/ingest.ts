@@ -10,13 +10,11 @@ import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db'
 import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
 import { collectFiles, type FileToIngest, mimeTypeOf } from './files.ts';
-import { forEachConcurrently } from './pool.ts';
+import { forEachConcurrently, UPLOADS_IN_FLIGHT } from './pool.ts';
 import { createProgressBar } from './progress.ts';
 
 const USAGE = 'Usage: npm run ingest -- <file or folder>… [--collection NAME]';
 
-/** Files uploaded at once: enough for the server to store finished documents in groups. */
-const UPLOADS_IN_FLIGHT = 8;
 /** Documents whose status one polling round asks the server about (remote mode). */
 const STATUS_CHECKS_PER_ROUND = 16;
 

@@ -1,3 +1,9 @@
+/**
+ * Files `npm run ingest` uploads at once: enough for the server to store uploads and finished documents
+ * in groups (SciFact's first 1,500 documents: 11.9 ms per document with 8 in flight, 10.8 with 16).
+ */
+export const UPLOADS_IN_FLIGHT = 16;
+
 /** Runs `task` for every item with at most `limit` running at once; resolves when all have settled. */
 export async function forEachConcurrently<T>(
   items: readonly T[],

@@ -26,7 +26,7 @@ import {
   schema,
   vacuumChunkIndex,
 } from '#db';
-import { forEachConcurrently } from '../../bot/cli/pool.ts';
+import { forEachConcurrently, UPLOADS_IN_FLIGHT } from '../../bot/cli/pool.ts';
 import { analyzeDocument, textForIndexing } from '../../core/retrieval/analyzer.ts';
 import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
 import { createHybridRetriever } from '../../core/retrieval/hybrid-retriever.ts';
@@ -105,8 +105,8 @@ async function benchSciFact(out: BenchRow[]): Promise<void> {
     );
     const beirIdOf = new Map<string, string>();
     const started = performance.now();
-    // Uploaded as `npm run ingest` uploads a folder: a few files in flight.
-    await forEachConcurrently(corpus, 8, async (doc) => {
+    // Uploaded as `npm run ingest` uploads a folder: several files in flight.
+    await forEachConcurrently(corpus, UPLOADS_IN_FLIGHT, async (doc) => {
       const bytes = new TextEncoder().encode(doc.text ?? '');
       const outcome = await submitDocument(
         { documents: engine.documents, queue },
