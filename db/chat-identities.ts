@@ -10,19 +10,22 @@ import { createUser, findUserByEmail, toPrincipal, type UserRow } from './users.
  * real mailbox has, so a later email link never merges two people by accident.
  */
 export function createChatIdentities(db: Db): ChatIdentities {
+  /** The account's user; marks the account as seen (callers cache members, so this runs every few minutes). */
   async function find(ref: ChatUserRef): Promise<ChatMember | null> {
-    const [row] = await db
-      .select({ user: users })
-      .from(identities)
-      .innerJoin(users, eq(users.id, identities.userId))
+    const [seen] = await db
+      .update(identities)
+      .set({ lastSeenAt: sql`now()` })
       .where(
         and(
           eq(identities.provider, ref.platform),
           eq(identities.tenantId, ref.workspaceId),
           eq(identities.externalId, ref.userId),
         ),
-      );
-    return row ? toMember(row.user) : null;
+      )
+      .returning({ userId: identities.userId });
+    if (!seen) return null;
+    const [user] = await db.select().from(users).where(eq(users.id, seen.userId));
+    return user ? toMember(user) : null;
   }
 
   return {

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '#core';
-import { rows, writeSettings } from '#db';
+import { createProcessedEvents, rows, writeSettings } from '#db';
 import { createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { DAY_MS, HOUR_MS, scheduleHousekeeping } from '../workers/housekeeping-schedule.ts';
 import {
@@ -142,6 +142,23 @@ describe('housekeeping jobs', () => {
       sql`select count(*)::int as n from messages where id = ${result.messageId}`,
     );
     expect(n).toBe(0);
+  });
+
+  it('the daily purge forgets chat event ids older than a day, even when conversations are kept forever', async () => {
+    const events = createProcessedEvents(t.database.db);
+    expect(await events.claim('slack', 'Ev-old')).toBe(true);
+    expect(await events.claim('slack', 'Ev-new')).toBe(true);
+    await t.database.db.execute(
+      sql`update processed_events set received_at = now() - interval '2 days' where event_id = 'Ev-old'`,
+    );
+    await run(['purge-conversations', { olderThanDays: 0 }]);
+    // A retry of the recent event is still recognised; the old id is gone.
+    expect(await events.claim('slack', 'Ev-new')).toBe(false);
+    const left = await rows<{ event_id: string }>(
+      t.database.db,
+      sql`select event_id from processed_events where event_id like 'Ev-%' order by event_id`,
+    );
+    expect(left.map((row) => row.event_id)).toEqual(['Ev-new']);
   });
 
   it('fails a rollup for a malformed day at once, with the reason', async () => {

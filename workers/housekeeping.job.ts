@@ -1,6 +1,6 @@
-/** Handlers of the scheduled housekeeping jobs: the retention purge and the usage rollup. */
+/** Handlers of the scheduled housekeeping jobs: the retention purge (and chat event ids) and the usage rollup. */
 import { AppError, type Logger } from '#core';
-import { type Db, purgeConversations, readSettings, rollupUsage, utcDay } from '#db';
+import { type Db, purgeConversations, purgeProcessedEvents, readSettings, rollupUsage, utcDay } from '#db';
 import type { JobHandler } from './job-handlers.ts';
 
 export interface HousekeepingDeps {
@@ -15,10 +15,14 @@ export function createPurgeConversationsHandler(deps: HousekeepingDeps): JobHand
       throw new AppError('invalid_input', `olderThanDays must be a whole number of days, got ${configured}`);
     }
     // The retention an admin set in the settings (admin API) wins over RETENTION_DAYS; 0 keeps everything.
+    const now = deps.now?.() ?? new Date();
+    // Slack and Teams retry a delivery for minutes: a day of event ids is ample for dedupe, whatever
+    // the retention of conversations.
+    const events = await purgeProcessedEvents(deps.db, new Date(now.getTime() - 86_400_000));
+    if (events > 0) deps.logger.info({ events }, 'old chat event ids purged');
     const settings = await readSettings(deps.db, { retentionDays: configured });
     const olderThanDays = settings.retentionDays;
     if (olderThanDays === 0) return;
-    const now = deps.now?.() ?? new Date();
     const deleted = await purgeConversations(deps.db, olderThanDays, now, settings.modelPrices);
     if (deleted > 0) deps.logger.info({ deleted, olderThanDays }, 'old conversations purged');
   };
