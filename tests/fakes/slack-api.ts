@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface SlackCall {
   readonly method: string;
@@ -34,6 +35,19 @@ export interface FakeSlackOptions {
   readonly botId?: string;
   readonly teamId?: string;
   readonly users?: readonly FakeSlackUser[];
+  /** The app-level token (xapp-…) apps.connections.open accepts: enables the Socket Mode endpoint. */
+  readonly appToken?: string;
+}
+
+/** Slack's Socket Mode end: a WebSocket that sends envelopes and collects the app's acknowledgements. */
+export interface FakeSocketMode {
+  /** Resolves when the app has connected and been greeted with `hello`. */
+  readonly connected: Promise<void>;
+  /** Sends an events_api envelope carrying `payload` (an event_callback body); returns its envelope id. */
+  sendEvent(payload: Record<string, unknown>): string;
+  /** Envelope ids the app acknowledged, in order. */
+  readonly acks: string[];
+  waitForAck(envelopeId: string, timeoutMs?: number): Promise<void>;
 }
 
 export interface FakeSlack {
@@ -48,6 +62,8 @@ export interface FakeSlack {
   /** Makes the next `times` calls (default every call) to `method` answer `{ ok: false, error }`. */
   failNext(method: string, error: string, times?: number): void;
   addUser(user: FakeSlackUser): void;
+  /** The Socket Mode side (only with `appToken`). */
+  readonly socket: FakeSocketMode;
   /** Waits until `done(calls)` holds, polling; rejects after `timeoutMs` listing the calls seen. */
   waitFor(done: (calls: readonly SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Forgets recorded calls (not users or scripted failures). */
@@ -100,7 +116,34 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
   const checkMarkdown = (args: Record<string, unknown>) => (str(args.markdown_text)?.length ?? 0) > 12_000;
 
+  // Socket Mode: apps.connections.open hands out this WebSocket; hello on connect, then envelopes.
+  const sockets = new WebSocketServer({ noServer: true });
+  let live: WebSocket | null = null;
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve) => {
+    onConnected = resolve;
+  });
+  const acks: string[] = [];
+  let envelopes = 0;
+  sockets.on('connection', (ws) => {
+    live = ws;
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { envelope_id?: string };
+      if (message.envelope_id) acks.push(message.envelope_id);
+    });
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'applink-fake', approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A111' },
+      }),
+    );
+    onConnected();
+  });
+
   const handlers: Record<string, Handler> = {
+    'apps.connections.open': () => ({ ok: true, url: `ws://127.0.0.1:${port}/link/?ticket=fake` }),
     'auth.test': () => ({
       ok: true,
       url: 'https://workspace-domain.slack.com/',
@@ -241,7 +284,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         unexpected.push(call);
         return send(404, { ok: false, error: 'unknown_method' });
       }
-      if (call.token !== token) return send(200, { ok: false, error: 'invalid_auth' });
+      const expected = method === 'apps.connections.open' ? options.appToken : token;
+      if (expected === undefined || call.token !== expected) {
+        return send(200, { ok: false, error: 'invalid_auth' });
+      }
       const failure = failures.get(method);
       if (failure && failure.left > 0) {
         failure.left -= 1;
@@ -249,6 +295,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
       send(200, handler(args, call));
     });
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (!options.appToken || !request.url?.startsWith('/link/')) {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -264,6 +317,33 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     addUser(user) {
       users.set(user.id, user);
+    },
+    socket: {
+      connected,
+      acks,
+      sendEvent(payload) {
+        if (!live) throw new Error('fake Slack: no Socket Mode connection');
+        envelopes += 1;
+        const envelopeId = `fake-envelope-${envelopes}`;
+        live.send(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            payload,
+            type: 'events_api',
+            accepts_response_payload: false,
+            retry_attempt: 0,
+            retry_reason: '',
+          }),
+        );
+        return envelopeId;
+      },
+      async waitForAck(envelopeId, timeoutMs = 10_000) {
+        const deadline = performance.now() + timeoutMs;
+        while (!acks.includes(envelopeId)) {
+          if (performance.now() > deadline) throw new Error(`fake Slack: ${envelopeId} was not acknowledged`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      },
     },
     async waitFor(done, timeoutMs = 10_000) {
       const deadline = performance.now() + timeoutMs;
@@ -283,6 +363,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
