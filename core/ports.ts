@@ -380,6 +380,8 @@ export interface ChannelBindings {
 export interface ProcessedEvents {
   /** Records the id; false when it was recorded before. */
   claim(platform: Platform, eventId: string): Promise<boolean>;
+  /** Records every id in one statement; false when any of them was recorded before. */
+  claimAll(platform: Platform, eventIds: readonly string[]): Promise<boolean>;
 }
 
 /** A stored answer as chat needs it back: for sharing it, and to check where it may be shown. */

@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { ChannelBinding, ChannelBindings, Platform, ReplyMode } from '#core';
-import type { Db, Executor } from './client.ts';
+import { type Db, type Executor, rows } from './client.ts';
 import { channelCollections, channels } from './schema.ts';
 
 /**
@@ -10,25 +10,20 @@ import { channelCollections, channels } from './schema.ts';
 export function createChannelBindings(db: Db): ChannelBindings {
   return {
     async find(location): Promise<ChannelBinding | null> {
-      const rows = await db
-        .select({ id: channels.id, replyMode: channels.replyMode, workspaceId: channels.workspaceId })
-        .from(channels)
-        .where(
-          and(
-            eq(channels.platform, location.platform),
-            eq(channels.externalId, location.channelId),
-            inArray(channels.workspaceId, [location.workspaceId, '']),
-          ),
-        )
-        .orderBy(desc(channels.workspaceId));
-      const channel = rows.find((r) => r.workspaceId === location.workspaceId) ?? rows[0];
-      if (!channel) return null;
-      const bound = await db
-        .select({ collectionId: channelCollections.collectionId })
-        .from(channelCollections)
-        .where(eq(channelCollections.channelId, channel.id));
-      if (bound.length === 0) return null;
-      return { collectionIds: bound.map((b) => b.collectionId), replyMode: channel.replyMode };
+      // One statement: the channel (its own workspace's row before a workspace-less one) with its collections.
+      const [row] = await rows<{ reply_mode: ReplyMode; collection_ids: string[] | null }>(
+        db,
+        sql`select c.reply_mode,
+                   array(select cc.collection_id::text from channel_collections cc where cc.channel_id = c.id)
+                     as collection_ids
+            from channels c
+            where c.platform = ${location.platform} and c.external_id = ${location.channelId}
+              and c.workspace_id in (${location.workspaceId}, '')
+            order by c.workspace_id = ${location.workspaceId} desc
+            limit 1`,
+      );
+      if (!row?.collection_ids || row.collection_ids.length === 0) return null;
+      return { collectionIds: row.collection_ids, replyMode: row.reply_mode };
     },
   };
 }

@@ -5,15 +5,19 @@ import { processedEvents } from './schema.ts';
 
 /** Event ids in `processed_events`: the primary key makes claiming atomic across processes. */
 export function createProcessedEvents(db: Db): ProcessedEvents {
+  async function claimAll(platform: Platform, eventIds: readonly string[]): Promise<boolean> {
+    const ids = [...new Set(eventIds)];
+    if (ids.length === 0) return true;
+    const inserted = await db
+      .insert(processedEvents)
+      .values(ids.map((eventId) => ({ platform, eventId })))
+      .onConflictDoNothing()
+      .returning({ eventId: processedEvents.eventId });
+    return inserted.length === ids.length;
+  }
   return {
-    async claim(platform: Platform, eventId: string): Promise<boolean> {
-      const inserted = await db
-        .insert(processedEvents)
-        .values({ platform, eventId })
-        .onConflictDoNothing()
-        .returning({ eventId: processedEvents.eventId });
-      return inserted.length > 0;
-    },
+    claim: (platform, eventId) => claimAll(platform, [eventId]),
+    claimAll,
   };
 }
 

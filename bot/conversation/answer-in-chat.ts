@@ -100,12 +100,9 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
   const members = createChatMembers({ identities: deps.identities });
   const log = deps.logger;
 
-  async function claim(platform: ChatPlatform, message: IncomingChatMessage): Promise<boolean> {
-    if (!(await deps.events.claim(platform.platform, message.eventId))) return false;
-    for (const key of message.dedupeKeys ?? []) {
-      if (!(await deps.events.claim(platform.platform, key))) return false;
-    }
-    return true;
+  /** The delivery's id and the message's other ids, in one statement: any seen before makes it a duplicate. */
+  function claim(platform: ChatPlatform, message: IncomingChatMessage): Promise<boolean> {
+    return deps.events.claimAll(platform.platform, [message.eventId, ...(message.dedupeKeys ?? [])]);
   }
 
   /** Notices are best effort: a failure to show one is logged, never thrown at the adapter. */
