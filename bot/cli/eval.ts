@@ -23,6 +23,7 @@ import { createHybridRetriever, DEFAULT_HYBRID_OPTIONS } from '../../core/retrie
 import { vacuumChunkIndex } from '../../db/chunk-index.ts';
 import { createChunkSearch, DEFAULT_CHUNK_SEARCH_OPTIONS } from '../../db/chunk-search.ts';
 import { createEngine } from '../../workers/engine.ts';
+import { forEachConcurrently } from './pool.ts';
 
 const USAGE = `usage: npm run eval -- --dataset <BEIR folder> [--split test|train] [--json] [--run FILE]
   tuning: --k1 --b --rrf-k --lexical-weight --vector-weight --feedback-weight --bigram-weight
@@ -126,32 +127,27 @@ async function main(): Promise<void> {
     const beirIdOf = new Map<string, string>();
     let failed = 0;
     let done = 0;
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < corpus.length) {
-        const doc = corpus[next++]!;
-        const bytes = new TextEncoder().encode(doc.text ?? '');
-        const upload = await engine.documents.upsertUpload({
-          collectionId: collection.id,
-          sourceKey: doc._id,
-          title: doc.title?.trim() || doc._id,
-          filename: `${doc._id}.txt`,
-          mimeType: 'text/plain',
-          bytes,
-          sha256: sha256Hex(bytes),
-          uploadedBy: null,
-        });
-        beirIdOf.set(upload.document.id, doc._id);
-        const outcome = await engine.ingestor.ingest(upload.document.id, upload.document.version);
-        if (outcome.status === 'failed') failed++;
-        done++;
-        if (done % 500 === 0 || done === corpus.length) {
-          const seconds = (performance.now() - started) / 1000;
-          progress(`ingested ${done}/${corpus.length} documents (${seconds.toFixed(1)} s)`);
-        }
+    await forEachConcurrently(corpus, config.WORKER_CONCURRENCY, async (doc) => {
+      const bytes = new TextEncoder().encode(doc.text ?? '');
+      const upload = await engine.documents.upsertUpload({
+        collectionId: collection.id,
+        sourceKey: doc._id,
+        title: doc.title?.trim() || doc._id,
+        filename: `${doc._id}.txt`,
+        mimeType: 'text/plain',
+        bytes,
+        sha256: sha256Hex(bytes),
+        uploadedBy: null,
+      });
+      beirIdOf.set(upload.document.id, doc._id);
+      const outcome = await engine.ingestor.ingest(upload.document.id, upload.document.version);
+      if (outcome.status === 'failed') failed++;
+      done++;
+      if (done % 500 === 0 || done === corpus.length) {
+        const seconds = (performance.now() - started) / 1000;
+        progress(`ingested ${done}/${corpus.length} documents (${seconds.toFixed(1)} s)`);
       }
-    };
-    await Promise.all(Array.from({ length: config.WORKER_CONCURRENCY }, lane));
+    });
     const ingestSeconds = (performance.now() - started) / 1000;
     // Embedded PGlite has no autovacuum; without it BM25's index-only scans read the table (slower only).
     await vacuumChunkIndex(db);
