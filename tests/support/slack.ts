@@ -11,7 +11,13 @@ import { buildApp } from '../../bot/app.ts';
 import { chatPlatformsOf } from '../../bot/chat-platforms.ts';
 import { signSlackRequest } from '../../bot/slack/index.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../fakes/openai-server.ts';
-import { type FakeSlack, type FakeSlackUser, type SlackCall, startFakeSlack } from '../fakes/slack-api.ts';
+import {
+  type FakeSlack,
+  type FakeSlackOptions,
+  type FakeSlackUser,
+  type SlackCall,
+  startFakeSlack,
+} from '../fakes/slack-api.ts';
 import { createTestEngine, type TestEngine } from './engine.ts';
 
 export const SIGNING_SECRET = 'slack-test-signing-secret';
@@ -58,12 +64,17 @@ export interface SendOptions {
   readonly app?: FastifyInstance;
 }
 
-export async function startSlackRig(env: Record<string, string> = {}): Promise<SlackRig> {
+/** `fake.appToken` also opens the fake's Socket Mode end (set SLACK_APP_TOKEN in `env` to use it). */
+export async function startSlackRig(
+  env: Record<string, string> = {},
+  fake: Pick<FakeSlackOptions, 'appToken'> = {},
+): Promise<SlackRig> {
   const slack = await startFakeSlack({
     token: BOT_TOKEN,
     botUserId: BOT_USER_ID,
     teamId: TEAM_ID,
     users: PEOPLE,
+    ...fake,
   });
   const model = await startFakeOpenAi({
     models: { '*': { reply: 'Employees get 25 vacation days a year [1].' } },
