@@ -193,16 +193,11 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       if (dimensions === null || embedding.length !== dimensions) return [];
       if (!embedding.some((value) => value !== 0)) return [];
       // The graph is walked on the vectors' sign bits; the shortlist is then ranked by exact cosine.
-      const shortlistFor = (indexed: number) =>
-        Math.min(
-          1000,
-          Math.max(
-            Math.floor(limit) * 2,
-            settings.shortlist > 0
-              ? settings.shortlist
-              : Math.floor(settings.shortlistBudget / Math.max(1, indexed)),
-          ),
-        );
+      // How many chunks the graph walk shortlists, decided in SQL from the index size (see shortlistBudget).
+      const shortlistSql =
+        settings.shortlist > 0
+          ? sql.raw(String(Math.floor(settings.shortlist)))
+          : sql`floor(${float(settings.shortlistBudget)} / greatest(coalesce((select chunk_count from lex_stats where id = 1), 0), 1))`;
       const column = sql.raw(`e.embedding::vector(${dimensions})`);
       const target = sql`${`[${embedding.join(',')}]`}::vector(${sql.raw(String(dimensions))})`;
       const modelLiteral = sql.raw(quoteLiteral(model));
@@ -227,26 +222,29 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       return db.transaction(async (tx) => {
         // Seq scans are ruled out because PGlite keeps no table statistics and would sort every vector;
         // the same statement counts the readable chunks, up to the point where exact search stops paying.
-        const [plan] = await rows<{ readable: number; indexed: number }>(
+        const [plan] = await rows<{ readable: number; shortlist: number }>(
           tx,
-          sql`with readable as materialized (${readable})
+          sql`with readable as materialized (${readable}),
+              size as (
+                select least(1000, greatest(${sql.raw(String(Math.floor(limit) * 2))}, ${shortlistSql}))::int as shortlist
+              )
               select set_config('hnsw.iterative_scan', 'relaxed_order', true),
                      set_config('enable_seqscan', 'off', true),
+                     set_config('hnsw.ef_search', least(1000, greatest(${sql.raw(String(Math.floor(settings.efSearch)))}, size.shortlist))::text, true),
                      (select count(*)::int from (
                         select 1 from chunks c where c.collection_id = any(array(select id from readable))
                         limit ${sql.raw(String(exactMax + 1))}) few) as readable,
-                     coalesce((select chunk_count from lex_stats where id = 1), 0)::int as indexed`,
+                     size.shortlist
+              from size`,
         );
         const readableChunks = Number(plan?.readable ?? 0);
         if (readableChunks === 0) return [];
-        const shortlist = shortlistFor(Number(plan?.indexed ?? 0));
-        const efSearch = Math.min(1000, Math.max(settings.efSearch, shortlist));
+        const shortlist = Number(plan?.shortlist ?? Math.floor(limit) * 2);
         // Few readable chunks (a small deployment, or a channel bound to a small collection): comparing
         // them all is exact and cheaper than walking a graph in which they are a sparse minority.
         if (readableChunks <= exactMax) return toHits(await exactSearch(tx));
         // The model literal selects that model's partial HNSW index; iterative scans keep walking the
         // graph until `limit` readable rows are found.
-        await tx.execute(sql`select set_config('hnsw.ef_search', ${String(efSearch)}, true)`);
         const approximate = await rows<{ chunk_id: string; distance: number }>(
           tx,
           sql`with readable as materialized (${readable}),
