@@ -76,6 +76,17 @@ export const configSchema = z
     ),
     EMBEDDING_BATCH_SIZE: int(1, 2048).default(256),
     MAX_UPLOAD_BYTES: int(1, 2 ** 31).default(50 * 1024 * 1024),
+    /**
+     * Threads that parse and chunk uploaded files, so a big or hostile file never stalls chat and HTTP.
+     * Unset: one fewer than the machine's cores, between 1 and 4. 0: in the job's own thread.
+     */
+    INGEST_THREADS: optionalString.pipe(
+      z.coerce.number<string | undefined>().int().min(0).max(64).optional(),
+    ),
+    /** A file still being parsed after this long is stopped and marked failed. */
+    PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(300_000),
+    /** Heap one parsing thread may use; a file that needs more is marked failed instead of crashing. */
+    PARSE_MEMORY_MB: int(64, 16_384).default(1024),
     CHUNK_TOKENS: int(64, 4000).default(350),
     CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
     CONTEXT_TOKENS: int(256, 200_000).default(3000),

@@ -4,18 +4,17 @@
  * no longer current is skipped (a newer upload has its own job).
  */
 import type { IngestProgress } from './domain.ts';
-import { isAppError, UnprocessableDocumentError } from './errors.ts';
-import { chunkDocument, parseDocument, type TokenCounter } from './ingest/index.ts';
+import { isAppError } from './errors.ts';
 import type {
   DocumentRepository,
   Embedder,
+  FileAnalyzer,
   IndexedChunk,
   JobQueue,
   Logger,
   NewUpload,
   UploadOutcome,
 } from './ports.ts';
-import { analyzeDocument, textForIndexing } from './retrieval/analyzer.ts';
 
 /** How often a document's stored progress is updated while it is processed. */
 const PROGRESS_WRITE_MS = 500;
@@ -23,7 +22,8 @@ const PROGRESS_WRITE_MS = 500;
 export interface DocumentIngestorDeps {
   readonly documents: DocumentRepository;
   readonly embedder: Embedder;
-  readonly tokenCounter: TokenCounter;
+  /** Parse → chunk → BM25 terms, in worker threads in the running product (workers/analysis-pool.ts). */
+  readonly analyzer: FileAnalyzer;
   readonly logger: Logger;
   readonly maxBytes: number;
   readonly chunkTokens: number;
@@ -97,26 +97,26 @@ export function createDocumentIngestor(
       const report = progress.report;
       try {
         await report({ stage: 'parsing', percent: 5 });
-        const parsed = await parseDocument({
-          bytes: file.bytes,
-          filename: file.filename,
-          mimeType: file.mimeType,
-          maxBytes: deps.maxBytes,
-        });
-
-        await report({ stage: 'chunking', percent: 15 });
-        const drafts = chunkDocument(parsed, {
-          maxTokens: deps.chunkTokens,
-          overlapTokens: deps.chunkOverlapTokens,
-          counter: deps.tokenCounter,
-        });
-        if (drafts.length === 0)
-          throw new UnprocessableDocumentError('No extractable text found in this file.');
-
-        const title = doc.title;
-        const indexTexts = drafts.map((d) =>
-          textForIndexing({ title, headingPath: d.headingPath, text: d.text }),
+        const analyzed = await deps.analyzer.analyze(
+          {
+            bytes: file.bytes,
+            filename: file.filename,
+            mimeType: file.mimeType,
+            title: doc.title,
+            maxBytes: deps.maxBytes,
+            chunkTokens: deps.chunkTokens,
+            chunkOverlapTokens: deps.chunkOverlapTokens,
+          },
+          {
+            signal,
+            onStage: (stage) => {
+              report({ stage, percent: 15 }).catch((error: unknown) =>
+                log.warn({ err: error }, 'progress not recorded'),
+              );
+            },
+          },
         );
+        const indexTexts = analyzed.map((chunk) => chunk.indexText);
         const vectors: number[][] = [];
         await report({ stage: 'embedding', percent: 20 });
         for (let i = 0; i < indexTexts.length; i += deps.embeddingBatchSize) {
@@ -129,9 +129,8 @@ export function createDocumentIngestor(
         }
 
         await report({ stage: 'storing', percent: 95 });
-        const chunks: IndexedChunk[] = drafts.map((draft, i) => ({
-          ...draft,
-          lexical: analyzeDocument(indexTexts[i]!),
+        const chunks: IndexedChunk[] = analyzed.map(({ indexText: _, ...chunk }, i) => ({
+          ...chunk,
           embedding: vectors[i]!,
         }));
         signal?.throwIfAborted();

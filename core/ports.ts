@@ -52,6 +52,38 @@ export interface IndexedChunk extends ChunkDraft {
   readonly embedding: readonly number[];
 }
 
+/** An uploaded file and how to cut it, for a FileAnalyzer. */
+export interface FileToAnalyze {
+  readonly bytes: Uint8Array;
+  readonly filename: string;
+  /** What the uploader declared; a hint only, the bytes decide. */
+  readonly mimeType?: string | undefined;
+  /** The document's title, indexed with every chunk. */
+  readonly title: string;
+  readonly maxBytes: number;
+  readonly chunkTokens: number;
+  readonly chunkOverlapTokens: number;
+}
+
+export interface AnalyzedChunk extends ChunkDraft {
+  /** The text that is embedded and indexed: title and section path before the chunk text. */
+  readonly indexText: string;
+  readonly lexical: LexicalDoc;
+}
+
+/**
+ * Parse → chunk → BM25 terms for one file: CPU work with no I/O, done in worker threads
+ * (workers/analysis-pool.ts) so a large or hostile file never stalls the process serving chat and HTTP.
+ * Unusable files reject with UnprocessableDocumentError; so does one that takes longer than its time limit.
+ */
+export interface FileAnalyzer {
+  analyze(
+    file: FileToAnalyze,
+    options?: { readonly signal?: AbortSignal | undefined; readonly onStage?: (stage: 'chunking') => void },
+  ): Promise<AnalyzedChunk[]>;
+  close(): Promise<void>;
+}
+
 export interface StoredDocument {
   readonly id: string;
   readonly collectionId: string;

@@ -15,14 +15,45 @@ function recordingFlush(fail: (item: number) => boolean = () => false) {
 }
 
 describe('group commit', () => {
-  it('flushes a lone call at once and groups the calls that arrive while it runs', async () => {
+  it('groups the calls made together, up to the batch size, and flushes a lone call alone', async () => {
     const { batches, flush } = recordingFlush();
     const submit = createGroupCommit(flush, { maxBatch: 3 });
-    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((item) => submit(item)));
-    expect(results).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+    const results = await Promise.all([1, 2, 3, 4, 5].map((item) => submit(item)));
+    expect(results).toEqual([10, 20, 30, 40, 50]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(await submit(7)).toBe(70);
     expect(batches.at(-1)).toEqual([7]);
+  });
+
+  it('groups the calls that arrive while a flush runs', async () => {
+    const { batches, flush } = recordingFlush();
+    const submit = createGroupCommit(flush, { maxBatch: 10 });
+    const first = submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 1)); // the flush of [1] is under way
+    const later = [2, 3, 4].map((item) => submit(item));
+    expect(await Promise.all([first, ...later])).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('callers resumed by separate macrotasks join one flush, even when flushing is all microtasks', async () => {
+    // Like an embedded database, whose transaction never yields to the event loop: a flush started at
+    // the first call would end before the second caller (a thread's reply, a socket read) ever ran.
+    const batches: number[][] = [];
+    const submit = createGroupCommit(
+      async (items: readonly number[]) => {
+        batches.push([...items]);
+        for (let i = 0; i < 100; i++) await null;
+        return items;
+      },
+      { maxBatch: 10 },
+    );
+    const fromMacrotask = (item: number) =>
+      new Promise((resolve) => setImmediate(() => resolve(submit(item))));
+    expect(await Promise.all([1, 2, 3].map(fromMacrotask))).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1, 2, 3]]);
   });
 
   it('retries a failed batch one call at a time, so only the bad call fails', async () => {
@@ -35,6 +66,6 @@ describe('group commit', () => {
       'item 3 is bad',
       40,
     ]);
-    expect(batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+    expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Group commit: calls that arrive while a flush is running wait for it and are then flushed together,
- * in one transaction, by the next. A lone call is flushed at once (no timer, no added latency); under
+ * in one transaction, by the next. A lone call is flushed on the next turn of the event loop; under
  * load, the cost per call of a transaction (locks, statistics rows, statement round trips) is shared.
  * When a batch fails, its calls are retried one at a time, so each caller gets its own outcome and one
  * bad item never fails the others.
@@ -55,6 +55,11 @@ export function createGroupCommit<Item, Result>(
   return (item) =>
     new Promise<Result>((resolve, reject) => {
       waiting.push({ item, resolve, reject });
-      if (!flushing) void drain();
+      if (flushing) return;
+      // Started on the next turn of the event loop, not at once: the embedded database runs a whole
+      // transaction in microtasks, so callers resumed by a macrotask (a parsing thread's reply, a socket)
+      // could otherwise never join a flush, and every flush would carry a single call.
+      flushing = true;
+      setImmediate(() => void drain());
     });
 }

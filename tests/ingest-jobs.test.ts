@@ -8,6 +8,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestJobId, sha256Hex, submitDocument } from '#core';
 import { createOpenAiEmbedder } from '../core/embedding/openai-embedder.ts';
+import { createInThreadAnalyzer } from '../core/ingest/analyze-file.ts';
 import { createTokenCounter } from '../core/ingest/index.ts';
 import { createDocumentIngestor } from '../core/ingest-document.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   const ingestor = createDocumentIngestor({
     documents: t.engine.documents,
     embedder,
-    tokenCounter: createTokenCounter(),
+    analyzer: createInThreadAnalyzer(createTokenCounter()),
     logger: silentLogger,
     maxBytes: t.config.MAX_UPLOAD_BYTES,
     chunkTokens: t.config.CHUNK_TOKENS,

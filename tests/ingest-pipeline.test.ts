@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentIngestor, type Embedder, sha256Hex } from '#core';
 import { rows } from '#db';
+import { createInThreadAnalyzer } from '../core/ingest/analyze-file.ts';
 import { createTokenCounter } from '../core/ingest/index.ts';
 import { analyzeDocument } from '../core/retrieval/analyzer.ts';
 import {
@@ -302,7 +303,7 @@ describe('ingestion pipeline', () => {
     const ingestor = createDocumentIngestor({
       documents: t.engine.documents,
       embedder: slow,
-      tokenCounter: createTokenCounter(),
+      analyzer: createInThreadAnalyzer(createTokenCounter()),
       logger: t.engine.logger,
       maxBytes: t.config.MAX_UPLOAD_BYTES,
       chunkTokens: t.config.CHUNK_TOKENS,

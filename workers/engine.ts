@@ -2,8 +2,9 @@
  * Wires the engine that both processes share: database, repositories, embedder, ingestion and the
  * job handlers. `bot/main.ts` and `workers/main.ts` are the composition roots; this is their common part.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { ChunkSearch, Config, DocumentRepository, Embedder, Logger } from '#core';
+import type { ChunkSearch, Config, DocumentRepository, Embedder, FileAnalyzer, Logger } from '#core';
 import {
   createChunkSearch,
   createConversationStore,
@@ -19,6 +20,7 @@ import { createAnswerer, createCondenser } from '../core/answer/index.ts';
 import { type Ask, createAsk } from '../core/ask.ts';
 import { createLocalEmbedder } from '../core/embedding/local-embedder.ts';
 import { createOpenAiEmbedder } from '../core/embedding/openai-embedder.ts';
+import { createInThreadAnalyzer } from '../core/ingest/analyze-file.ts';
 import { createTokenCounter } from '../core/ingest/index.ts';
 import {
   createDocumentIngestor,
@@ -26,6 +28,7 @@ import {
   type ProgressListener,
 } from '../core/ingest-document.ts';
 import { createHybridRetriever, type HybridRetriever } from '../core/retrieval/hybrid-retriever.ts';
+import { createAnalysisPool } from './analysis-pool.ts';
 import {
   createJobFailureRecorder,
   createJobHandlers,
@@ -121,6 +124,18 @@ function createActiveModelRetriever(options: {
   };
 }
 
+/** Worker threads for parsing (INGEST_THREADS; unset: one core is left to the database and HTTP). */
+function createFileAnalyzer(config: Config, logger: Logger): FileAnalyzer {
+  const threads = config.INGEST_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1));
+  if (threads === 0) return createInThreadAnalyzer(createTokenCounter());
+  return createAnalysisPool({
+    threads,
+    timeoutMs: config.PARSE_TIMEOUT_MS,
+    maxMemoryMb: config.PARSE_MEMORY_MB,
+    logger,
+  });
+}
+
 export interface EngineOptions {
   readonly config: Config;
   readonly logger: Logger;
@@ -143,11 +158,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   await ensureEmbeddingModel(database.db, { model: embedder.model, dimensions: embedder.dimensions });
 
   const documents = createDocumentRepository(database.db);
+  const analyzer = createFileAnalyzer(config, logger);
   const baseIngestor = createDocumentIngestor(
     {
       documents,
       embedder,
-      tokenCounter: createTokenCounter(),
+      analyzer,
       logger,
       maxBytes: config.MAX_UPLOAD_BYTES,
       chunkTokens: config.CHUNK_TOKENS,
@@ -217,9 +233,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onJobFailed: createJobFailureRecorder({ documents, logger }),
     ask,
     retriever,
-    close: () => {
+    close: async () => {
       if (vacuumTimer) clearTimeout(vacuumTimer);
-      return database.close();
+      await analyzer.close();
+      await database.close();
     },
   };
 }

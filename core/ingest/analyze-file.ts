@@ -1,0 +1,57 @@
+/**
+ * One uploaded file → its index-ready chunks: parse → chunk → the text each chunk is indexed under →
+ * its BM25 terms. Pure CPU work with no I/O, so it can run in a worker thread (workers/analysis-pool.ts)
+ * as well as in the caller's; both give the same result.
+ */
+import { UnprocessableDocumentError } from '../errors.ts';
+import type { AnalyzedChunk, FileAnalyzer, FileToAnalyze } from '../ports.ts';
+import { analyzeDocument, textForIndexing } from '../retrieval/analyzer.ts';
+import { chunkDocument } from './chunker.ts';
+import { parseDocument } from './parse-document.ts';
+import type { TokenCounter } from './tokens.ts';
+
+/** Called when the work moves on to the next stage ('chunking' after the parse). */
+export type AnalysisStageListener = (stage: 'chunking') => void;
+
+/**
+ * Throws UnprocessableDocumentError for every way the file can be unusable (see parseDocument), and
+ * when it holds no text to index.
+ */
+export async function analyzeFile(
+  file: FileToAnalyze,
+  counter: TokenCounter,
+  onStage?: AnalysisStageListener,
+): Promise<AnalyzedChunk[]> {
+  const parsed = await parseDocument({
+    bytes: file.bytes,
+    filename: file.filename,
+    mimeType: file.mimeType,
+    maxBytes: file.maxBytes,
+  });
+  onStage?.('chunking');
+  const drafts = chunkDocument(parsed, {
+    maxTokens: file.chunkTokens,
+    overlapTokens: file.chunkOverlapTokens,
+    counter,
+  });
+  if (drafts.length === 0) throw new UnprocessableDocumentError('No extractable text found in this file.');
+  return drafts.map((draft) => {
+    const indexText = textForIndexing({
+      title: file.title,
+      headingPath: draft.headingPath,
+      text: draft.text,
+    });
+    return { ...draft, indexText, lexical: analyzeDocument(indexText) };
+  });
+}
+
+/** The analyzer that works in the caller's thread: for tests, tools, and INGEST_THREADS=0. */
+export function createInThreadAnalyzer(counter: TokenCounter): FileAnalyzer {
+  return {
+    async analyze(file, options) {
+      options?.signal?.throwIfAborted();
+      return analyzeFile(file, counter, options?.onStage);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * A worker thread of workers/analysis-pool.ts: analyses one file at a time (parse → chunk → BM25 terms)
+ * and posts the chunks back. Unusable files come back as `unprocessable` with the message the uploader
+ * sees; anything else as a plain failure, which the job queue retries.
+ */
+import { parentPort } from 'node:worker_threads';
+import { isAppError } from '../core/errors.ts';
+import { analyzeFile } from '../core/ingest/analyze-file.ts';
+import { createTokenCounter } from '../core/ingest/tokens.ts';
+import type { AnalysisReply, AnalysisRequest } from './analysis-pool.ts';
+
+const port = parentPort;
+if (!port) throw new Error('analysis-thread.ts runs as a worker thread of workers/analysis-pool.ts');
+const counter = createTokenCounter();
+
+// One file at a time, in the order posted: the pool times each from its 'started'.
+let previous: Promise<void> = Promise.resolve();
+port.on('message', (request: AnalysisRequest) => {
+  previous = previous.then(() => analyze(request));
+});
+
+async function analyze({ id, file }: AnalysisRequest): Promise<void> {
+  const reply = (message: AnalysisReply) => port?.postMessage(message);
+  reply({ id, stage: 'started' });
+  try {
+    const chunks = await analyzeFile(file, counter, (stage) => reply({ id, stage }));
+    reply({ id, chunks });
+  } catch (error) {
+    const unprocessable = isAppError(error) && error.code === 'unprocessable_document';
+    reply({
+      id,
+      failure: { unprocessable, message: error instanceof Error ? error.message : String(error) },
+    });
+  }
+}
