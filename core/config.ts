@@ -85,8 +85,11 @@ export const configSchema = z
     ),
     /** A file still being parsed after this long is stopped and marked failed. */
     PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(300_000),
-    /** Heap one parsing thread may use; a file that needs more is marked failed instead of crashing. */
-    PARSE_MEMORY_MB: int(64, 16_384).default(1024),
+    /**
+     * Heap one parsing thread may use; a file that needs more is marked failed instead of crashing. A
+     * 49 MB plain-text file (57k chunks) needs more than 1 GB and less than 2 GB.
+     */
+    PARSE_MEMORY_MB: int(64, 16_384).default(2048),
     CHUNK_TOKENS: int(64, 4000).default(350),
     CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
