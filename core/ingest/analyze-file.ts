@@ -10,9 +10,6 @@ import { chunkDocument } from './chunker.ts';
 import { parseDocument } from './parse-document.ts';
 import type { TokenCounter } from './tokens.ts';
 
-/** Called when the work moves on to the next stage ('chunking' after the parse). */
-export type AnalysisStageListener = (stage: 'chunking') => void;
-
 /**
  * Throws UnprocessableDocumentError for every way the file can be unusable (see parseDocument), and
  * when it holds no text to index.
@@ -20,7 +17,8 @@ export type AnalysisStageListener = (stage: 'chunking') => void;
 export async function analyzeFile(
   file: FileToAnalyze,
   counter: TokenCounter,
-  onStage?: AnalysisStageListener,
+  /** Called when the work moves on to the next stage ('chunking' after the parse). */
+  onStage?: (stage: 'chunking') => void,
 ): Promise<AnalyzedChunk[]> {
   const parsed = await parseDocument({
     bytes: file.bytes,
