@@ -34,3 +34,4 @@ export {
   sha256Hex,
   verifyPassword,
 } from './security.ts';
+export { type DetectedLanguage, detectLanguage } from './text/index.ts';
