@@ -4,7 +4,13 @@
  */
 import path from 'node:path';
 import { AppError, type Config, ConfigError, type JobQueue, loadConfig, type ProgressFeed } from '#core';
-import { bootstrapDatabase, EMBEDDED_DATABASE_URL, openDatabase, serveEmbeddedDatabase } from '#db';
+import {
+  bootstrapDatabase,
+  describeStartupError,
+  EMBEDDED_DATABASE_URL,
+  openDatabase,
+  serveEmbeddedDatabase,
+} from '#db';
 import { resolveJwtSecret } from '../admin/api/index.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { createEngine } from '../workers/engine.ts';
@@ -209,8 +215,6 @@ function printFirstStart(
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `ex-GPT failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`ex-GPT failed to start: ${describeStartupError(error)}\n`);
   process.exit(1);
 });
