@@ -26,10 +26,12 @@ describe('text analyzer', () => {
     expect(overlap('2015년 매출', '매출은 2015 기준')).toEqual(['매출', '2015']);
   });
 
-  it('indexes Korean words with their character bigrams as well', () => {
+  it('indexes Korean words by their stem, or by character bigrams when asked', () => {
     const [token] = analyzeText('출장비는').tokens;
     expect(token?.term).toBe('출장비');
-    expect(token?.indexTerms).toEqual(['출장비', '출장', '장비', '비는']);
+    expect(token?.indexTerms).toEqual(['출장비']);
+    const [bigrams] = analyzeText('출장비는', { hangul: 'stem+bigrams' }).tokens;
+    expect(bigrams?.indexTerms).toEqual(['출장비', '출장', '장비', '비는']);
   });
 
   it('finds a Japanese word inside a sentence written without spaces', () => {

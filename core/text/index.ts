@@ -5,7 +5,7 @@
  * Stable API:
  * - `analyzeText(text)` → `{ tokens, joined }`. Each token has `term` (the normalised word: Porter stem for
  *   Latin, particles/endings stripped for Korean, ICU word for Japanese/Chinese), `surface` (as written,
- *   NFKC + lowercase), `indexTerms` (what BM25 stores: the term, plus character bigrams for Hangul/Han/Kana),
+ *   NFKC + lowercase), `indexTerms` (what BM25 stores: the term, plus character bigrams for Han/Kana words),
  *   `script`, `stopword` and `phraseStart` (after sentence/clause punctuation).
  * - `contentTerms(text)` → the `term`s of the non-stopword tokens, in order: question terms for matching.
  * - `normalizeWord(word)` → one word's term ("" for a stopword); `isStopword(word)`.
