@@ -94,6 +94,14 @@ export const configSchema = z
      * 49 MB plain-text file (57k chunks) needs more than 1 GB and less than 2 GB.
      */
     PARSE_MEMORY_MB: int(64, 16_384).default(2048),
+    /**
+     * Tesseract's languages for scanned PDF pages ("kor+eng"); empty: no OCR. Used only where the
+     * `tesseract` program and these languages' data are installed.
+     */
+    OCR_LANGUAGES: z
+      .string()
+      .regex(/^([a-z_]+(\+[a-z_]+)*)?$/i, 'Tesseract languages joined by "+", e.g. kor+eng')
+      .default('kor+eng'),
     CHUNK_TOKENS: int(64, 4000).default(350),
     CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
