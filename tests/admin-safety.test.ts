@@ -8,20 +8,24 @@ import { createTestEngine, type TestEngine } from './support/engine.ts';
 let t: TestEngine;
 let dev: FastifyInstance;
 let prod: FastifyInstance;
+let unset: FastifyInstance;
 let admin: string;
 
 beforeAll(async () => {
   t = await createTestEngine();
-  dev = await buildAdminApp(t);
+  dev = await buildAdminApp({ ...t, config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'development' }) });
   prod = await buildAdminApp({
     ...t,
     config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) }),
   });
+  // What `npm start` gets with no configuration at all.
+  unset = await buildAdminApp({ ...t, config: loadConfig({ LOG_LEVEL: 'silent' }) });
   admin = await issueToken(t.database.db, t.admin.userId);
 });
 afterAll(async () => {
   await dev?.close();
   await prod?.close();
+  await unset?.close();
   await t?.close();
 });
 
@@ -62,10 +66,18 @@ describe('query limits', () => {
   });
 });
 
-describe('production', () => {
-  it('turns introspection, field suggestions and GraphiQL off', async () => {
+describe('production, and no NODE_ENV at all', () => {
+  it.each([
+    ['production', () => prod],
+    ['unset', () => unset],
+  ])('turns introspection, field suggestions, GraphiQL and public /metrics off (%s)', async (_name, appOf) => {
+    const prod = appOf();
     const introspection = await gql(prod, '{ __schema { types { name } } }', {}, { token: admin });
     expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    const anonymous = await gql(prod, '{ __type(name: "Query") { name } }');
+    expect(anonymous.data ?? null).toBeNull();
+    expect((await prod.inject('/metrics')).statusCode).toBe(404);
+    expect((await dev.inject('/metrics')).statusCode).toBe(200);
     expect((await gql(dev, '{ __schema { queryType { name } } }', {}, { token: admin })).data).toEqual({
       __schema: { queryType: { name: 'Query' } },
     });

@@ -7,6 +7,7 @@ import { multipartBody } from './support/multipart.ts';
 
 let t: TestEngine;
 let app: FastifyInstance;
+const METRICS_TOKEN = 'metrics-token-0123456789';
 
 async function build(target: TestEngine) {
   return buildApp({
@@ -20,7 +21,7 @@ async function build(target: TestEngine) {
 }
 
 beforeAll(async () => {
-  t = await createTestEngine({ MAX_UPLOAD_BYTES: String(64 * 1024) });
+  t = await createTestEngine({ MAX_UPLOAD_BYTES: String(64 * 1024), METRICS_TOKEN });
   app = await build(t);
 });
 afterAll(async () => {
@@ -51,9 +52,18 @@ describe('health and metrics', () => {
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true } } });
-    const metrics = await app.inject('/metrics');
+    const metrics = await app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('exgpt_http_request_duration_seconds');
+    for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${METRICS_TOKEN}`]) {
+      const refused = await app.inject({ url: '/metrics', headers: authorization ? { authorization } : {} });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.body).not.toContain('exgpt_');
+    }
   });
 
   it('readiness names the database when it stops answering', async () => {

@@ -24,6 +24,7 @@ import {
   refreshCookie,
   serializeCookie,
 } from './cookies.ts';
+import { createHashGate } from './hash-gate.ts';
 import { createOidcSignIn, type OidcSignIn } from './oidc-sign-in.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { familyOfToken, revokeFamily, rotateSession, type SessionMeta } from './refresh-sessions.ts';
@@ -105,6 +106,10 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
       },
       byAddress: createRateLimiter({ limit: config.LOGIN_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
       byEmail: createRateLimiter({ limit: config.LOGIN_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
+      hashGate: createHashGate({
+        concurrency: config.LOGIN_HASH_CONCURRENCY,
+        queue: config.LOGIN_HASH_CONCURRENCY * 4,
+      }),
     },
     oidc,
     secureCookies,

@@ -1,7 +1,7 @@
 /**
  * The graphql-yoga server: schema with access rules, masked errors, depth/cost/alias/token limits
- * (graphql-armor), CSRF prevention for simple requests, no introspection in production, no batching and
- * no multipart. Subscriptions are served as server-sent events (POST with Accept: text/event-stream).
+ * (graphql-armor), CSRF prevention for simple requests, no CORS unless CORS_ORIGINS names origins,
+ * GraphiQL/introspection/suggestions only with NODE_ENV=development, no batching and no multipart. Subscriptions are served as server-sent events (POST with Accept: text/event-stream).
  */
 
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
@@ -31,7 +31,9 @@ export const GRAPHQL_LIMITS = {
 };
 
 export function createAdminYoga(services: AdminServices): AdminYoga {
-  const production = services.config.NODE_ENV === 'production';
+  // Developer conveniences only when asked for: unset NODE_ENV is treated as production here.
+  const development = services.config.NODE_ENV === 'development';
+  const corsOrigins = services.config.CORS_ORIGINS;
   const pendingCookies = new WeakMap<Request, string[]>();
   const armor = new EnvelopArmor({
     maxDepth: { n: GRAPHQL_LIMITS.maxDepth },
@@ -40,7 +42,7 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
     maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
     // Suggestions ("did you mean …") help development and map the schema for an attacker.
-    blockFieldSuggestion: { enabled: production },
+    blockFieldSuggestion: { enabled: !development },
   });
 
   const setCookies: Plugin = {
@@ -58,9 +60,18 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     schema: buildAdminSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: production
-      ? false
-      : { title: 'ex-GPT admin API', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) },
+    graphiql: development
+      ? { title: 'ex-GPT admin API', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) }
+      : false,
+    // yoga's default answers every Origin with credentials; the console is same-origin and needs none.
+    cors: corsOrigins
+      ? {
+          origin: [...corsOrigins],
+          credentials: true,
+          methods: ['GET', 'POST'],
+          allowedHeaders: ['content-type', 'authorization', CSRF_HEADER],
+        }
+      : false,
     batching: false,
     multipart: false,
     maskedErrors: { maskError: createErrorMasker(services.logger), errorMessage: 'Unexpected error.' },
@@ -73,7 +84,7 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     plugins: [
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-graphql-yoga-csrf'] }),
       ...armor.protect().plugins,
-      ...(production ? [noIntrospection] : []),
+      ...(development ? [] : [noIntrospection]),
       setCookies,
     ],
     context: async ({ request, req, ip }) => {
