@@ -90,7 +90,9 @@ export const configSchema = z
     /** When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is served on METRICS_PORT only. */
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     /** A second listener (on HOST) that serves only /metrics, for a scraper on the internal network. */
-    METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+    METRICS_PORT: optionalString.pipe(
+      z.coerce.number<string | undefined>().int().min(1).max(65535).optional(),
+    ),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_SIZE: int(1, 100).default(10),

@@ -70,30 +70,33 @@ describe('production, and no NODE_ENV at all', () => {
   it.each([
     ['production', () => prod],
     ['unset', () => unset],
-  ])('turns introspection, field suggestions, GraphiQL and public /metrics off (%s)', async (_name, appOf) => {
-    const prod = appOf();
-    const introspection = await gql(prod, '{ __schema { types { name } } }', {}, { token: admin });
-    expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
-    const anonymous = await gql(prod, '{ __type(name: "Query") { name } }');
-    expect(anonymous.data ?? null).toBeNull();
-    expect((await prod.inject('/metrics')).statusCode).toBe(404);
-    expect((await dev.inject('/metrics')).statusCode).toBe(200);
-    expect((await gql(dev, '{ __schema { queryType { name } } }', {}, { token: admin })).data).toEqual({
-      __schema: { queryType: { name: 'Query' } },
-    });
+  ])(
+    'turns introspection, field suggestions, GraphiQL and public /metrics off (%s)',
+    async (_name, appOf) => {
+      const prod = appOf();
+      const introspection = await gql(prod, '{ __schema { types { name } } }', {}, { token: admin });
+      expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+      const anonymous = await gql(prod, '{ __type(name: "Query") { name } }');
+      expect(anonymous.data ?? null).toBeNull();
+      expect((await prod.inject('/metrics')).statusCode).toBe(404);
+      expect((await dev.inject('/metrics')).statusCode).toBe(200);
+      expect((await gql(dev, '{ __schema { queryType { name } } }', {}, { token: admin })).data).toEqual({
+        __schema: { queryType: { name: 'Query' } },
+      });
 
-    const typo = await gql(prod, '{ me { emial } }', {}, { token: admin });
-    expect(typo.errors?.[0]?.message).not.toMatch(/did you mean/i);
-    expect((await gql(dev, '{ me { emial } }', {}, { token: admin })).errors?.[0]?.message).toMatch(
-      /did you mean/i,
-    );
+      const typo = await gql(prod, '{ me { emial } }', {}, { token: admin });
+      expect(typo.errors?.[0]?.message).not.toMatch(/did you mean/i);
+      expect((await gql(dev, '{ me { emial } }', {}, { token: admin })).errors?.[0]?.message).toMatch(
+        /did you mean/i,
+      );
 
-    const page = await prod.inject({
-      url: '/graphql',
-      headers: { accept: 'text/html', 'x-exgpt-csrf': '1' },
-    });
-    expect(page.headers['content-type'] ?? '').not.toContain('text/html');
-  });
+      const page = await prod.inject({
+        url: '/graphql',
+        headers: { accept: 'text/html', 'x-exgpt-csrf': '1' },
+      });
+      expect(page.headers['content-type'] ?? '').not.toContain('text/html');
+    },
+  );
 });
 
 describe('errors', () => {
