@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   AppError,
   type Ask,
+  assertNoNulCharacters,
   type Config,
   type DocumentRepository,
   type JobQueue,
@@ -90,6 +91,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .observe(reply.elapsedTime / 1000);
   });
   installErrorHandler(app, logger);
+  // PostgreSQL cannot store NUL in text: refused at the door with the field's name, never a 500 later.
+  // GraphQL checks its own arguments (yoga plugin); chat routes are signed by Slack and Microsoft.
+  app.addHook('preHandler', async (request) => {
+    const url = request.routeOptions.url ?? '';
+    if (!url.startsWith('/api/v1/') && !url.startsWith('/auth/')) return;
+    assertNoNulCharacters(request.query);
+    if (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body)) {
+      assertNoNulCharacters(request.body);
+    }
+  });
   await app.register(multipart, {
     limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 20, fields: 20 },
   });

@@ -11,6 +11,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AdminContextFields, AdminServices } from './context.ts';
 import { CSRF_HEADER } from './cookies.ts';
 import { createErrorMasker } from './errors.ts';
+import { useNulGuard } from './nul-guard.ts';
 import { buildAdminSchema } from './schema/index.ts';
 
 /** What the HTTP server hands yoga with each request (fastify passes its request). */
@@ -85,6 +86,7 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-graphql-yoga-csrf'] }),
       ...armor.protect().plugins,
       ...(development ? [] : [noIntrospection]),
+      useNulGuard(),
       setCookies,
     ],
     context: async ({ request, req, ip }) => {
