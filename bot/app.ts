@@ -152,10 +152,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAskRoute(app, {
     ask: deps.ask,
     authenticate,
-    resolveCollections: async (refs) => {
+    resolveCollections: async (principal, refs) => {
       const { ids, unknown } = await resolveCollectionRefs(db, refs);
-      if (unknown.length > 0)
-        throw new AppError('invalid_input', `Unknown collection: ${unknown.join(', ')}`);
+      const readable = await Promise.all(ids.map((id) => canReadCollection(db, principal.userId, id)));
+      // One answer for "no such collection" and "not yours", and the names are not echoed: the caller
+      // learns neither which collections exist nor gets their own input (up to 1 MB) back.
+      const refused = unknown.length + readable.filter((ok) => !ok).length;
+      if (refused > 0) {
+        throw new AppError(
+          'invalid_input',
+          `Invalid input. collections: ${refused} of the ${refs.length} named do not exist or are not readable by you.`,
+          { details: { fields: { collections: 'unknown or not readable' } } },
+        );
+      }
       return ids;
     },
     onAnswered: (result) => {
@@ -186,7 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const existing = await findCollectionByName(db, name);
       if (existing) return existing;
       if (principal.role !== 'admin' && principal.role !== 'curator') {
-        throw new AppError('not_found', `No collection named "${name}".`);
+        throw new AppError('not_found', 'No such collection.');
       }
       const { collection, created } = await ensureCollection(db, { name, everyone: true });
       if (created) {

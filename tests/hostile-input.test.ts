@@ -22,7 +22,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminSchema } from '../admin/api/schema/index.ts';
 import { buildAdminApp, gql, issueToken, TEST_JWT_SECRET } from './support/admin.ts';
-import { buildCollection, createTestEngine, type TestEngine } from './support/engine.ts';
+import { buildCollection, buildUser, createTestEngine, type TestEngine } from './support/engine.ts';
 import { multipartBody } from './support/multipart.ts';
 
 const HOSTILE = [
@@ -302,6 +302,64 @@ describe('hostile strings', () => {
       expect(rest.statusCode, sub).toBe(401);
       const graphql = await gql(app, '{ me { email } }', {}, { token });
       expect(graphql.errors?.[0]?.extensions?.code, sub).toBe('unauthenticated');
+    }
+  });
+});
+
+describe('what an error tells', () => {
+  it('says the same for an unknown and a forbidden collection, without echoing the names', async () => {
+    await buildCollection(t, { name: '임원 보상', readers: ['임원'] });
+    const member = await buildUser(t, { groups: ['일반'] });
+    const ask = (collections: string[]) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/ask',
+        headers: { authorization: `Bearer ${member.apiKey}` },
+        payload: { question: '보상 기준은?', collections },
+      });
+    const forbidden = await ask(['임원 보상']);
+    const unknown = await ask(['없는 컬렉션']);
+    const huge = await ask(['가'.repeat(50_000)]);
+    for (const response of [forbidden, unknown, huge]) {
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('invalid_input');
+    }
+    expect(forbidden.json().error.message).toBe(unknown.json().error.message);
+    expect(forbidden.body).not.toContain('임원 보상');
+    expect(huge.body.length).toBeLessThan(500);
+    // A readable collection still works by name.
+    expect((await ask(['인사 규정'])).statusCode).toBe(200);
+  });
+
+  it('accepts only http(s) and mailto links as a document’s sourceUrl', async () => {
+    const upload = (sourceUrl: string) => {
+      const body = multipartBody({ collection: '인사 규정', sourceUrl }, [
+        { filename: `링크-${sourceUrl.length}.md`, contentType: 'text/markdown', content: '# 링크\n본문' },
+      ]);
+      return app.inject({
+        method: 'POST',
+        url: '/api/v1/documents',
+        payload: body.payload,
+        headers: { ...body.headers, authorization: `Bearer ${t.adminKey}` },
+      });
+    };
+    for (const bad of [
+      'javascript:alert(document.cookie)',
+      'JavaScript:alert(1)',
+      'data:text/html,<script>1</script>',
+      'vbscript:x',
+      '/relative',
+    ]) {
+      const response = await upload(bad);
+      expect(response.statusCode, bad).toBe(400);
+      expect(response.json().error.message).toMatch(/sourceUrl/);
+    }
+    for (const good of [
+      'https://intranet.example.com/규정/휴가',
+      'http://wiki.local/a',
+      'mailto:hr@example.com',
+    ]) {
+      expect((await upload(good)).statusCode, good).toBe(202);
     }
   });
 });
