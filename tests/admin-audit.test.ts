@@ -233,6 +233,7 @@ function scenarios(): Record<string, Scenario> {
         });
         await recordFeedback(t.database.db, {
           messageId: result.messageId,
+          raterId: t.admin.userId,
           value: 'down',
           comment: 'too short',
         });

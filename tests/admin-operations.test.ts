@@ -221,7 +221,12 @@ describe('conversations, review and usage', () => {
       channelId: 'C42',
       collectionIds: [collection.id],
     });
-    await recordFeedback(t.database.db, { messageId: answer.messageId, value: 'down', comment: 'wrong app' });
+    await recordFeedback(t.database.db, {
+      messageId: answer.messageId,
+      raterId: t.admin.userId,
+      value: 'down',
+      comment: 'wrong app',
+    });
     await ingestText(t, {
       collectionId: collection.id,
       filename: 'vpn.md',

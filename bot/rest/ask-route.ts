@@ -33,7 +33,9 @@ export function registerAskRoute(app: FastifyInstance, deps: AskRouteDeps): void
       throw new AppError('invalid_input', `${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
     const body = parsed.data;
-    const collectionIds = body.collections ? await deps.resolveCollections(principal, body.collections) : undefined;
+    const collectionIds = body.collections
+      ? await deps.resolveCollections(principal, body.collections)
+      : undefined;
     const threadId = body.threadId ?? crypto.randomUUID();
     const input = {
       principal,
