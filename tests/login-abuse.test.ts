@@ -100,8 +100,8 @@ describe('password login under attack', () => {
       {
         db: t.database.db,
         policy: { maxFailures: 100, lockoutMinutes: 1, refreshTtlDays: 1 },
-        byAddress: createRateLimiter({ limit: 100, windowMs: 60_000 }),
-        byEmail: createRateLimiter({ limit: 100, windowMs: 60_000 }),
+        byAddress: createRateLimiter({ limit: 100, windowMs: 60_000, scope: 'address' }),
+        byEmail: createRateLimiter({ limit: 100, windowMs: 60_000, scope: 'email' }),
         hashGate: {
           run: async (work) => {
             entered();

@@ -65,12 +65,12 @@ export async function passwordLogin(
   const { db } = deps;
   const email = input.email.trim().toLowerCase().slice(0, 320);
   const ip = input.meta.ip ?? 'unknown';
-  const address = deps.byAddress.take(ip);
+  const address = await deps.byAddress.take(ip);
   if (!address.ok) throw rateLimited(address.retryAfterSeconds);
   const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${email}`);
   const known = user ? await isKnownAddress(db, user.id, input.meta.ip) : false;
   if (!known) {
-    const perEmail = deps.byEmail.take(email);
+    const perEmail = await deps.byEmail.take(email);
     if (!perEmail.ok) throw rateLimited(perEmail.retryAfterSeconds);
   }
 
@@ -161,7 +161,7 @@ export async function passwordLogin(
     });
     return { user: { id: user.id, email: user.email, role: user.role }, session };
   });
-  deps.byEmail.reset(email);
+  await deps.byEmail.reset(email);
   return signedIn;
 }
 

@@ -154,12 +154,12 @@ describe('feedback', () => {
     expect(await stored(id)).toMatchObject({ feedback: null });
 
     const asker = personalMessage('');
-    const reaction = {
+    const reaction: ActivityJson = {
       ...fixtureActivity('messageReaction_like.json'),
       from: asker.from,
       channelData: asker.channelData,
+      replyToId: id,
     };
-    reaction.replyToId = id;
     expect((await rig.send(reaction)).statusCode).toBe(200);
     await rig.drain();
     expect(await stored(id)).toMatchObject({ feedback: 'up' });
