@@ -6,8 +6,9 @@
 
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { isAppError } from '#core';
 import type { AdminContextFields, AdminServices } from './context.ts';
 import { CSRF_HEADER } from './cookies.ts';
 import { createErrorMasker } from './errors.ts';
@@ -80,7 +81,11 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
       debug: (...args) => services.logger.debug({ args }, 'graphql'),
       info: (...args) => services.logger.info({ args }, 'graphql'),
       warn: (...args) => services.logger.warn({ args }, 'graphql'),
-      error: (...args) => services.logger.error({ args }, 'graphql'),
+      // A refusal (forbidden, invalid input…) is the API working: only failures of ours are errors.
+      error: (...args) =>
+        args.every(isRefusal)
+          ? services.logger.info({ args }, 'graphql request refused')
+          : services.logger.error({ args }, 'graphql'),
     },
     plugins: [
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-graphql-yoga-csrf'] }),
@@ -105,4 +110,9 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
       };
     },
   });
+}
+
+function isRefusal(value: unknown): boolean {
+  const original = value instanceof GraphQLError ? value.originalError : value;
+  return isAppError(original) && original.status < 500;
 }
