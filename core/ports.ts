@@ -434,10 +434,13 @@ export interface ChatAnswers {
   /** Stores the platform's id of the posted answer so that feedback on that message finds it. */
   attachPlatformMessage(messageId: string, platformMessageId: string): Promise<void>;
   find(ref: ChatMessageRef): Promise<StoredChatAnswer | null>;
-  /** Stores 👍/👎 and the comment (null: none) on the answer, replacing an earlier rating; false when no such answer. */
+  /**
+   * Stores the asker's 👍/👎 and comment (null: none) on the answer, replacing their earlier rating. False
+   * when there is no such answer or the rater is not its asker: nobody else rates an answer for them.
+   */
   recordFeedback(
     ref: ChatMessageRef,
-    feedback: { value: 'up' | 'down'; comment: string | null },
+    feedback: { value: 'up' | 'down'; comment: string | null; raterId: string | null },
   ): Promise<boolean>;
 }
 
