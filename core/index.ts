@@ -25,6 +25,8 @@ export {
 export { DEFAULT_MODEL_PRICES, estimateCostUsd, type ModelPrice, priceOf } from './model-prices.ts';
 export type * from './ports.ts';
 export { NO_REDACTION, type RedactionRules, redactPersonalData } from './redaction.ts';
+export { LEXICAL_ANALYSIS_VERSION } from './retrieval/analyzer.ts';
+export { legacyQueryTerms, withLegacyQueryTerms } from './retrieval/legacy-query-terms.ts';
 export {
   constantTimeEqual,
   generateApiKey,
