@@ -1,1 +1,2 @@
 export { type DetectedLanguage, detectLanguage } from './language.ts';
+export { segmentSentences } from './sentences.ts';
