@@ -1,7 +1,8 @@
 /**
  * Retrieval quality on a BEIR dataset, through the product's own path: every corpus document is uploaded
  * and ingested (parse → chunk → embed → store) into a throwaway in-memory database, every query is
- * answered by the hybrid retriever, and a document scores its best chunk's score.
+ * answered by the hybrid retriever, and a document scores its best chunk's score. Prints nDCG@10 and
+ * recall@100 (BEIR's figures) and hit@1 and recall@5 (msmarco-ko's published ones).
  *
  *   npm run eval -- --dataset ../shared/eval/scifact [--split test|train] [--json] [--run FILE]
  *                   [--k1 N] [--b N] [--rrf-k N] [--lexical-weight N] [--vector-weight N]
@@ -157,6 +158,8 @@ async function main(): Promise<void> {
     const result = {
       'ndcg@10': Number(summary.ndcg10.toFixed(4)),
       'recall@100': Number(summary.recall100.toFixed(4)),
+      'hit@1': Number(summary.hit1.toFixed(4)),
+      'recall@5': Number(summary.recall5.toFixed(4)),
       dataset: path.basename(dataset),
       split,
       queries: summary.queries,
@@ -191,6 +194,8 @@ async function main(): Promise<void> {
         ['dataset', `${result.dataset} (${split}, ${result.queries} queries)`],
         ['nDCG@10', result['ndcg@10'].toFixed(4)],
         ['recall@100', result['recall@100'].toFixed(4)],
+        ['hit@1', result['hit@1'].toFixed(4)],
+        ['recall@5', result['recall@5'].toFixed(4)],
         [
           'documents / chunks',
           `${result.documents} / ${result.chunks}${failed ? ` (${failed} failed)` : ''}`,
