@@ -248,6 +248,8 @@ export interface JobPayloads {
   'delete-document': { documentId: string };
   /** Fills the vectors of `model` (registered as `building`) for every chunk, then makes it the active model. */
   'reembed-all': { model: string };
+  /** Re-analyses the BM25 postings of every chunk written by an older text analysis (core LEXICAL_ANALYSIS_VERSION). */
+  'reindex-lexical': { version: number };
   'purge-conversations': { olderThanDays: number };
   /** A UTC day (YYYY-MM-DD); absent: yesterday and today, which the hourly schedule keeps current. */
   'rollup-usage': { day?: string };
