@@ -179,7 +179,10 @@ export type AnswerEvent =
   | {
       readonly type: 'done';
       readonly text: string;
-      /** 1-based indices into the context the answer cites, in order of first citation. */
+      /**
+       * 1-based indices into the context the answer cites, in order of first citation. The answer's own
+       * markers are renumbered by that order: `cited: [4, 2]` means its "[1]" is context chunk 4, "[2]" chunk 2.
+       */
       readonly cited: readonly number[];
       readonly answered: boolean;
       readonly model: string;
