@@ -70,7 +70,7 @@ export async function benchPostgres(
       }
     }
     if (options.parts.includes('ingest')) {
-      const corpus = readJsonl<{ _id: string; title?: string; text?: string }>(readFileSync(scifact, 'utf8'));
+      const corpus = readJsonl<{ _id: string; title?: string; text?: string }>(scifact);
       const docs = corpus.slice(0, options.docs ?? corpus.length);
       for (const workers of [1, 2, 4])
         out.push(await ingestWithWorkers(docs, redis.url, postgres.dir, workers));
