@@ -1,4 +1,5 @@
 /** Shared by the ingestion tests. */
+import iconv from 'iconv-lite';
 import { expect } from 'vitest';
 import { UnprocessableDocumentError } from '../errors.ts';
 
@@ -14,4 +15,9 @@ export async function unprocessable(action: () => unknown): Promise<Unprocessabl
   }
   expect(thrown).toBeInstanceOf(UnprocessableDocumentError);
   return thrown as UnprocessableDocumentError;
+}
+
+/** `text` as a legacy Windows encoding writes it (cp949 is Korean Windows' EUC-KR superset). */
+export function encodeLegacy(text: string, encoding: 'cp949' | 'shift_jis' | 'gb18030'): Uint8Array {
+  return new Uint8Array(iconv.encode(text, encoding));
 }
