@@ -10,6 +10,9 @@ import type { ParsedDocument } from './parsed-document.ts';
  * heading path, the body (plain text, or the HTML part when there is none), then the attachments. postal-mime
  * does the MIME work (encodings, charsets such as EUC-KR, nested parts) that hand-written code gets wrong.
  */
+/** A file with none of these is not an e-mail, whatever its name. */
+const MAIL_HEADERS = new Set(['from', 'to', 'subject', 'date', 'message-id', 'received']);
+
 export async function parseEml(
   bytes: Uint8Array,
   parseAttachment: AttachmentParser | null,
@@ -22,7 +25,7 @@ export async function parseEml(
       cause: error,
     });
   }
-  if (email.headers.length === 0) {
+  if (!email.headers.some((header) => MAIL_HEADERS.has(header.key))) {
     throw new UnprocessableDocumentError('This file is named as an e-mail (.eml) but has no e-mail headers.');
   }
   const from =
