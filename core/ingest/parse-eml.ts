@@ -2,7 +2,7 @@ import PostalMime from 'postal-mime';
 import { UnprocessableDocumentError } from '../errors.ts';
 import { htmlToDocument } from './html-blocks.ts';
 import type { AttachmentParser } from './message-blocks.ts';
-import { messageDocument, textBody } from './message-blocks.ts';
+import { formatMailDate, messageDocument, textBody } from './message-blocks.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 
 /**
@@ -38,10 +38,7 @@ export async function parseEml(
       : email.html !== undefined
         ? htmlToDocument(email.html).blocks
         : [];
-  const date =
-    email.date !== undefined && !Number.isNaN(Date.parse(email.date))
-      ? new Date(email.date).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
-      : null;
+  const date = formatMailDate(email.date);
   return messageDocument(
     {
       subject: email.subject ?? '',
