@@ -45,6 +45,8 @@ export const configSchema = z
     JOB_LOCK_MS: int(1000, 600_000).default(30_000),
     /** How long a stopping process waits for running jobs before handing them back to the queue. */
     SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
+    /** On SIGTERM the web process answers /readyz with 503 at once and keeps serving this long (rolling upgrades). */
+    SHUTDOWN_DRAIN_MS: int(0, 120_000).default(0),
     /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
