@@ -55,7 +55,13 @@ export {
 export { purgeConversations, rollupUsage, utcDay } from './housekeeping.ts';
 export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
-export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';
+export {
+  type RuntimeSettings,
+  readRedactionRules,
+  readSettings,
+  readSuggestedPrompts,
+  writeSettings,
+} from './settings.ts';
 export {
   countUsers,
   createUser,
