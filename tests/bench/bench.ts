@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules]
+ * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules|formats]
  * Measures the speed targets of the issues and prints one table. Nothing here is asserted: the figures
  * are reported (CI does not run this). SciFact is read from ../shared at run time, never copied.
  */
@@ -522,6 +522,7 @@ try {
   if (wants('scifact')) await benchSciFact(results);
   if (wants('100k') && !values['skip-100k']) await bench100k(results);
   if (wants('modules')) await benchModules(results);
+  if (wants('formats')) results.push(...(await (await import('./formats-bench.ts')).run()));
 } finally {
   // What was measured before a failure is still worth seeing.
   printTable(results);
