@@ -226,19 +226,19 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
-    const stored = await conversation.recordFeedback({ ref: { messageId }, value: 'up' });
+    const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'up' });
     const tr = await translatorOfUser(actor(b));
-    await thank(b, tr, tr.t(stored ? 'chat.feedback.thanks' : 'chat.feedback.answerGone'));
+    await thank(b, tr, tr.t(stored ? 'chat.feedback.thanks' : 'chat.feedback.notRated'));
   });
 
   app.action(ACTION_FEEDBACK_DOWN, async ({ ack, body, action, client }) => {
     await ack();
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
-    const stored = await conversation.recordFeedback({ ref: { messageId }, value: 'down' });
+    const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'down' });
     const tr = await translatorOfUser(actor(b), 1000);
     if (!stored) {
-      await thank(b, tr, tr.t('chat.feedback.answerGone'));
+      await thank(b, tr, tr.t('chat.feedback.notRated'));
       return;
     }
     // The rating is stored already; the modal only adds an optional comment.
@@ -248,12 +248,17 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     });
   });
 
-  app.view(FEEDBACK_MODAL, async ({ ack, view }) => {
+  app.view(FEEDBACK_MODAL, async ({ ack, view, body }) => {
     await ack();
     const meta = JSON.parse(view.private_metadata || '{}') as { messageId?: string };
     const comment = view.state.values[FEEDBACK_COMMENT_BLOCK]?.[FEEDBACK_COMMENT_ACTION]?.value?.trim();
     if (!meta.messageId || !comment) return;
-    await conversation.recordFeedback({ ref: { messageId: meta.messageId }, value: 'down', comment });
+    await conversation.recordFeedback({
+      ref: { messageId: meta.messageId },
+      user: actor(body as unknown as ActionBody),
+      value: 'down',
+      comment,
+    });
   });
 
   async function thank(body: ActionBody, tr: Translator, text: string): Promise<void> {
@@ -275,6 +280,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   }
 }
 
+// Refused ratings: someone else's answer (only the asker rates it), or one deleted since.
 interface ActionBody {
   readonly user: { readonly id: string; readonly team_id?: string };
   readonly team?: { readonly id: string } | null;
