@@ -70,7 +70,13 @@ export {
 } from './lexical-reindex.ts';
 export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
-export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';
+export {
+  type RuntimeSettings,
+  readRedactionRules,
+  readSettings,
+  readSuggestedPrompts,
+  writeSettings,
+} from './settings.ts';
 export {
   countUsers,
   createUser,
