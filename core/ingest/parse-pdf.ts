@@ -46,8 +46,8 @@ export async function parsePdf(bytes: Uint8Array, options: PdfOptions = {}): Pro
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
-    // pdf.js may transfer (detach) the buffer it is given; the caller keeps its bytes.
-    pdf = await getDocumentProxy(bytes.slice(), {
+    // pdf.js may transfer (detach) the buffer it is given, and refuses a Buffer: give it its own copy.
+    pdf = await getDocumentProxy(new Uint8Array(bytes), {
       verbosity: 0,
       isEvalSupported: false,
       stopAtErrors: false,
