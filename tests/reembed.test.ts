@@ -22,8 +22,8 @@ import {
 import { deleteRedisKeys, REDIS_TEST_URL, requireRedis, testPrefix } from './support/redis.ts';
 
 const TOPICS = ['falcon', 'harbor', 'meadow', 'glacier', 'lantern', 'orchard', 'canyon', 'tundra'];
-const OLD_MODEL = 'local-hash-v1-64';
-const NEW_MODEL = 'local-hash-v1-32';
+const OLD_MODEL = 'local-hash-v2-64';
+const NEW_MODEL = 'local-hash-v2-32';
 
 let database: Database;
 let before: TestEngine;

@@ -39,7 +39,11 @@ import {
   type ProgressListener,
 } from '../core/ingest-document.ts';
 import { analyzeQuery } from '../core/retrieval/analyzer.ts';
-import { createHybridRetriever, type HybridRetriever } from '../core/retrieval/hybrid-retriever.ts';
+import {
+  createHybridRetriever,
+  type HybridRetriever,
+  localEmbedderVectorWeight,
+} from '../core/retrieval/hybrid-retriever.ts';
 import { createAnalysisPool } from './analysis-pool.ts';
 import {
   createJobFailureRecorder,
@@ -107,6 +111,11 @@ export function createEmbedderForModel(
   });
 }
 
+/** The embedded default embedder (core/embedding/local-embedder.ts), by its model name. */
+export function isLocalEmbedder(embedder: Embedder): boolean {
+  return embedder.model.startsWith('local-hash-');
+}
+
 /** How often a process looks again whether old-analysis chunks remain, while some do. */
 const LEXICAL_RECHECK_MS = 5000;
 
@@ -135,6 +144,7 @@ function createActiveModelRetriever(options: {
         search: options.search,
         embedder,
         ...(legacy ? { analyze: analyzeQueryDuringReindex } : {}),
+        ...(isLocalEmbedder(embedder) ? { vectorWeightFor: localEmbedderVectorWeight } : {}),
       });
       byModel.set(key, retriever);
     }

@@ -20,10 +20,14 @@ import { loadConfig } from '#core';
 import { createUser, ensureCollection, openDatabase, rows } from '#db';
 import { createAnalyzer } from '../../core/retrieval/analyzer.ts';
 import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
-import { createHybridRetriever, DEFAULT_HYBRID_OPTIONS } from '../../core/retrieval/hybrid-retriever.ts';
+import {
+  createHybridRetriever,
+  DEFAULT_HYBRID_OPTIONS,
+  localEmbedderVectorWeight,
+} from '../../core/retrieval/hybrid-retriever.ts';
 import { vacuumChunkIndex } from '../../db/chunk-index.ts';
 import { createChunkSearch, DEFAULT_CHUNK_SEARCH_OPTIONS } from '../../db/chunk-search.ts';
-import { createEngine } from '../../workers/engine.ts';
+import { createEngine, isLocalEmbedder } from '../../workers/engine.ts';
 import { type BeirDoc, ingestCorpus, percentile, progress, readJsonl } from './eval-support.ts';
 
 const USAGE = `usage: npm run eval -- --dataset <BEIR folder> [--split test|train] [--json] [--run FILE]
@@ -133,6 +137,10 @@ async function main(): Promise<void> {
       search: createChunkSearch(db, searchOptions),
       embedder: engine.embedder,
       ...retrieverOptions,
+      // As the product does, unless a vector weight is asked for.
+      ...(isLocalEmbedder(engine.embedder) && numberFlag('vector-weight') === undefined
+        ? { vectorWeightFor: localEmbedderVectorWeight }
+        : {}),
       analyze: (question) => analyzer.analyzeQuery(question),
     });
 

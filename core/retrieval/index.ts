@@ -27,5 +27,6 @@ export {
   DEFAULT_HYBRID_OPTIONS,
   type HybridRetriever,
   type HybridRetrieverOptions,
+  localEmbedderVectorWeight,
   type RetrieveOptions,
 } from './hybrid-retriever.ts';
