@@ -28,9 +28,11 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { type Authenticator, combineAuthenticators } from './auth.ts';
 import { registerChatPlatforms } from './chat-platforms.ts';
 import { registerConsole } from './console-routes.ts';
-import { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
+import { type ReadinessCheck, ReadinessFailure, registerHealthRoutes } from './health-routes.ts';
 import { installErrorHandler } from './http-errors.ts';
+import { registerLocalAdminRoutes } from './local-admin-routes.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { cachedModelProbe } from './model-probe.ts';
 import { registerAskRoute } from './rest/ask-route.ts';
 import { registerDocumentRoutes } from './rest/documents-route.ts';
 import type { TeamsCredentialsFactory } from './teams/index.ts';
@@ -52,9 +54,14 @@ export interface AppDeps {
   readonly jwtSecret?: string;
   /** The built admin console (admin/web/dist), served at `/`; without it no console is served. */
   readonly consoleDir?: string;
+  /** Authorises `npm run admin:reset-password` through this server (see local-admin-token.ts). */
+  readonly localAdminToken?: string;
   /** Teams' outbound credentials (tests: a fake token instead of Entra ID). */
   readonly teamsCredentials?: TeamsCredentialsFactory;
 }
+
+/** Below /readyz's own 2 s per check, so a slow model server reads as "no answer", not a timeout. */
+const MODEL_PROBE_TIMEOUT_MS = 1500;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { database, logger } = deps;
@@ -105,9 +112,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   };
 
+  const probeModel = deps.config.CHAT_MODEL
+    ? cachedModelProbe(deps.config, { timeoutMs: MODEL_PROBE_TIMEOUT_MS, maxAgeMs: 15_000 })
+    : null;
   registerHealthRoutes(app, {
     metrics,
-    checks: [{ name: 'database', check: () => database.ping() }, ...(deps.readinessChecks ?? [])],
+    checks: [
+      { name: 'database', check: () => database.ping() },
+      ...(deps.readinessChecks ?? []),
+      ...(probeModel
+        ? [
+            {
+              name: 'chatModel',
+              optional: true,
+              check: async () => {
+                const probe = await probeModel();
+                if (!probe.reachable) throw new ReadinessFailure(probe.reason ?? 'not reachable');
+              },
+            },
+          ]
+        : []),
+    ],
   });
 
   registerAskRoute(app, {
@@ -126,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerAdminRoutes(app, { config: deps.config, adminApi, authenticate });
+  if (deps.localAdminToken) registerLocalAdminRoutes(app, { db, token: deps.localAdminToken });
 
   await registerChatPlatforms(app, {
     config: deps.config,

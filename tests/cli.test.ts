@@ -70,7 +70,7 @@ describe('command line', () => {
     expect(ingest.stderr).toContain('2 indexed, 0 unchanged, 1 failed');
     expect(ingest.stderr).toMatch(/broken\.pdf: This PDF is damaged/);
     expect(ingest.stderr).toMatch(
-      /created administrator admin@example\.com with password \S+ \(shown once\)/,
+      /created administrator admin@example\.com with password \S+ \(npm start shows it again until you first sign in\)/,
     );
     // What went wrong is in the summary; no log lines or stack traces for the user to wade through.
     expect(`${ingest.stdout}${ingest.stderr}`).not.toMatch(/"level":|\n\s+at /);
