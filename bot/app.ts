@@ -35,6 +35,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { cachedModelProbe } from './model-probe.ts';
 import { registerAskRoute } from './rest/ask-route.ts';
 import { registerDocumentRoutes } from './rest/documents-route.ts';
+import { createSystemStatusReader, defaultJobsStatus, type JobsStatus } from './system-status.ts';
 import type { TeamsCredentialsFactory } from './teams/index.ts';
 
 export interface AppDeps {
@@ -54,6 +55,8 @@ export interface AppDeps {
   readonly jwtSecret?: string;
   /** The built admin console (admin/web/dist), served at `/`; without it no console is served. */
   readonly consoleDir?: string;
+  /** The job queue's figures for the System status page (default: what an in-process queue reports). */
+  readonly jobsStatus?: () => Promise<JobsStatus>;
   /** Authorises `npm run admin:reset-password` through this server (see local-admin-token.ts). */
   readonly localAdminToken?: string;
   /** Teams' outbound credentials (tests: a fake token instead of Entra ID). */
@@ -97,6 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queue: deps.queue,
     documents: deps.documents,
     progressFeed: deps.progressFeed ?? null,
+    systemStatus: createSystemStatusReader({
+      config: deps.config,
+      database,
+      jobs: deps.jobsStatus ?? defaultJobsStatus(deps.queue),
+    }),
     jwtSecret: deps.jwtSecret ?? deps.config.JWT_SECRET ?? randomBytes(32).toString('base64url'),
   });
   const authenticate: Authenticator = combineAuthenticators(

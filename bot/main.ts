@@ -24,6 +24,7 @@ import { explainListenError } from './listen-errors.ts';
 import { createLocalAdminToken } from './local-admin-token.ts';
 import { seedSampleDocuments } from './sample-docs.ts';
 import { formatBanner, summarizeSetup } from './setup-summary.ts';
+import { bullmqJobsStatus, defaultJobsStatus } from './system-status.ts';
 import { appVersion } from './versions.ts';
 
 async function main(): Promise<void> {
@@ -134,8 +135,10 @@ async function main(): Promise<void> {
   else await requeue();
 
   const localAdminToken = createLocalAdminToken(dataDir);
+  const setup = summarizeSetup(config);
   const app = await buildApp({
     localAdminToken: localAdminToken.value,
+    jobsStatus: bullmq ? bullmqJobsStatus(bullmq, setup.jobs) : defaultJobsStatus(queue),
     config,
     logger,
     database: engine.database,
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   process.stdout.write(
-    formatBanner(url, summarizeSetup(config), {
+    formatBanner(url, setup, {
       version: `${appVersion()} (Node ${process.versions.node})`,
       console:
         consoleBuildReason() === 'not built yet'

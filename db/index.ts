@@ -46,6 +46,7 @@ export { purgeConversations, rollupUsage, utcDay } from './housekeeping.ts';
 export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
 export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';
+export { type DatabaseStats, readDatabaseStats } from './system-stats.ts';
 export {
   countUsers,
   createUser,

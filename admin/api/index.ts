@@ -13,4 +13,5 @@ export { assertMayExport, type ExportKind, type ExportStream, startExport } from
 export { JWT_SECRET_FILE, resolveJwtSecret } from './jwt-secret.ts';
 export { type PasswordReset, resetPasswordByEmail } from './password-reset.ts';
 export { buildAdminSchema, printAdminSchema } from './schema/index.ts';
+export type { SystemStatus } from './schema/system.ts';
 export { type AdminServerContext, type AdminYoga, GRAPHQL_LIMITS } from './yoga-server.ts';
