@@ -13,6 +13,7 @@ import {
   type Database,
 } from '#db';
 import { type ChatConversation, createChatConversation, createRateLimiter } from './conversation/index.ts';
+import { withoutGuide } from './guide-scope.ts';
 import type { Metrics } from './metrics.ts';
 import { createSlackAdapter, type SlackAdapter } from './slack/index.ts';
 import { createTeamsAdapter, type TeamsAdapter, type TeamsCredentialsFactory } from './teams/index.ts';
@@ -40,7 +41,7 @@ export async function registerChatPlatforms(
   const db = deps.database.db;
   const logger = deps.logger.child({ component: 'chat' });
   const conversation = createChatConversation({
-    ask: deps.ask,
+    ask: withoutGuide(deps.ask, db),
     identities: createChatIdentities(db),
     bindings: createChannelBindings(db),
     events: createProcessedEvents(db),
