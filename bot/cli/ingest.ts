@@ -40,7 +40,13 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
   const { files, skipped } = collected;
-  if (skipped.length > 0) process.stderr.write(`Skipping ${skipped.length} file(s) of unsupported type.\n`);
+  if (skipped.length > 0) {
+    // Named, so that a file the user expected to be indexed is not silently left out.
+    process.stderr.write(
+      `Skipping ${plural(skipped.length, 'file')} of an unsupported type (supported: PDF, DOCX, HTML, Markdown, text, CSV):\n` +
+        skipped.map((file) => `  - ${file}\n`).join(''),
+    );
+  }
   if (files.length === 0)
     fail('Nothing to ingest: no supported files (PDF, DOCX, HTML, Markdown, text, CSV) found.');
 
@@ -117,7 +123,7 @@ async function main(): Promise<void> {
   const chunks = outcomes.reduce((n, o) => n + (o.chunks ?? 0), 0);
   bar.finish(
     `Done in ${((Date.now() - started) / 1000).toFixed(1)}s: ${count('ready')} indexed, ${count('unchanged')} unchanged, ` +
-      `${count('failed')} failed · ${chunks} chunks in "${collectionName}".`,
+      `${count('failed')} failed · ${plural(chunks, 'chunk')} in "${collectionName}".`,
   );
   for (const o of outcomes.filter((x) => x.status === 'failed')) {
     process.stderr.write(`  ✗ ${o.file.sourceKey}: ${o.error}\n`);
@@ -199,3 +205,7 @@ function outcomeOf(file: FileToIngest, doc: StoredDocument | null): Outcome {
 main().catch((error: unknown) => {
   fail(error instanceof AppError ? error.message : `Ingest failed: ${(error as Error).message}`);
 });
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
