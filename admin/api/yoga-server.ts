@@ -6,7 +6,8 @@
 
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AdminContextFields, AdminServices } from './context.ts';
 import { CSRF_HEADER } from './cookies.ts';
@@ -61,6 +62,8 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     graphiql: production
       ? false
       : { title: 'ex-GPT admin API', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) },
+    // GraphiQL bundled into the page: yoga's default loads it from a public CDN, blank when offline.
+    renderGraphiQL,
     batching: false,
     multipart: false,
     maskedErrors: { maskError: createErrorMasker(services.logger), errorMessage: 'Unexpected error.' },
@@ -68,7 +71,12 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
       debug: (...args) => services.logger.debug({ args }, 'graphql'),
       info: (...args) => services.logger.info({ args }, 'graphql'),
       warn: (...args) => services.logger.warn({ args }, 'graphql'),
-      error: (...args) => services.logger.error({ args }, 'graphql'),
+      // Errors in a result were masked (and logged with their stack when internal) by the masker: a wrong
+      // password or a bad argument is the caller's mistake, not an error in the operator's log.
+      error: (...args) =>
+        args.every((arg) => arg instanceof GraphQLError)
+          ? services.logger.debug({ args }, 'graphql')
+          : services.logger.error({ args }, 'graphql'),
     },
     plugins: [
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-graphql-yoga-csrf'] }),
