@@ -21,6 +21,7 @@ export default defineConfig({
           name: 'server',
           include: [
             'core/**/*.test.ts',
+            'i18n/**/*.test.ts',
             'db/**/*.test.ts',
             'workers/**/*.test.ts',
             'bot/**/*.test.ts',
