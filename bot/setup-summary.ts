@@ -9,6 +9,8 @@ export interface PlatformSetup {
   readonly enabled: boolean;
   /** How it connects when enabled, or why it is off. */
   readonly detail: string;
+  /** When off: the variable to set to turn it on (the console words the sentence in the admin's language). */
+  readonly missing: string | null;
 }
 
 export interface SetupSummary {
@@ -54,18 +56,30 @@ export function modelServerUrl(config: Pick<Config, 'OPENAI_BASE_URL'>): string 
 }
 
 function slackSetup(config: Config): PlatformSetup {
-  if (!config.SLACK_BOT_TOKEN) return { enabled: false, detail: 'off: SLACK_BOT_TOKEN is not set' };
-  if (config.SLACK_APP_TOKEN) return { enabled: true, detail: 'Socket Mode (SLACK_APP_TOKEN)' };
-  if (!config.SLACK_SIGNING_SECRET) {
-    return { enabled: false, detail: 'off: SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET' };
+  if (!config.SLACK_BOT_TOKEN) {
+    return { enabled: false, detail: 'off: SLACK_BOT_TOKEN is not set', missing: 'SLACK_BOT_TOKEN' };
   }
-  return { enabled: true, detail: 'Events API at POST /slack/events' };
+  if (config.SLACK_APP_TOKEN) {
+    return { enabled: true, detail: 'Socket Mode (SLACK_APP_TOKEN)', missing: null };
+  }
+  if (!config.SLACK_SIGNING_SECRET) {
+    return {
+      enabled: false,
+      detail: 'off: SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET',
+      missing: 'SLACK_SIGNING_SECRET',
+    };
+  }
+  return { enabled: true, detail: 'Events API at POST /slack/events', missing: null };
 }
 
 function teamsSetup(config: Config): PlatformSetup {
-  if (config.MICROSOFT_APP_ID) return { enabled: true, detail: 'Bot Framework at POST /api/messages' };
-  if (config.TEAMS_DEV_MODE) return { enabled: true, detail: 'development mode: unauthenticated activities' };
-  return { enabled: false, detail: 'off: MICROSOFT_APP_ID is not set' };
+  if (config.MICROSOFT_APP_ID) {
+    return { enabled: true, detail: 'Bot Framework at POST /api/messages', missing: null };
+  }
+  if (config.TEAMS_DEV_MODE) {
+    return { enabled: true, detail: 'development mode: unauthenticated activities', missing: null };
+  }
+  return { enabled: false, detail: 'off: MICROSOFT_APP_ID is not set', missing: 'MICROSOFT_APP_ID' };
 }
 
 /** host[:port][/database], without user or password. */

@@ -14,7 +14,7 @@ const STATUS = `{ systemStatus {
   jobs { ok mode waiting active failed workers { address } }
   embedder { model dimensions detail reembedding { model } }
   chatModel { configured model url reachable latencyMs reason }
-  slack { enabled detail } teams { enabled detail }
+  slack { enabled detail missing } teams { enabled detail missing }
   dataDir indexBytes databaseBytes chunks documentsByStatus
 } }`;
 
@@ -73,8 +73,12 @@ describe('system status without a model server', () => {
     expect(s.jobs).toMatchObject({ ok: true, mode: 'in-process', workers: [] });
     expect(s.embedder).toMatchObject({ model: 'local-hash-v1-384', dimensions: 384, reembedding: null });
     expect(s.chatModel).toMatchObject({ configured: false, reachable: null, url: null });
-    expect(s.slack).toEqual({ enabled: false, detail: 'off: SLACK_BOT_TOKEN is not set' });
-    expect(s.teams).toEqual({ enabled: false, detail: 'off: MICROSOFT_APP_ID is not set' });
+    expect(s.slack).toEqual({
+      enabled: false,
+      detail: 'off: SLACK_BOT_TOKEN is not set',
+      missing: 'SLACK_BOT_TOKEN',
+    });
+    expect(s.teams).toMatchObject({ enabled: false, missing: 'MICROSOFT_APP_ID' });
     expect(s.chunks).toBeGreaterThan(0);
     expect(s.indexBytes).toBeGreaterThan(0);
     expect(s.documentsByStatus).toEqual({ ready: 1 });

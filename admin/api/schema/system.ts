@@ -61,6 +61,8 @@ type PlatformStatus {
   enabled: Boolean!
   "How it connects, or why it is off."
   detail: String!
+  "When off: the variable to set to turn it on."
+  missing: String
 }
 
 type SystemStatus {
@@ -120,8 +122,8 @@ export interface SystemStatus {
     latencyMs: number | null;
     reason: string | null;
   };
-  readonly slack: { enabled: boolean; detail: string };
-  readonly teams: { enabled: boolean; detail: string };
+  readonly slack: { enabled: boolean; detail: string; missing: string | null };
+  readonly teams: { enabled: boolean; detail: string; missing: string | null };
   readonly dataDir: string;
   readonly dataDirBytes: number | null;
   readonly databaseBytes: number;
