@@ -13,6 +13,7 @@ import {
   type Logger,
   type Principal,
   type ProgressFeed,
+  type RateLimitStore,
 } from '#core';
 import {
   appendAuditEvent,
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly assertCanEnqueue?: () => Promise<void>;
   /** Live ingestion progress for the admin API's subscription. */
   readonly progressFeed?: ProgressFeed;
+  /** Where sign-in attempts and chat questions are counted: Redis with several web processes. */
+  readonly rateLimits?: RateLimitStore;
   /** Signs access tokens (resolveJwtSecret); without it, JWT_SECRET or a per-process random secret. */
   readonly jwtSecret?: string;
   /** The built admin console (admin/web/dist), served at `/`; without it no console is served. */
@@ -106,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       jobs: deps.jobsStatus ?? defaultJobsStatus(deps.queue),
     }),
     jwtSecret: deps.jwtSecret ?? deps.config.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    rateLimits: deps.rateLimits,
   });
   const authenticate: Authenticator = combineAuthenticators(
     (key) => authenticateApiKey(db, key),
@@ -167,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     database,
     ask: deps.ask,
     metrics,
+    rateLimits: deps.rateLimits,
     ...(deps.teamsCredentials ? { teamsCredentials: deps.teamsCredentials } : {}),
   });
 

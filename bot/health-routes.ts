@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from './metrics.ts';
 
+/** Thrown by the readiness check of a process that has begun shutting down. */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+}
+
 /**
  * A dependency the process needs to serve: the database always, Redis where configured. An optional
  * one (the chat model: answers fail without it, but the console, uploads and search still work) is
@@ -35,11 +40,13 @@ export function registerHealthRoutes(
         } catch (error) {
           // The reason helps an operator; it names the part, not connection strings or credentials.
           const reason =
-            error instanceof ReadinessFailure
-              ? error.message
-              : error instanceof Error && error.name === 'TimeoutError'
-                ? 'timed out'
-                : 'not reachable';
+            error instanceof ShuttingDownError
+              ? 'shutting down'
+              : error instanceof ReadinessFailure
+                ? error.message
+                : error instanceof Error && error.name === 'TimeoutError'
+                  ? 'timed out'
+                  : 'not reachable';
           return [name, { ok: false, error: reason, ...flag }] as const;
         }
       }),

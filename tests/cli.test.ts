@@ -64,13 +64,13 @@ describe('command line', () => {
         '# Parking\n\nEmployees park in garage B. Permits are renewed every January at the front desk.\n',
       'canteen.txt': 'The canteen serves lasagne on Fridays and soup every day.\n',
       'broken.pdf': '%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage without xref',
-      '주간회의록.hwp': 'HWP Document File',
+      '설계도면.dwg': 'AC1032 drawing',
     });
     const ingest = await cli('ingest', [docs]);
     expect(ingest.code).toBe(2);
-    // The Hangul word-processor file is not read: said by name, not just counted.
+    // The CAD drawing is not read: said by name, not just counted.
     expect(ingest.stderr).toContain('Skipping 1 file of an unsupported type');
-    expect(ingest.stderr).toContain('  - 주간회의록.hwp');
+    expect(ingest.stderr).toContain('  - 설계도면.dwg');
     expect(ingest.stderr).toContain('2 indexed, 0 unchanged, 1 failed');
     expect(ingest.stderr).toMatch(/broken\.pdf: This PDF is damaged/);
     expect(ingest.stderr).toMatch(

@@ -9,7 +9,7 @@ import { AppError, type StoredDocument, sha256Hex, submitDocument } from '#core'
 import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db';
 import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
-import { collectFiles, type FileToIngest, mimeTypeOf } from './files.ts';
+import { collectFiles, type FileToIngest, mimeTypeOf, SUPPORTED_EXTENSIONS } from './files.ts';
 import { forEachConcurrently, UPLOADS_IN_FLIGHT } from './pool.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   if (skipped.length > 0) {
     // Named, so that a file the user expected to be indexed is not silently left out.
     process.stderr.write(
-      `Skipping ${plural(skipped.length, 'file')} of an unsupported type (supported: PDF, DOCX, HTML, Markdown, text, CSV):\n` +
+      `Skipping ${plural(skipped.length, 'file')} of an unsupported type (supported: ${SUPPORTED_EXTENSIONS.join(' ')}):\n` +
         skipped.map((file) => `  - ${file}\n`).join(''),
     );
   }
