@@ -88,7 +88,7 @@ function spawnInCwd(args: string[], cwd: string): ChildProcessUnderTest {
     text += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitForText = (pattern: RegExp, timeoutMs = 60_000) =>
+  const waitForText = (pattern: RegExp, timeoutMs = 180_000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`timed out waiting for ${pattern}:\n${text}`)),
@@ -146,7 +146,7 @@ function resetPassword(email: string): Promise<{ code: number; stdout: string; s
       {
         cwd: root,
         env: { PATH: process.env.PATH ?? '', HOME: workDir, NODE_ENV: 'test', DATA_DIR: dataDir },
-        timeout: 60_000,
+        timeout: 180_000,
       },
       (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
@@ -154,6 +154,8 @@ function resetPassword(email: string): Promise<{ code: number; stdout: string; s
   });
 }
 
+// Each test starts real server processes: on a busy machine a start can take a minute.
+const SLOW = 300_000;
 const CREDENTIALS = /email\s+(\S+)\n\s+password\s+(\S+)/;
 
 describe('first start, sign-in and a lost password', () => {
@@ -173,7 +175,7 @@ describe('first start, sign-in and a lost password', () => {
 
     // The real `npm start` command line: DATA_DIR, PORT and the rest come from .env only.
     const server = startAsNpmDoes(`DATA_DIR=${dataDir}\nPORT=0\nSEED_SAMPLE_DOCS=false\nLOG_LEVEL=warn\n`);
-    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/))[1]!;
+    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
     const banner = await server.waitForText(/lost it later\?/);
     const text = server.output();
     expect(text).toContain(`database   embedded PGlite in ${dataDir}`);
@@ -209,12 +211,12 @@ describe('first start, sign-in and a lost password', () => {
     expect(await server.exited).toBe(0);
     await reading;
     expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
-  });
+  }, SLOW);
 
   it('shows no credentials once the admin has signed in, and resets a password through the server', async () => {
     const server = start();
-    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/))[1]!;
-    await server.waitForText(/Teams\s+off/);
+    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
+    await server.waitForText(/Teams\s+off/, 180_000);
     expect(server.output()).not.toContain('first start');
 
     const unknown = await resetPassword('nobody@example.kr');
@@ -230,7 +232,7 @@ describe('first start, sign-in and a lost password', () => {
     password = fresh!;
     server.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  });
+  }, SLOW);
 
   it('resets a password with the server stopped', async () => {
     const reset = await resetPassword(ADMIN_EMAIL.toUpperCase());
@@ -239,10 +241,10 @@ describe('first start, sign-in and a lost password', () => {
     expect(fresh?.[1]).toBe(ADMIN_EMAIL);
 
     const server = start();
-    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/))[1]!;
+    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
     expect(await login(baseUrl, ADMIN_EMAIL, password)).toBeNull();
     expect(await login(baseUrl, ADMIN_EMAIL, fresh![2]!)).toBeTruthy();
     server.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  });
+  }, SLOW);
 });

@@ -152,8 +152,11 @@ export const updateCollection = (id: string, input: CollectionInput) =>
       updateCollection(id: $id, name: $name, description: $description, everyone: $everyone, readerGroupIds: $readerGroupIds) { ${COLLECTION} } }`,
     { id, ...input },
   ).then((d) => d.updateCollection);
-export const deleteCollection = (id: string) =>
-  gql<{ deleteCollection: boolean }>('mutation($id: ID!) { deleteCollection(id: $id) }', { id });
+export const deleteCollection = (id: string, deleteDocuments = false) =>
+  gql<{ deleteCollection: boolean }>(
+    'mutation($id: ID!, $deleteDocuments: Boolean) { deleteCollection(id: $id, deleteDocuments: $deleteDocuments) }',
+    { id, deleteDocuments },
+  );
 export const channels = () =>
   gql<{ channels: Channel[] }>(
     'query { channels { id platform workspaceId channelId name replyMode collections { id name } } }',
