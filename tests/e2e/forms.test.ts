@@ -34,6 +34,13 @@ beforeAll(async () => {
     filename: '휴가-규정.md',
     text: '# 휴가 규정\n\n연차 휴가는 입사 1년 후 15일이 주어집니다.\n',
   });
+  const admin = await buildCollection(server.engine, { name: '총무', everyone: true });
+  for (const [filename, text] of [
+    ['주차-안내.md', '# 주차 안내\n\n직원 주차장은 지하 2층입니다.\n'],
+    ['식당-메뉴.md', '# 식당 메뉴\n\n금요일 점심은 비빔밥입니다.\n'],
+  ] as const) {
+    await ingestText(server.engine, { collectionId: admin.id, filename, text });
+  }
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
   page = await context.newPage();
@@ -114,6 +121,32 @@ describe('forms keep the work', () => {
     await page.getByRole('button', { name: 'Save binding' }).click();
     await expect.poll(() => row.textContent()).toContain('ex-gpt-guide');
     expect(await row.textContent()).toContain('Every question');
+  });
+
+  it('moves and deletes several documents at once', async () => {
+    await page.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('heading', { name: 'Documents', level: 1 }).waitFor();
+    await page.getByLabel(/^Select 주차/).check();
+    await page.getByLabel(/^Select 식당/).check();
+    await page.getByText('2 documents selected').first().waitFor();
+    await page.locator('#bulk-move').selectOption({ label: 'general' });
+    await shot('26-documents-bulk');
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await page.getByText('Move: 2 documents done.').waitFor();
+    const rowOf = (title: string) => page.locator('tbody tr', { hasText: title });
+    await expect.poll(() => rowOf('주차').textContent()).toContain('general');
+    expect(await rowOf('식당').textContent()).toContain('general');
+
+    await page.getByLabel(/^Select 주차/).check();
+    await page.getByLabel(/^Select 식당/).check();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Delete 2 documents?').waitFor();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByText('Delete: 2 documents done.').waitFor();
+    await expect.poll(() => rowOf('주차').count()).toBe(0);
+    expect(await rowOf('식당').count()).toBe(0);
+    await page.getByRole('link', { name: 'Collections' }).click();
   });
 
   it('deletes a collection together with its documents, after saying how many', async () => {

@@ -94,6 +94,11 @@ export const reindexDocument = (id: string) =>
     `mutation($id: ID!) { reindexDocument(id: $id) { ${DOCUMENT_ROW} } }`,
     { id },
   ).then((d) => d.reindexDocument);
+export const moveDocument = (id: string, collectionId: string) =>
+  gql<{ moveDocument: { id: string } }>(
+    'mutation($id: ID!, $collectionId: ID!) { moveDocument(id: $id, collectionId: $collectionId) { id } }',
+    { id, collectionId },
+  );
 export const deleteDocument = (id: string) =>
   gql<{ deleteDocument: boolean }>('mutation($id: ID!) { deleteDocument(id: $id) }', { id });
 
