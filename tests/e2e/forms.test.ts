@@ -97,6 +97,22 @@ describe('forms keep the work', () => {
     await shot('23-collections-guide-offer');
   });
 
+  it('lets the Playground answer from one chosen collection', async () => {
+    await page.getByRole('link', { name: 'Playground' }).click();
+    await page.locator('#playground-scope').selectOption({ label: 'general' });
+    await page.locator('#question').fill('연차 휴가는 며칠인가요?');
+    await page.locator('#question').press('Enter');
+    await page.getByText('No answer found in the documents you can see').waitFor();
+
+    await page.locator('#playground-scope').selectOption({ label: '인사 자료' });
+    await page.locator('#question').fill('연차 휴가는 며칠인가요?');
+    await page.locator('#question').press('Enter');
+    await page.locator('#turn-1').getByRole('list', { name: 'Sources' }).waitFor();
+    expect(await page.locator('#turn-1').textContent()).toContain('15일');
+    await shot('27-playground-scope');
+    await page.getByRole('link', { name: 'Collections' }).click();
+  });
+
   it('checks the channel id, binds with checkboxes, and edits the binding in place', async () => {
     await page.locator('#b-channel').fill('general');
     await page.getByRole('button', { name: 'Bind channel' }).click();

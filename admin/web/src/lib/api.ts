@@ -369,10 +369,11 @@ export async function* ask(
   question: string,
   threadId: string | null,
   signal: AbortSignal,
+  collections: readonly string[] = [],
 ): AsyncGenerator<AskEvent> {
   for await (const message of postEventStream(
     '/api/v1/ask',
-    { question, ...(threadId ? { threadId } : {}) },
+    { question, ...(threadId ? { threadId } : {}), ...(collections.length ? { collections } : {}) },
     signal,
   )) {
     const data = JSON.parse(message.data) as Record<string, unknown>;
