@@ -69,8 +69,8 @@ describe('command line', () => {
     const ingest = await cli('ingest', [docs]);
     expect(ingest.code).toBe(2);
     // The CAD drawing is not read: said by name, not just counted.
-    expect(ingest.stderr).toContain('Skipping 1 file of an unsupported type');
-    expect(ingest.stderr).toContain('  - 설계도면.dwg');
+    expect(ingest.stderr).toContain('Skipping 1 file(s):');
+    expect(ingest.stderr).toMatch(/ {2}설계도면\.dwg: \S/);
     expect(ingest.stderr).toContain('2 indexed, 0 unchanged, 1 failed');
     expect(ingest.stderr).toMatch(/broken\.pdf: This PDF is damaged/);
     expect(ingest.stderr).toMatch(

@@ -162,89 +162,101 @@ describe('first start, sign-in and a lost password', () => {
   let password = '';
   let baseUrl = '';
 
-  it('explains a busy port in one sentence, and the next start still shows the credentials', async () => {
-    const address = blocker.address();
-    const busyPort = typeof address === 'object' && address ? address.port : 0;
-    const failed = start({ PORT: String(busyPort), ADMIN_EMAIL });
-    expect(await failed.exited).toBe(1);
-    expect(failed.output()).toContain(
-      `ex-GPT cannot start: port ${busyPort} on 127.0.0.1 is already in use by another program`,
-    );
-    expect(failed.output()).not.toMatch(/EADDRINUSE|\n\s+at /);
-    expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
+  it(
+    'explains a busy port in one sentence, and the next start still shows the credentials',
+    async () => {
+      const address = blocker.address();
+      const busyPort = typeof address === 'object' && address ? address.port : 0;
+      const failed = start({ PORT: String(busyPort), ADMIN_EMAIL });
+      expect(await failed.exited).toBe(1);
+      expect(failed.output()).toContain(
+        `ex-GPT cannot start: port ${busyPort} on 127.0.0.1 is already in use by another program`,
+      );
+      expect(failed.output()).not.toMatch(/EADDRINUSE|\n\s+at /);
+      expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
 
-    // The real `npm start` command line: DATA_DIR, PORT and the rest come from .env only.
-    const server = startAsNpmDoes(`DATA_DIR=${dataDir}\nPORT=0\nSEED_SAMPLE_DOCS=false\nLOG_LEVEL=warn\n`);
-    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
-    const banner = await server.waitForText(/lost it later\?/);
-    const text = server.output();
-    expect(text).toContain(`database   embedded PGlite in ${dataDir}`);
-    expect(text).toContain('jobs       in this process');
-    expect(text).toContain('chat model none: extractive answers');
-    expect(text).toContain('Slack      off: SLACK_BOT_TOKEN is not set');
-    const [, email, shown] = CREDENTIALS.exec(text) ?? [];
-    expect(email).toBe(ADMIN_EMAIL);
-    expect(banner).toBeTruthy();
-    password = shown!;
-    expect(existsSync(path.join(dataDir, 'cli-api-key'))).toBe(true);
+      // The real `npm start` command line: DATA_DIR, PORT and the rest come from .env only.
+      const server = startAsNpmDoes(`DATA_DIR=${dataDir}\nPORT=0\nSEED_SAMPLE_DOCS=false\nLOG_LEVEL=warn\n`);
+      baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
+      const banner = await server.waitForText(/lost it later\?/);
+      const text = server.output();
+      expect(text).toContain(`database   embedded PGlite in ${dataDir}`);
+      expect(text).toContain('jobs       in this process');
+      expect(text).toContain('chat model none: extractive answers');
+      expect(text).toContain('Slack      off: SLACK_BOT_TOKEN is not set');
+      const [, email, shown] = CREDENTIALS.exec(text) ?? [];
+      expect(email).toBe(ADMIN_EMAIL);
+      expect(banner).toBeTruthy();
+      password = shown!;
+      expect(existsSync(path.join(dataDir, 'cli-api-key'))).toBe(true);
 
-    const token = await login(baseUrl, ADMIN_EMAIL, password);
-    expect(token).toBeTruthy();
+      const token = await login(baseUrl, ADMIN_EMAIL, password);
+      expect(token).toBeTruthy();
 
-    // A console tab's live subscription is open while the server is told to stop.
-    const subscription = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({ query: 'subscription { documentProgress { documentId percent } }' }),
-    });
-    expect(subscription.headers.get('content-type')).toContain('text/event-stream');
-    const reading = subscription
-      .body!.getReader()
-      .read()
-      .catch(() => null);
-    server.kill('SIGTERM');
-    // Before: the open stream held app.close() until a 30 s forced exit(1) that left server.json behind.
-    expect(await server.exited).toBe(0);
-    await reading;
-    expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
-  }, SLOW);
+      // A console tab's live subscription is open while the server is told to stop.
+      const subscription = await fetch(`${baseUrl}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({ query: 'subscription { documentProgress { documentId percent } }' }),
+      });
+      expect(subscription.headers.get('content-type')).toContain('text/event-stream');
+      const reading = subscription
+        .body!.getReader()
+        .read()
+        .catch(() => null);
+      server.kill('SIGTERM');
+      // Before: the open stream held app.close() until a 30 s forced exit(1) that left server.json behind.
+      expect(await server.exited).toBe(0);
+      await reading;
+      expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
+    },
+    SLOW,
+  );
 
-  it('shows no credentials once the admin has signed in, and resets a password through the server', async () => {
-    const server = start();
-    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
-    await server.waitForText(/Teams\s+off/, 180_000);
-    expect(server.output()).not.toContain('first start');
+  it(
+    'shows no credentials once the admin has signed in, and resets a password through the server',
+    async () => {
+      const server = start();
+      baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
+      await server.waitForText(/Teams\s+off/, 180_000);
+      expect(server.output()).not.toContain('first start');
 
-    const unknown = await resetPassword('nobody@example.kr');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('No user with the e-mail address nobody@example.kr.');
+      const unknown = await resetPassword('nobody@example.kr');
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('No user with the e-mail address nobody@example.kr.');
 
-    const reset = await resetPassword(ADMIN_EMAIL);
-    expect(reset.code, reset.stderr).toBe(0);
-    const fresh = /New password for \S+: (\S+)/.exec(reset.stdout)?.[1];
-    expect(fresh).toBeTruthy();
-    expect(await login(baseUrl, ADMIN_EMAIL, password)).toBeNull();
-    expect(await login(baseUrl, ADMIN_EMAIL, fresh!)).toBeTruthy();
-    password = fresh!;
-    server.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-  }, SLOW);
+      const reset = await resetPassword(ADMIN_EMAIL);
+      expect(reset.code, reset.stderr).toBe(0);
+      const fresh = /New password for \S+: (\S+)/.exec(reset.stdout)?.[1];
+      expect(fresh).toBeTruthy();
+      expect(await login(baseUrl, ADMIN_EMAIL, password)).toBeNull();
+      expect(await login(baseUrl, ADMIN_EMAIL, fresh!)).toBeTruthy();
+      password = fresh!;
+      server.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    },
+    SLOW,
+  );
 
-  it('resets a password with the server stopped', async () => {
-    const reset = await resetPassword(ADMIN_EMAIL.toUpperCase());
-    expect(reset.code, reset.stderr).toBe(0);
-    const fresh = /New password for (\S+): (\S+)/.exec(reset.stdout);
-    expect(fresh?.[1]).toBe(ADMIN_EMAIL);
+  it(
+    'resets a password with the server stopped',
+    async () => {
+      const reset = await resetPassword(ADMIN_EMAIL.toUpperCase());
+      expect(reset.code, reset.stderr).toBe(0);
+      const fresh = /New password for (\S+): (\S+)/.exec(reset.stdout);
+      expect(fresh?.[1]).toBe(ADMIN_EMAIL);
 
-    const server = start();
-    baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
-    expect(await login(baseUrl, ADMIN_EMAIL, password)).toBeNull();
-    expect(await login(baseUrl, ADMIN_EMAIL, fresh![2]!)).toBeTruthy();
-    server.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-  }, SLOW);
+      const server = start();
+      baseUrl = (await server.waitForText(/ex-GPT is ready on (http:\/\/\S+)/, 180_000))[1]!;
+      expect(await login(baseUrl, ADMIN_EMAIL, password)).toBeNull();
+      expect(await login(baseUrl, ADMIN_EMAIL, fresh![2]!)).toBeTruthy();
+      server.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    },
+    SLOW,
+  );
 });

@@ -71,7 +71,11 @@ describe('system status without a model server', () => {
     const { systemStatus: s } = await gqlOk<Status>(app, STATUS, {}, admin.token);
     expect(s.database).toMatchObject({ ok: true, detail: expect.stringContaining('embedded PGlite') });
     expect(s.jobs).toMatchObject({ ok: true, mode: 'in-process', workers: [] });
-    expect(s.embedder).toMatchObject({ model: expect.stringMatching(/^local-hash-/), dimensions: 384, reembedding: null });
+    expect(s.embedder).toMatchObject({
+      model: expect.stringMatching(/^local-hash-/),
+      dimensions: 384,
+      reembedding: null,
+    });
     expect(s.chatModel).toMatchObject({ configured: false, reachable: null, url: null });
     expect(s.slack).toEqual({
       enabled: false,

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, type StoredDocument, sha256Hex, submitDocument } from '#core';
 import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db';
+import { SUPPORTED_TYPES_LABEL } from '../../core/ingest/index.ts';
 import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
-import { collectFiles, type FileToIngest, mimeTypeOf, SUPPORTED_EXTENSIONS } from './files.ts';
+import { collectFiles, type FileToIngest, mimeTypeOf } from './files.ts';
 import { forEachConcurrently, UPLOADS_IN_FLIGHT } from './pool.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -17,6 +18,8 @@ const USAGE = 'Usage: npm run ingest -- <file or folder>… [--collection NAME]'
 
 /** Documents whose status one polling round asks the server about (remote mode). */
 const STATUS_CHECKS_PER_ROUND = 16;
+/** Skipped files listed by name; past this, a count. */
+const SKIPPED_SHOWN = 50;
 
 interface Outcome {
   readonly file: FileToIngest;
@@ -41,14 +44,16 @@ async function main(): Promise<void> {
   }
   const { files, skipped } = collected;
   if (skipped.length > 0) {
-    // Named, so that a file the user expected to be indexed is not silently left out.
+    // Each skipped file by name and why, so nobody has to guess which third of a folder went missing.
+    const shown = skipped.slice(0, SKIPPED_SHOWN);
+    const more = skipped.length - shown.length;
     process.stderr.write(
-      `Skipping ${plural(skipped.length, 'file')} of an unsupported type (supported: ${SUPPORTED_EXTENSIONS.join(' ')}):\n` +
-        skipped.map((file) => `  - ${file}\n`).join(''),
+      `Skipping ${skipped.length} file(s):\n${shown.map((file) => `  ${file.path}: ${file.reason}\n`).join('')}${
+        more > 0 ? `  … and ${more} more\n` : ''
+      }`,
     );
   }
-  if (files.length === 0)
-    fail('Nothing to ingest: no supported files (PDF, DOCX, HTML, Markdown, text, CSV) found.');
+  if (files.length === 0) fail(`Nothing to ingest: no supported files (${SUPPORTED_TYPES_LABEL}) found.`);
 
   const bar = createProgressBar('Ingesting', files.length);
   const finished = new Map<string, Outcome>();
