@@ -55,12 +55,15 @@ describe('the admin API', () => {
   });
 
   it('serves GraphiQL with everything it needs inside the page, so it works offline', async () => {
-    const app = await buildAdminApp(t);
+    // GraphiQL is served in development only.
+    const dev = await createTestEngine({ NODE_ENV: 'development' });
+    const app = await buildAdminApp(dev);
     const page = await app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html' } });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('ex-GPT admin API');
     expect(page.body).not.toMatch(/<script[^>]+src="https?:|<link[^>]+href="https?:|unpkg\.com|jsdelivr/);
     await app.close();
+    await dev.close();
   });
 });

@@ -186,7 +186,7 @@ describe('LLM answerer', () => {
     const closed = 'http://127.0.0.1:9/v1';
     const { error } = await run(
       answerer({ baseUrl: closed, fallbackModel: undefined, model: 'gpt-4o-mini', logger }),
-      { question: '연차는 며칠인가요?', context },
+      { question: '1년 이상 근무한 직원의 연차는 며칠인가요?', context: 연차 },
     );
     expect((error as AppError).code).toBe('upstream_unavailable');
     expect(lines).toContainEqual(
