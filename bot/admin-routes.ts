@@ -24,6 +24,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     userAgent: request.headers['user-agent'] ?? null,
   });
 
+  // Subscriptions stay open for as long as a console tab does: on shutdown they are ended here, or
+  // fastify's close would wait for every open tab (30 s and a forced exit that left server.json behind).
+  const openStreams = new Set<FastifyReply['raw']>();
+  app.addHook('preClose', async () => {
+    for (const stream of openStreams) stream.destroy();
+    openStreams.clear();
+  });
+
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -36,6 +44,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
       const cookies = response.headers.getSetCookie();
       if (cookies.length) void reply.header('set-cookie', cookies);
       void reply.status(response.status);
+      if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        openStreams.add(reply.raw);
+        reply.raw.once('close', () => openStreams.delete(reply.raw));
+      }
       return reply.send(response.body);
     },
   });

@@ -33,13 +33,17 @@ import { registerConsole } from './console-routes.ts';
 import {
   type MetricsAccess,
   type ReadinessCheck,
+  ReadinessFailure,
   registerHealthRoutes,
   registerMetricsRoute,
 } from './health-routes.ts';
 import { installErrorHandler } from './http-errors.ts';
+import { registerLocalAdminRoutes } from './local-admin-routes.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { cachedModelProbe } from './model-probe.ts';
 import { registerAskRoute } from './rest/ask-route.ts';
 import { registerDocumentRoutes } from './rest/documents-route.ts';
+import { createSystemStatusReader, defaultJobsStatus, type JobsStatus } from './system-status.ts';
 import type { TeamsCredentialsFactory } from './teams/index.ts';
 
 export interface AppDeps {
@@ -61,9 +65,16 @@ export interface AppDeps {
   readonly jwtSecret?: string;
   /** The built admin console (admin/web/dist), served at `/`; without it no console is served. */
   readonly consoleDir?: string;
+  /** The job queue's figures for the System status page (default: what an in-process queue reports). */
+  readonly jobsStatus?: () => Promise<JobsStatus>;
+  /** Authorises `npm run admin:reset-password` through this server (see local-admin-token.ts). */
+  readonly localAdminToken?: string;
   /** Teams' outbound credentials (tests: a fake token instead of Entra ID). */
   readonly teamsCredentials?: TeamsCredentialsFactory;
 }
+
+/** Below /readyz's own 2 s per check, so a slow model server reads as "no answer", not a timeout. */
+const MODEL_PROBE_TIMEOUT_MS = 1500;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { database, logger } = deps;
@@ -115,6 +126,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queue: deps.queue,
     documents: deps.documents,
     progressFeed: deps.progressFeed ?? null,
+    systemStatus: createSystemStatusReader({
+      config: deps.config,
+      database,
+      jobs: deps.jobsStatus ?? defaultJobsStatus(deps.queue),
+    }),
     jwtSecret: deps.jwtSecret ?? deps.config.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     rateLimits: deps.rateLimits,
   });
@@ -148,9 +164,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   };
 
+  const probeModel = deps.config.CHAT_MODEL
+    ? cachedModelProbe(deps.config, { timeoutMs: MODEL_PROBE_TIMEOUT_MS, maxAgeMs: 15_000 })
+    : null;
   registerHealthRoutes(app, {
     metrics,
-    checks: [{ name: 'database', check: () => database.ping() }, ...(deps.readinessChecks ?? [])],
+    checks: [
+      { name: 'database', check: () => database.ping() },
+      ...(deps.readinessChecks ?? []),
+      ...(probeModel
+        ? [
+            {
+              name: 'chatModel',
+              optional: true,
+              check: async () => {
+                const probe = await probeModel();
+                if (!probe.reachable) throw new ReadinessFailure(probe.reason ?? 'not reachable');
+              },
+            },
+          ]
+        : []),
+    ],
     metricsAccess: metricsAccessOf(deps.config),
   });
   const metricsPort = deps.config.METRICS_PORT;
@@ -195,6 +229,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerAdminRoutes(app, { config: deps.config, adminApi, authenticate });
+  if (deps.localAdminToken) registerLocalAdminRoutes(app, { db, token: deps.localAdminToken });
 
   await registerChatPlatforms(app, {
     config: deps.config,

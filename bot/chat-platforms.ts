@@ -15,6 +15,7 @@ import {
 } from '#db';
 import { AVAILABLE_LOCALES } from '#i18n';
 import { type ChatConversation, createChatConversation, createRateLimiter } from './conversation/index.ts';
+import { withoutGuide } from './guide-scope.ts';
 import type { Metrics } from './metrics.ts';
 import { createSlackAdapter, type SlackAdapter } from './slack/index.ts';
 import { createTeamsAdapter, type TeamsAdapter, type TeamsCredentialsFactory } from './teams/index.ts';
@@ -51,7 +52,7 @@ export async function registerChatPlatforms(
   }
   const conversation = createChatConversation({
     defaultLocale,
-    ask: deps.ask,
+    ask: withoutGuide(deps.ask, db),
     identities: createChatIdentities(db),
     bindings: createChannelBindings(db),
     events: createProcessedEvents(db),

@@ -7,10 +7,20 @@ export class ShuttingDownError extends Error {
   override readonly name = 'ShuttingDownError';
 }
 
-/** A dependency the process needs to serve: the database always, Redis where configured. */
+/**
+ * A dependency the process needs to serve: the database always, Redis where configured. An optional
+ * one (the chat model: answers fail without it, but the console, uploads and search still work) is
+ * reported without making the process unready, so an orchestrator does not restart it in a loop.
+ */
 export interface ReadinessCheck {
   readonly name: string;
+  readonly optional?: boolean;
   check(): Promise<void>;
+}
+
+/** A failure whose message is safe to show (it names no credentials). */
+export class ReadinessFailure extends Error {
+  override readonly name = 'ReadinessFailure';
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -29,27 +39,33 @@ export function registerHealthRoutes(
 
   app.get('/readyz', async (_request, reply) => {
     const results = await Promise.all(
-      deps.checks.map(async ({ name, check }) => {
+      deps.checks.map(async ({ name, check, optional }) => {
+        const flag = optional ? { optional: true } : {};
         try {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
-          return [name, { ok: true }] as const;
+          return [name, { ok: true, ...flag }] as const;
         } catch (error) {
           // The reason helps an operator; it names the part, not connection strings or credentials.
           const reason =
             error instanceof ShuttingDownError
               ? 'shutting down'
-              : error instanceof Error && error.name === 'TimeoutError'
-                ? 'timed out'
-                : 'not reachable';
-          return [name, { ok: false, error: reason }] as const;
+              : error instanceof ReadinessFailure
+                ? error.message
+                : error instanceof Error && error.name === 'TimeoutError'
+                  ? 'timed out'
+                  : 'not reachable';
+          return [name, { ok: false, error: reason, ...flag }] as const;
         }
       }),
     );
-    const ok = results.every(([, r]) => r.ok);
+    const failing = results.filter(([, r]) => !r.ok && !('optional' in r)).map(([n]) => n);
+    const degraded = results.filter(([, r]) => !r.ok && 'optional' in r).map(([n]) => n);
+    const ok = failing.length === 0;
     return reply.status(ok ? 200 : 503).send({
       status: ok ? 'ready' : 'not_ready',
       checks: Object.fromEntries(results),
-      ...(ok ? {} : { failing: results.filter(([, r]) => !r.ok).map(([n]) => n) }),
+      ...(ok ? {} : { failing }),
+      ...(degraded.length > 0 ? { degraded } : {}),
     });
   });
 

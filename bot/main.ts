@@ -24,9 +24,15 @@ import { createRedisProgressFeed } from '../workers/redis-progress-feed.ts';
 import { createRedisRateLimitStore } from '../workers/redis-rate-limit-store.ts';
 import { buildApp } from './app.ts';
 import { CONSOLE_DIST, consoleBuildReason } from './console-build.ts';
-import { readServerInfo, removeServerInfo, writeCliKey, writeServerInfo } from './data-dir.ts';
+import { readServerInfo, removeServerInfo, writeServerInfo } from './data-dir.ts';
+import { formatFirstStart, keepFirstStartCredentials, pendingFirstStartCredentials } from './first-start.ts';
 import { type ReadinessCheck, ShuttingDownError } from './health-routes.ts';
+import { explainListenError } from './listen-errors.ts';
+import { createLocalAdminToken } from './local-admin-token.ts';
 import { seedSampleDocuments } from './sample-docs.ts';
+import { formatBanner, summarizeSetup } from './setup-summary.ts';
+import { bullmqJobsStatus, defaultJobsStatus } from './system-status.ts';
+import { appVersion } from './versions.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -87,6 +93,8 @@ async function main(): Promise<void> {
     adminEmail: config.ADMIN_EMAIL,
     adminPassword: config.ADMIN_PASSWORD,
   });
+  // Kept before anything else can fail (a busy port…): a later start shows them again.
+  keepFirstStartCredentials(dataDir, boot);
 
   // A rolling upgrade: the load balancer sees 503 from the moment shutdown begins and sends new requests
   // to the other processes, while this one finishes what it has (SHUTDOWN_DRAIN_MS) before closing.
@@ -145,7 +153,11 @@ async function main(): Promise<void> {
   if (bullmq) bullmq.onAvailable(() => void requeue());
   else await requeue();
 
+  const localAdminToken = createLocalAdminToken(dataDir);
+  const setup = summarizeSetup(config);
   const app = await buildApp({
+    localAdminToken: localAdminToken.value,
+    jobsStatus: bullmq ? bullmqJobsStatus(bullmq, setup.jobs) : defaultJobsStatus(queue),
     config,
     logger,
     database: engine.database,
@@ -164,23 +176,23 @@ async function main(): Promise<void> {
   if (consoleBuildReason() === 'not built yet') {
     logger.warn('admin console not built: run `npm run build:console` (npm start does it for you)');
   }
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    const explained = explainListenError(error, config);
+    if (!explained) throw error;
+    process.stderr.write(`ex-GPT cannot start: ${explained}\n`);
+    localAdminToken.remove();
+    await app.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
+    await engine.close().catch(() => undefined);
+    await shared?.stop().catch(() => undefined);
+    process.exit(1);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   writeServerInfo(dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() });
-
-  if (boot.created) {
-    const keyFile = boot.cliApiKey ? writeCliKey(dataDir, boot.cliApiKey) : null;
-    printFirstStart(url, boot, keyFile);
-    if (config.SEED_SAMPLE_DOCS) {
-      // Stored before queued: if Redis is away the guide is queued when it returns.
-      await seedSampleDocuments({ db: engine.database.db, documents: engine.documents, queue, logger }).catch(
-        (error: unknown) => logger.warn({ err: error }, 'sample documents stored but not queued yet'),
-      );
-    }
-  }
-  process.stdout.write(`ex-GPT is ready on ${url}  (health: ${url}/readyz)\n`);
 
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -197,6 +209,7 @@ async function main(): Promise<void> {
       await engine.close();
       await shared?.stop();
     } finally {
+      localAdminToken.remove();
       removeServerInfo(dataDir);
       clearTimeout(force);
       process.exit(0);
@@ -204,29 +217,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  process.stdout.write(
+    formatBanner(url, setup, {
+      version: `${appVersion()} (Node ${process.versions.node})`,
+      console:
+        consoleBuildReason() === 'not built yet'
+          ? 'not built (run npm run build:console)'
+          : `${publicUrl(config, url)}`,
+    }),
+  );
+  const pending = await pendingFirstStartCredentials(engine.database.db, dataDir);
+  if (pending) process.stdout.write(formatFirstStart(publicUrl(config, url), pending));
+  // Also after a first start that failed before seeding (pending credentials); unchanged files are skipped.
+  if ((boot.created || pending) && config.SEED_SAMPLE_DOCS) {
+    // Stored before queued: if Redis is away the guide is queued when it returns.
+    await seedSampleDocuments({ db: engine.database.db, documents: engine.documents, queue, logger }).catch(
+      (error: unknown) => logger.warn({ err: error }, 'sample documents stored but not queued yet'),
+    );
+  }
 }
 
-function publicUrl(config: Config): string {
-  return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
-}
-
-function printFirstStart(
-  url: string,
-  boot: Awaited<ReturnType<typeof bootstrapDatabase>>,
-  keyFile: string | null,
-) {
-  const lines = [
-    '',
-    '  ex-GPT first start: an administrator was created.',
-    `    console   ${url}`,
-    `    email     ${boot.adminEmail}`,
-    boot.generatedPassword
-      ? `    password  ${boot.generatedPassword}    (shown once: keep it somewhere safe)`
-      : '    password  the ADMIN_PASSWORD you set',
-    boot.cliApiKey ? `    API key   ${boot.cliApiKey}    (for the CLI and REST; saved to ${keyFile})` : '',
-    '',
-  ];
-  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n\n`);
+function publicUrl(config: Config, listening?: string): string {
+  return (config.PUBLIC_URL ?? listening ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
 }
 
 main().catch((error: unknown) => {

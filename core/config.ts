@@ -200,6 +200,8 @@ export const configSchema = z
     /** Pause between two streamed updates in a Teams personal chat (Microsoft asks for about 1.5–2 s). */
     TEAMS_STREAM_INTERVAL_MS: int(0, 10_000).default(1500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** auto: readable lines in a terminal (outside production), JSON otherwise (files, containers, collectors). */
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
     RETENTION_DAYS: int(0, 36500).default(365),
   })
   .superRefine((config, ctx) => {

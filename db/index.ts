@@ -77,6 +77,7 @@ export {
   readSuggestedPrompts,
   writeSettings,
 } from './settings.ts';
+export { type DatabaseStats, readDatabaseStats } from './system-stats.ts';
 export {
   countUsers,
   createUser,

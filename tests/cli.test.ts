@@ -64,13 +64,17 @@ describe('command line', () => {
         '# Parking\n\nEmployees park in garage B. Permits are renewed every January at the front desk.\n',
       'canteen.txt': 'The canteen serves lasagne on Fridays and soup every day.\n',
       'broken.pdf': '%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage without xref',
+      '설계도면.dwg': 'AC1032 drawing',
     });
     const ingest = await cli('ingest', [docs]);
     expect(ingest.code).toBe(2);
+    // The CAD drawing is not read: said by name, not just counted.
+    expect(ingest.stderr).toContain('Skipping 1 file(s):');
+    expect(ingest.stderr).toMatch(/ {2}설계도면\.dwg: \S/);
     expect(ingest.stderr).toContain('2 indexed, 0 unchanged, 1 failed');
     expect(ingest.stderr).toMatch(/broken\.pdf: This PDF is damaged/);
     expect(ingest.stderr).toMatch(
-      /created administrator admin@example\.com with password \S+ \(shown once\)/,
+      /created administrator admin@example\.com with password \S+ \(npm start shows it again until you first sign in\)/,
     );
     // What went wrong is in the summary; no log lines or stack traces for the user to wade through.
     expect(`${ingest.stdout}${ingest.stderr}`).not.toMatch(/"level":|\n\s+at /);
@@ -93,7 +97,7 @@ describe('command line', () => {
     });
     const ingest = await cli('ingest', [docs, '--collection', 'security']);
     expect(ingest.code).toBe(0);
-    expect(ingest.stderr).toContain('1 indexed, 0 unchanged, 0 failed · 1 chunks in "security"');
+    expect(ingest.stderr).toContain('1 indexed, 0 unchanged, 0 failed · 1 chunk in "security"');
 
     const ask = await cli('ask', ['Who replaces a lost badge?']);
     expect(ask.code).toBe(0);

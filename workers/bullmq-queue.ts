@@ -50,6 +50,13 @@ export interface BullmqQueue extends JobQueue, RecurringJobs {
    */
   onAvailable(listener: () => void): () => void;
   counts(): Promise<Record<string, number>>;
+  /** Worker processes connected to the queue, and when each last talked to Redis (its heartbeat). */
+  workers(): Promise<QueueWorker[]>;
+}
+
+export interface QueueWorker {
+  readonly address: string;
+  readonly lastSeenAt: Date;
 }
 
 /**
@@ -184,6 +191,17 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
 
     async counts() {
       return guard(() => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'));
+    },
+
+    async workers() {
+      // CLIENT LIST's `idle` is the seconds since the connection's last command; an idle worker still
+      // re-issues its blocking fetch every few seconds, so this is its heartbeat.
+      const clients = await guard(() => queue.getWorkers());
+      const now = Date.now();
+      return clients.map((client) => ({
+        address: client.addr ?? '',
+        lastSeenAt: new Date(now - Number(client.idle ?? 0) * 1000),
+      }));
     },
 
     async close() {

@@ -29,6 +29,7 @@ import { createHashGate } from './hash-gate.ts';
 import { createOidcSignIn, type OidcSignIn } from './oidc-sign-in.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { familyOfToken, revokeFamily, rotateSession, type SessionMeta } from './refresh-sessions.ts';
+import type { SystemStatus } from './schema/system.ts';
 import { type AdminYoga, createAdminYoga } from './yoga-server.ts';
 
 export interface AdminApiDeps {
@@ -38,6 +39,8 @@ export interface AdminApiDeps {
   readonly queue: JobQueue;
   readonly documents: DocumentRepository;
   readonly progressFeed?: ProgressFeed | null | undefined;
+  /** The System status page's figures; without it the query answers "unavailable". */
+  readonly systemStatus?: (() => Promise<SystemStatus>) | undefined;
   /** See resolveJwtSecret: JWT_SECRET, or the one generated in DATA_DIR. */
   readonly jwtSecret: string;
   /** Where sign-in attempts are counted: shared (Redis) with several web processes; in memory by default. */
@@ -99,6 +102,7 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     queue: deps.queue,
     documents: deps.documents,
     progressFeed: deps.progressFeed ?? null,
+    systemStatus: deps.systemStatus ?? null,
     tokens,
     login: {
       db,

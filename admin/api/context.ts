@@ -14,6 +14,7 @@ import type { AccessTokens } from './access-tokens.ts';
 import type { OidcSignIn } from './oidc-sign-in.ts';
 import type { PasswordLoginDeps } from './password-login.ts';
 import type { SessionMeta } from './refresh-sessions.ts';
+import type { SystemStatus } from './schema/system.ts';
 
 export interface AdminServices {
   readonly config: Config;
@@ -25,6 +26,8 @@ export interface AdminServices {
   readonly tokens: AccessTokens;
   readonly login: PasswordLoginDeps;
   readonly oidc: OidcSignIn | null;
+  /** Reads the System status page's figures (the web process wires it; null elsewhere). */
+  readonly systemStatus: (() => Promise<SystemStatus>) | null;
   /** Whether cookies get the Secure attribute (https deployments). */
   readonly secureCookies: boolean;
 }

@@ -6,6 +6,7 @@
 
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isAppError } from '#core';
@@ -65,6 +66,8 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     graphiql: development
       ? { title: 'ex-GPT admin API', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) }
       : false,
+    // GraphiQL bundled into the page: yoga's default loads it from a public CDN, blank when offline.
+    renderGraphiQL,
     // yoga's default answers every Origin with credentials; the console is same-origin and needs none.
     cors: corsOrigins
       ? {

@@ -14,7 +14,8 @@ import {
 import { createEngine, type Engine } from '../../workers/engine.ts';
 import { createInProcessQueue, type InProcessQueue } from '../../workers/in-process-queue.ts';
 import { createLogger } from '../../workers/logger.ts';
-import { readCliKey, readServerInfo, writeCliKey } from '../data-dir.ts';
+import { readCliKey, readServerInfo } from '../data-dir.ts';
+import { keepFirstStartCredentials } from '../first-start.ts';
 
 export type Connection =
   | { readonly mode: 'remote'; readonly url: string; readonly apiKey: string; readonly config: Config }
@@ -63,10 +64,12 @@ export async function connect(
     adminPassword: config.ADMIN_PASSWORD,
   });
   if (boot.created) {
-    if (boot.cliApiKey) writeCliKey(dataDir, boot.cliApiKey);
+    keepFirstStartCredentials(dataDir, boot);
     process.stderr.write(
       `First use of ${dataDir}: created administrator ${boot.adminEmail}` +
-        (boot.generatedPassword ? ` with password ${boot.generatedPassword} (shown once).\n` : '.\n'),
+        (boot.generatedPassword
+          ? ` with password ${boot.generatedPassword} (npm start shows it again until you first sign in).\n`
+          : '.\n'),
     );
   }
   const principal = await localPrincipal(engine, apiKey ?? readCliKey(dataDir), config);

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const chunks = outcomes.reduce((n, o) => n + (o.chunks ?? 0), 0);
   bar.finish(
     `Done in ${((Date.now() - started) / 1000).toFixed(1)}s: ${count('ready')} indexed, ${count('unchanged')} unchanged, ` +
-      `${count('failed')} failed · ${chunks} chunks in "${collectionName}".`,
+      `${count('failed')} failed · ${plural(chunks, 'chunk')} in "${collectionName}".`,
   );
   for (const o of outcomes.filter((x) => x.status === 'failed')) {
     process.stderr.write(`  ✗ ${o.file.sourceKey}: ${o.error}\n`);
@@ -210,3 +210,7 @@ function outcomeOf(file: FileToIngest, doc: StoredDocument | null): Outcome {
 main().catch((error: unknown) => {
   fail(error instanceof AppError ? error.message : `Ingest failed: ${(error as Error).message}`);
 });
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

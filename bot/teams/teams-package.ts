@@ -11,15 +11,16 @@ export interface TeamsManifestInput {
   /** The bot's Microsoft App ID (MICROSOFT_APP_ID): the app's id and its bot's id. */
   readonly appId: string;
   readonly version: string;
-  /** Where ex-GPT is served (PUBLIC_URL): the developer's website, privacy and terms pages. */
-  readonly publicUrl?: string | undefined;
+  /** Where ex-GPT is served (PUBLIC_URL, https): the developer's website, privacy and terms pages. */
+  readonly publicUrl: string;
   readonly developerName?: string;
 }
 
 const ACCENT: readonly [number, number, number] = [0x2f, 0x5d, 0x8c];
 
 export function teamsManifest(input: TeamsManifestInput): Record<string, unknown> {
-  const site = httpsUrl(input.publicUrl) ?? 'https://github.com/ex-gpt/ex-gpt';
+  const site = httpsUrl(input.publicUrl);
+  if (!site) throw new Error('The Teams package needs PUBLIC_URL as an https address.');
   const host = new URL(site).host;
   return {
     $schema: `https://developer.microsoft.com/en-us/json-schemas/teams/v${MANIFEST_VERSION}/MicrosoftTeams.schema.json`,

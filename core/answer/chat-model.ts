@@ -19,6 +19,9 @@ export interface ChatModelOptions {
   readonly logger?: Logger | undefined;
 }
 
+/** Where the OpenAI SDK sends requests when no base URL is given. */
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 export function createChatOpenAi(options: ChatModelOptions, streaming: boolean): ChatOpenAI {
   return new ChatOpenAI({
     model: options.model,

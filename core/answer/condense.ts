@@ -1,5 +1,11 @@
 import type { HistoryTurn, QuestionCondenser } from '../ports.ts';
-import { attemptSignal, type ChatModelOptions, createChatOpenAi, describeFailure } from './chat-model.ts';
+import {
+  attemptSignal,
+  type ChatModelOptions,
+  createChatOpenAi,
+  DEFAULT_OPENAI_BASE_URL,
+  describeFailure,
+} from './chat-model.ts';
 import { neutraliseDelimiters } from './prompt.ts';
 import { contentWords, words } from './terms.ts';
 
@@ -106,7 +112,10 @@ export function createLlmCondenser(options: LlmCondenserOptions): QuestionConden
   const chat = createChatOpenAi(options, false);
   const fallback = options.fallback ?? createHeuristicCondenser();
   const maxTurns = options.maxTurns ?? 4;
-  const logger = options.logger?.child({ component: 'llm-condenser' });
+  const logger = options.logger?.child({
+    component: 'llm-condenser',
+    url: options.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
+  });
 
   return {
     async condense(question, history, signal) {

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeOpenAi, startFakeOpenAi } from '../../tests/fakes/openai-server.ts';
 import { AppError } from '../errors.ts';
@@ -177,6 +178,25 @@ describe('LLM answerer', () => {
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('upstream_unavailable');
     expect(fake.chatRequests().map((r) => r.model)).toEqual(['primary-model', 'fallback-model']);
+  });
+
+  it('logs which server it could not reach, so "Connection error." is not all an operator sees', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const closed = 'http://127.0.0.1:9/v1';
+    const { error } = await run(
+      answerer({ baseUrl: closed, fallbackModel: undefined, model: 'gpt-4o-mini', logger }),
+      { question: '1년 이상 근무한 직원의 연차는 며칠인가요?', context: 연차 },
+    );
+    expect((error as AppError).code).toBe('upstream_unavailable');
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 50,
+        url: closed,
+        model: 'gpt-4o-mini',
+        msg: 'chat model failed; no fallback left',
+      }),
+    );
   });
 
   it('fails with upstream_unavailable, without the fallback repeating text, when the stream breaks mid-answer', async () => {

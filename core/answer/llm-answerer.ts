@@ -7,6 +7,7 @@ import {
   attemptSignal,
   type ChatModelOptions,
   createChatOpenAi,
+  DEFAULT_OPENAI_BASE_URL,
   describeFailure,
   estimateTokens,
   toLangChainMessages,
@@ -42,7 +43,11 @@ class AttemptFailed extends Error {
  * been streamed a failure is final (`upstream_unavailable`), so the caller never receives text twice.
  */
 export function createLlmAnswerer(options: LlmAnswererOptions): Answerer {
-  const logger = options.logger?.child({ component: 'llm-answerer' });
+  // The URL goes into every failure line: "Connection error." alone does not say which server to check.
+  const logger = options.logger?.child({
+    component: 'llm-answerer',
+    url: options.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
+  });
   const models: { name: string; chat: ChatOpenAI }[] = [
     { name: options.model, chat: createChatOpenAi(options, true) },
   ];

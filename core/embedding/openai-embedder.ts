@@ -58,7 +58,11 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): OpenAiEmbe
   const maxRetries = options.maxRetries ?? 5;
   const baseDelay = options.retryBaseDelayMs ?? 500;
   const maxDelay = options.maxRetryDelayMs ?? 60_000;
-  const logger = options.logger?.child({ component: 'openai-embedder', model: options.model });
+  const logger = options.logger?.child({
+    component: 'openai-embedder',
+    model: options.model,
+    url: options.baseUrl ?? 'https://api.openai.com/v1',
+  });
   let dimensions = requested ?? NATIVE_DIMENSIONS[options.model] ?? 0;
 
   const client = new OpenAIEmbeddings({

@@ -2,8 +2,8 @@
  * A local stand-in for an OpenAI-compatible model server (OpenAI, vLLM, Ollama...), on 127.0.0.1 and a
  * random port. It speaks the real wire format of `POST /v1/chat/completions` (JSON, and SSE
  * `chat.completion.chunk` events ending in `data: [DONE]`, with the usage chunk when
- * `stream_options.include_usage` is set) and `POST /v1/embeddings` (float or little-endian float32 base64,
- * as `encoding_format` asks). Behaviour is scripted per model name, or per call; every request is recorded,
+ * `stream_options.include_usage` is set), `POST /v1/embeddings` (float or little-endian float32 base64,
+ * as `encoding_format` asks) and `GET /v1/models` (the scripted model names). Behaviour is scripted per model name, or per call; every request is recorded,
  * and any other path answers 404 and is recorded as unexpected so that a test can fail on it.
  */
 import { randomUUID } from 'node:crypto';
@@ -47,7 +47,7 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The parsed JSON body, or the raw text when it is not JSON. */
   readonly body: unknown;
-  readonly kind: 'chat' | 'embeddings' | 'unexpected';
+  readonly kind: 'chat' | 'embeddings' | 'models' | 'unexpected';
   /** `performance.now()` when the request arrived. */
   readonly receivedAt: number;
   /** The status answered, once answered. */
@@ -145,7 +145,9 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
         ? 'chat'
         : req.method === 'POST' && path === '/v1/embeddings'
           ? 'embeddings'
-          : 'unexpected';
+          : req.method === 'GET' && path === '/v1/models'
+            ? 'models'
+            : 'unexpected';
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
       path,
@@ -171,6 +173,14 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     }
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+      return;
+    }
+    if (kind === 'models') {
+      // GET /v1/models: the list object OpenAI, vLLM and Ollama all return.
+      const data = [...standing.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'list', data }));
       return;
     }
     if (!isObject(body) || typeof body.model !== 'string') {

@@ -141,6 +141,22 @@ describe('a mention in a channel', () => {
     await db.delete(schema.memberships).where(eq(schema.memberships.groupId, group!.id));
   });
 
+  it('never answers from ex-GPT’s own guide, even in a channel bound to it', async () => {
+    const guide = await buildCollection(rig.t, { name: 'ex-gpt-guide', everyone: true });
+    await ingestText(rig.t, {
+      collectionId: guide.id,
+      filename: 'getting-started.md',
+      text: '# 시작하기\n\nHi there! 안녕하세요, ex-GPT 안내서입니다. Upload documents in the console first.\n',
+    });
+    await rig.bind('C111', [guide.id]);
+    await rig.send(fixture('event_app_mention.json'));
+    await waitForStreams(rig.slack, 1);
+    const first = calls('chat.startStream')[0]!;
+    expect(streamedText(rig.slack.calls, String(first.response?.ts))).toMatch(/couldn.t find/i);
+    expect(JSON.stringify(rig.slack.calls)).not.toMatch(/안내서|getting-started/);
+    expect(chatRequests()).toEqual([]);
+  });
+
   it('answers a retried event once, and a message that arrives as both app_mention and message once', async () => {
     await rig.bind('C111', [handbook.id]);
     const body = fixture('event_app_mention.json');

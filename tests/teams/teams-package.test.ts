@@ -94,6 +94,26 @@ describe('the Teams app package', () => {
     }
   });
 
+  it('refuses an app id that is not a GUID, and a missing https PUBLIC_URL, naming what to fix', () => {
+    const run = (env: Record<string, string>) => {
+      try {
+        execFileSync(process.execPath, ['bot/cli/teams-package.ts', '--out', tmpdir()], {
+          cwd: root,
+          env: { PATH: process.env.PATH ?? '', ...env },
+          stdio: 'pipe',
+        });
+        return '';
+      } catch (error) {
+        return String((error as { stderr?: Buffer }).stderr);
+      }
+    };
+    expect(run({ MICROSOFT_APP_ID: 'ex-gpt-bot', PUBLIC_URL: 'https://exgpt.example.com' })).toContain(
+      "MICROSOFT_APP_ID must be the Azure Bot's Microsoft App ID, a GUID",
+    );
+    expect(run({ MICROSOFT_APP_ID: APP_ID })).toContain('Set PUBLIC_URL to ex-GPT’s public https address');
+    expect(run({ MICROSOFT_APP_ID: APP_ID, PUBLIC_URL: 'http://10.0.0.5:3000' })).toContain('Set PUBLIC_URL');
+  });
+
   it('refuses to build without an app id', () => {
     const env = { ...process.env, MICROSOFT_APP_ID: '' };
     expect(() =>

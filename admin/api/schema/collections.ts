@@ -3,7 +3,7 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '#core';
-import { type Executor, schema } from '#db';
+import { deleteDocumentChunks, type Executor, schema } from '#db';
 import { type AdminContext, audited } from '../context.ts';
 import { idRule, nameRule, optionalText, parseInput } from '../validation.ts';
 import { assertGroupsExist } from './users.ts';
@@ -36,8 +36,8 @@ type Mutation {
   createCollection(name: String!, description: String, everyone: Boolean, readerGroupIds: [ID!]): Collection! @allow(roles: [admin, curator])
   "readerGroupIds, when given, replaces the reader groups."
   updateCollection(id: ID!, name: String, description: String, everyone: Boolean, readerGroupIds: [ID!]): Collection! @allow(roles: [admin, curator])
-  "Only an empty collection can be deleted: move or delete its documents first."
-  deleteCollection(id: ID!): Boolean! @allow(roles: [admin, curator])
+  "Deletes a collection. One that holds documents is deleted only with deleteDocuments: true (then they go too, each audited); otherwise move them first."
+  deleteCollection(id: ID!, deleteDocuments: Boolean): Boolean! @allow(roles: [admin, curator])
 }
 `;
 
@@ -170,25 +170,47 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
     },
 
     deleteCollection: async (_parent, args, ctx) => {
-      const { id } = parseInput(z.object({ id: idRule }), args);
+      const { id, deleteDocuments } = parseInput(
+        z.object({ id: idRule, deleteDocuments: z.boolean().nullish() }),
+        args,
+      );
       return audited(ctx, async (tx, record) => {
         const collection = await loadCollection(tx, id);
-        const [count] = await tx
-          .select({ n: sql<number>`count(*)::int` })
+        const held = await tx
+          .select({ id: documents.id, title: documents.title, sourceKey: documents.sourceKey })
           .from(documents)
-          .where(eq(documents.collectionId, id));
-        if ((count?.n ?? 0) > 0) {
+          .where(eq(documents.collectionId, id))
+          .for('update');
+        if (held.length > 0 && !deleteDocuments) {
           throw new AppError(
             'conflict',
-            `The collection still holds ${count!.n} document(s): move or delete them first.`,
+            `The collection still holds ${held.length} document${held.length === 1 ? '' : 's'}: move them first, or delete the collection with its documents.`,
+            { details: { documentCount: held.length } },
           );
+        }
+        // In the same transaction as the collection: a reader never sees a half-deleted collection.
+        for (const doc of held) {
+          const removed = await deleteDocumentChunks(tx, doc.id);
+          await tx.delete(documents).where(eq(documents.id, doc.id));
+          await record({
+            action: 'document.delete',
+            targetType: 'document',
+            targetId: doc.id,
+            data: {
+              title: doc.title,
+              sourceKey: doc.sourceKey,
+              collectionId: id,
+              chunks: removed,
+              via: 'collection.delete',
+            },
+          });
         }
         await tx.delete(collections).where(eq(collections.id, id));
         await record({
           action: 'collection.delete',
           targetType: 'collection',
           targetId: id,
-          data: { name: collection.name },
+          data: { name: collection.name, documents: held.length },
         });
         return true;
       });

@@ -17,6 +17,7 @@ import * as conversations from './conversations.ts';
 import * as documents from './documents.ts';
 import * as groups from './groups.ts';
 import * as settings from './settings.ts';
+import * as system from './system.ts';
 import * as usage from './usage.ts';
 import * as users from './users.ts';
 
@@ -33,6 +34,7 @@ const modules = [
   usage,
   audit,
   settings,
+  system,
 ];
 
 /** The schema before the access rules wrap its resolvers (what the SDL file shows). */

@@ -94,6 +94,11 @@ export const reindexDocument = (id: string) =>
     `mutation($id: ID!) { reindexDocument(id: $id) { ${DOCUMENT_ROW} } }`,
     { id },
   ).then((d) => d.reindexDocument);
+export const moveDocument = (id: string, collectionId: string) =>
+  gql<{ moveDocument: { id: string } }>(
+    'mutation($id: ID!, $collectionId: ID!) { moveDocument(id: $id, collectionId: $collectionId) { id } }',
+    { id, collectionId },
+  );
 export const deleteDocument = (id: string) =>
   gql<{ deleteDocument: boolean }>('mutation($id: ID!) { deleteDocument(id: $id) }', { id });
 
@@ -152,8 +157,11 @@ export const updateCollection = (id: string, input: CollectionInput) =>
       updateCollection(id: $id, name: $name, description: $description, everyone: $everyone, readerGroupIds: $readerGroupIds) { ${COLLECTION} } }`,
     { id, ...input },
   ).then((d) => d.updateCollection);
-export const deleteCollection = (id: string) =>
-  gql<{ deleteCollection: boolean }>('mutation($id: ID!) { deleteCollection(id: $id) }', { id });
+export const deleteCollection = (id: string, deleteDocuments = false) =>
+  gql<{ deleteCollection: boolean }>(
+    'mutation($id: ID!, $deleteDocuments: Boolean) { deleteCollection(id: $id, deleteDocuments: $deleteDocuments) }',
+    { id, deleteDocuments },
+  );
 export const channels = () =>
   gql<{ channels: Channel[] }>(
     'query { channels { id platform workspaceId channelId name replyMode collections { id name } } }',
@@ -361,10 +369,11 @@ export async function* ask(
   question: string,
   threadId: string | null,
   signal: AbortSignal,
+  collections: readonly string[] = [],
 ): AsyncGenerator<AskEvent> {
   for await (const message of postEventStream(
     '/api/v1/ask',
-    { question, ...(threadId ? { threadId } : {}) },
+    { question, ...(threadId ? { threadId } : {}), ...(collections.length ? { collections } : {}) },
     signal,
   )) {
     const data = JSON.parse(message.data) as Record<string, unknown>;

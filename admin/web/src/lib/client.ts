@@ -7,16 +7,19 @@ import { readEventStream, type ServerEvent } from './sse.ts';
 
 export class ApiError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** For invalid_input: what is wrong with each named field, so a form can say it beside the field. */
+  readonly fields: Readonly<Record<string, string>>;
+  constructor(code: string, message: string, fields: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.fields = fields;
   }
 }
 
 interface GraphqlResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; fields?: Record<string, string> } }[];
 }
 
 function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
@@ -60,7 +63,7 @@ export async function gql<T>(
     const code = error.extensions?.code ?? 'internal';
     if (code === 'unauthenticated' && !retried && (await refreshSession()))
       return gql<T>(query, variables, true);
-    throw new ApiError(code, error.message);
+    throw new ApiError(code, error.message, error.extensions?.fields ?? {});
   }
   if (!body.data) throw new ApiError('internal', 'The server sent no data.');
   return body.data;

@@ -1,4 +1,5 @@
 /** What each role may use, mirroring the @allow directives of admin/api/schema.graphql. */
+import type { MessageKey } from './i18n.svelte.ts';
 import type { Role } from './types.ts';
 
 export type Capability =
@@ -15,7 +16,8 @@ export type Capability =
   | 'usage'
   | 'audit'
   | 'settings.read'
-  | 'settings.write';
+  | 'settings.write'
+  | 'system';
 
 const ROLES: Record<Capability, readonly Role[]> = {
   'documents.read': ['admin', 'curator', 'auditor'],
@@ -32,6 +34,7 @@ const ROLES: Record<Capability, readonly Role[]> = {
   audit: ['admin', 'auditor'],
   'settings.read': ['admin', 'auditor'],
   'settings.write': ['admin'],
+  system: ['admin'],
 };
 
 export function can(role: Role | undefined, capability: Capability): boolean {
@@ -41,6 +44,8 @@ export function can(role: Role | undefined, capability: Capability): boolean {
 export interface NavItem {
   href: string;
   label: string;
+  /** The catalogue key of the label, where one exists (the label is then its English text). */
+  labelKey?: MessageKey;
   icon: string;
   /** null: every signed-in user. */
   needs: Capability | null;
@@ -56,6 +61,7 @@ export const NAV: readonly NavItem[] = [
   { href: '/audit', label: 'Audit log', icon: 'shield', needs: 'audit' },
   { href: '/users', label: 'Users & groups', icon: 'users', needs: 'users' },
   { href: '/api-keys', label: 'API keys', icon: 'key', needs: 'apiKeys' },
+  { href: '/system', label: 'System status', labelKey: 'nav.systemStatus', icon: 'gauge', needs: 'system' },
   { href: '/settings', label: 'Settings', icon: 'gear', needs: null },
 ];
 
