@@ -90,6 +90,11 @@ export const configSchema = z
      * 49 MB plain-text file (57k chunks) needs more than 1 GB and less than 2 GB.
      */
     PARSE_MEMORY_MB: int(64, 16_384).default(2048),
+    /**
+     * Most chunks one document may have; a file that makes more fails at once with a reason to split it.
+     * 16,000 chunks (~5.6M tokens) take a few minutes to write and ~1-2 GB of index on disk.
+     */
+    MAX_DOCUMENT_CHUNKS: int(1, 1_000_000).default(16_000),
     CHUNK_TOKENS: int(64, 4000).default(350),
     CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
