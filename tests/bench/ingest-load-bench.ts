@@ -210,9 +210,16 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
       if (peakRss > maxRssMb) gaveUp = `RSS above ${maxRssMb} MB`;
     }, 200);
     let nextPoll = 0;
+    let failedAsks = 0;
     try {
       for (let i = 0; !gaveUp; i++) {
-        latencies.push(await ask(QUESTIONS[i % QUESTIONS.length]!));
+        try {
+          latencies.push(await ask(QUESTIONS[i % QUESTIONS.length]!));
+        } catch (error) {
+          failedAsks += 1;
+          if (child.exitCode !== null) gaveUp = `web process exited (${String(error)})`;
+          continue;
+        }
         const elapsed = performance.now() - started;
         if (elapsed > maxSeconds * 1000) gaveUp = `still running after ${maxSeconds} s`;
         if (elapsed < nextPoll) continue;
@@ -240,7 +247,7 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
       value: round(percentile(latencies, 95)),
       unit: 'ms',
       target: '≤ 500',
-      note: `p50 ${round(percentile(latencies, 50))} ms, max ${round(Math.max(...latencies))} ms, ${latencies.length} asks${gaveUp ? `; gave up: ${gaveUp}` : ''}`,
+      note: `p50 ${round(percentile(latencies, 50))} ms, max ${round(Math.max(...latencies))} ms, ${latencies.length} asks, ${failedAsks} failed${gaveUp ? `; gave up: ${gaveUp}` : ''}`,
     });
     for (const doc of docs) {
       out.push({
