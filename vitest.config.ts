@@ -14,6 +14,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     env: { LOG_LEVEL: 'silent' },
+    // A throwaway Redis and a real PostgreSQL for the run, unless REDIS_TEST_URL / TEST_DATABASE_URL name them.
+    globalSetup: ['tests/support/global-setup.ts'],
     projects: [
       {
         extends: true,
@@ -21,6 +23,7 @@ export default defineConfig({
           name: 'server',
           include: [
             'core/**/*.test.ts',
+            'i18n/**/*.test.ts',
             'db/**/*.test.ts',
             'workers/**/*.test.ts',
             'bot/**/*.test.ts',

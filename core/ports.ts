@@ -179,7 +179,10 @@ export type AnswerEvent =
   | {
       readonly type: 'done';
       readonly text: string;
-      /** 1-based indices into the context the answer cites, in order of first citation. */
+      /**
+       * 1-based indices into the context the answer cites, in order of first citation. The answer's own
+       * markers are renumbered by that order: `cited: [4, 2]` means its "[1]" is context chunk 4, "[2]" chunk 2.
+       */
       readonly cited: readonly number[];
       readonly answered: boolean;
       readonly model: string;
@@ -245,6 +248,8 @@ export interface JobPayloads {
   'delete-document': { documentId: string };
   /** Fills the vectors of `model` (registered as `building`) for every chunk, then makes it the active model. */
   'reembed-all': { model: string };
+  /** Re-analyses the BM25 postings of every chunk written by an older text analysis (core LEXICAL_ANALYSIS_VERSION). */
+  'reindex-lexical': { version: number };
   'purge-conversations': { olderThanDays: number };
   /** A UTC day (YYYY-MM-DD); absent: yesterday and today, which the hourly schedule keeps current. */
   'rollup-usage': { day?: string };
@@ -434,10 +439,13 @@ export interface ChatAnswers {
   /** Stores the platform's id of the posted answer so that feedback on that message finds it. */
   attachPlatformMessage(messageId: string, platformMessageId: string): Promise<void>;
   find(ref: ChatMessageRef): Promise<StoredChatAnswer | null>;
-  /** Stores 👍/👎 and the comment (null: none) on the answer, replacing an earlier rating; false when no such answer. */
+  /**
+   * Stores the asker's 👍/👎 and comment (null: none) on the answer, replacing their earlier rating. False
+   * when there is no such answer or the rater is not its asker: nobody else rates an answer for them.
+   */
   recordFeedback(
     ref: ChatMessageRef,
-    feedback: { value: 'up' | 'down'; comment: string | null },
+    feedback: { value: 'up' | 'down'; comment: string | null; raterId: string | null },
   ): Promise<boolean>;
 }
 

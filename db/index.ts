@@ -12,7 +12,17 @@ export {
   writeDocumentChunks,
 } from './chunk-index.ts';
 export { createChunkSearch } from './chunk-search.ts';
-export { type Database, type Db, type Executor, openDatabase, rows } from './client.ts';
+export {
+  type Database,
+  type Db,
+  describeStartupError,
+  type Executor,
+  openDatabase,
+  rows,
+  SUPPORTED_PGVECTOR,
+  SUPPORTED_POSTGRES,
+  UnsupportedDatabaseError,
+} from './client.ts';
 export {
   canReadCollection,
   ensureCollection,
@@ -43,6 +53,14 @@ export {
   writeChunkEmbeddings,
 } from './embedding-models.ts';
 export { purgeConversations, rollupUsage, utcDay } from './housekeeping.ts';
+export {
+  hasStaleLexicalChunks,
+  type LexicalProgress,
+  lexicalReindexProgress,
+  listStaleLexicalChunks,
+  type ReanalysedChunk,
+  rewriteChunkPostings,
+} from './lexical-reindex.ts';
 export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
 export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';

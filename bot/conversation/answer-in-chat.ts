@@ -80,9 +80,10 @@ export interface ChatConversation {
     platform: ChatPlatform,
     request: { readonly messageId: string; readonly user: ChatUserRef; readonly location: ChatLocation },
   ): Promise<ShareOutcome>;
-  /** 👍/👎 on an answer, by ex-GPT's message id or the platform's id of the posted message. */
+  /** 👍/👎 on an answer by `user`, by ex-GPT's message id or the platform's id of the posted message. */
   recordFeedback(request: {
     readonly ref: ChatMessageRef;
+    readonly user: ChatUserRef;
     readonly value: 'up' | 'down';
     readonly comment?: string | null;
   }): Promise<boolean>;
@@ -219,7 +220,7 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
           }
         }
         const userKey = `${message.user.platform}:${message.user.workspaceId}:${message.user.userId}`;
-        const allowed = deps.rateLimiter.take(userKey);
+        const allowed = await deps.rateLimiter.take(userKey);
         if (!allowed.allowed) {
           await notice(platform, message, rateLimited(allowed.retryAfterMs));
           return 'rate_limited';
@@ -280,10 +281,13 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
       return 'shared';
     },
 
-    recordFeedback(request) {
+    async recordFeedback(request) {
+      // Looked up, never created: someone ex-GPT has not met cannot be the asker.
+      const rater = await deps.identities.find(request.user);
       return deps.answers.recordFeedback(request.ref, {
         value: request.value,
         comment: request.comment ?? null,
+        raterId: rater?.principal.userId ?? null,
       });
     },
   };

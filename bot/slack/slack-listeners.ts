@@ -183,17 +183,17 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
-    const stored = await conversation.recordFeedback({ ref: { messageId }, value: 'up' });
-    await thank(b, stored ? 'Thanks for the feedback!' : 'I can’t find that answer any more.');
+    const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'up' });
+    await thank(b, stored ? 'Thanks for the feedback!' : NOT_RATED);
   });
 
   app.action(ACTION_FEEDBACK_DOWN, async ({ ack, body, action, client }) => {
     await ack();
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
-    const stored = await conversation.recordFeedback({ ref: { messageId }, value: 'down' });
+    const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'down' });
     if (!stored) {
-      await thank(b, 'I can’t find that answer any more.');
+      await thank(b, NOT_RATED);
       return;
     }
     // The rating is stored already; the modal only adds an optional comment.
@@ -203,12 +203,17 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     });
   });
 
-  app.view(FEEDBACK_MODAL, async ({ ack, view }) => {
+  app.view(FEEDBACK_MODAL, async ({ ack, view, body }) => {
     await ack();
     const meta = JSON.parse(view.private_metadata || '{}') as { messageId?: string };
     const comment = view.state.values[FEEDBACK_COMMENT_BLOCK]?.[FEEDBACK_COMMENT_ACTION]?.value?.trim();
     if (!meta.messageId || !comment) return;
-    await conversation.recordFeedback({ ref: { messageId: meta.messageId }, value: 'down', comment });
+    await conversation.recordFeedback({
+      ref: { messageId: meta.messageId },
+      user: actor(body as unknown as ActionBody),
+      value: 'down',
+      comment,
+    });
   });
 
   async function thank(body: ActionBody, text: string): Promise<void> {
@@ -228,6 +233,10 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     );
   }
 }
+
+// Refused ratings: someone else's answer (only the asker rates it), or one deleted since.
+const NOT_RATED =
+  'I can’t record that: only the person who asked can rate this answer, and it may have been deleted.';
 
 interface ActionBody {
   readonly user: { readonly id: string; readonly team_id?: string };

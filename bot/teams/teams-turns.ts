@@ -121,9 +121,11 @@ export function createTeamsActivityHandler(
   async function onInvoke(activity: Partial<Activity>): Promise<InvokeResponse> {
     if (activity.name === 'message/submitAction') {
       const feedback = feedbackOf(activity.value);
-      if (feedback && activity.replyToId) {
+      const rater = userOf(activity);
+      if (feedback && activity.replyToId && rater) {
         const stored = await conversation.recordFeedback({
           ref: { platformMessageId: activity.replyToId },
+          user: rater,
           ...feedback,
         });
         if (!stored) logger.info({ replyToId: activity.replyToId }, 'teams feedback for an unknown message');
@@ -174,9 +176,14 @@ export function createTeamsActivityHandler(
       case 'messageReaction': {
         const replyToId = activity.replyToId;
         const reaction = (activity.reactionsAdded ?? []).map((r) => REACTIONS[r.type ?? '']).find(Boolean);
-        if (!replyToId || !reaction) return undefined;
+        const rater = userOf(activity);
+        if (!replyToId || !reaction || !rater) return undefined;
         deps.schedule(async () => {
-          await conversation.recordFeedback({ ref: { platformMessageId: replyToId }, value: reaction });
+          await conversation.recordFeedback({
+            ref: { platformMessageId: replyToId },
+            user: rater,
+            value: reaction,
+          });
         });
         return undefined;
       }
