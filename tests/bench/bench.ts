@@ -528,6 +528,12 @@ try {
   if (wants('scifact')) await benchSciFact(results);
   if (wants('100k') && !values['skip-100k']) await bench100k(results);
   if (wants('modules')) await benchModules(results);
+  if (wants('ingest-load')) {
+    // Ask p50/p95 over REST while a 50 MB text and a 5 MB CSV ingest (issue 12), with each file's time,
+    // the peak RSS and the database's growth per MB of text.
+    const { run } = await import('./ingest-load-bench.ts');
+    results.push(...(await run()));
+  }
   if (wants('postgres')) {
     await benchPostgres(results, {
       bulkLoad,
