@@ -182,6 +182,14 @@ export const configSchema = z
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
     /** Questions one chat user may ask per minute (Slack and Teams); more get a polite "wait" reply. */
     CHAT_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
+    /**
+     * The language of chat replies when neither the question nor the platform's locale for the user tells
+     * (a catalogue in i18n/locales: `en`, `ko`).
+     */
+    DEFAULT_LOCALE: z
+      .string()
+      .regex(/^[a-z]{2,3}$/, 'a language code such as en or ko')
+      .default('en'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,
