@@ -42,6 +42,7 @@ import { registerLocalAdminRoutes } from './local-admin-routes.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { cachedModelProbe } from './model-probe.ts';
 import { registerAskRoute } from './rest/ask-route.ts';
+import { createDiskSpaceGuard } from './rest/disk-space.ts';
 import { registerDocumentRoutes } from './rest/documents-route.ts';
 import { createSystemStatusReader, defaultJobsStatus, type JobsStatus } from './system-status.ts';
 import type { TeamsCredentialsFactory } from './teams/index.ts';
@@ -241,13 +242,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.teamsCredentials ? { teamsCredentials: deps.teamsCredentials } : {}),
   });
 
+  const assertDiskSpace = createDiskSpaceGuard({
+    dir: deps.config.DATA_DIR,
+    minFreeBytes: deps.config.MIN_FREE_DISK_MB * 2 ** 20,
+  });
   registerDocumentRoutes(app, {
     documents: deps.documents,
     audit,
     queue: deps.queue,
     authenticate,
     maxUploadBytes: deps.config.MAX_UPLOAD_BYTES,
-    ...(deps.assertCanEnqueue ? { assertCanEnqueue: deps.assertCanEnqueue } : {}),
+    assertCanEnqueue: async () => {
+      await deps.assertCanEnqueue?.();
+      await assertDiskSpace();
+    },
     resolveUploadCollection: async (principal, name) => {
       const existing = await findCollectionByName(db, name);
       if (existing) return existing;

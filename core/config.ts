@@ -163,6 +163,13 @@ export const configSchema = z
      */
     PARSE_MEMORY_MB: int(64, 16_384).default(2048),
     /**
+     * Most chunks one document may have; a file that makes more fails at once with a reason to split it.
+     * 16,000 chunks (~5.6M tokens) take a few minutes to write and ~1-2 GB of index on disk.
+     */
+    MAX_DOCUMENT_CHUNKS: int(1, 1_000_000).default(16_000),
+    /** Uploads are refused while the disk holding DATA_DIR has less free space than this (0: never). */
+    MIN_FREE_DISK_MB: int(0, 10_000_000).default(1024),
+    /**
      * Tesseract's languages for scanned PDF pages ("kor+eng"); empty: no OCR. Used only where the
      * `tesseract` program and these languages' data are installed.
      */

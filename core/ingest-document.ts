@@ -4,7 +4,7 @@
  * no longer current is skipped (a newer upload has its own job).
  */
 import type { IngestProgress } from './domain.ts';
-import { isAppError } from './errors.ts';
+import { isAppError, UnprocessableDocumentError } from './errors.ts';
 import type {
   DocumentRepository,
   Embedder,
@@ -29,7 +29,16 @@ export interface DocumentIngestorDeps {
   readonly chunkTokens: number;
   readonly chunkOverlapTokens: number;
   readonly embeddingBatchSize: number;
+  /** A document with more chunks is refused before it is embedded (default MAX_CHUNKS_PER_DOCUMENT). */
+  readonly maxChunks?: number;
 }
+
+/**
+ * The most chunks one document may have (MAX_DOCUMENT_CHUNKS): ~5.6M tokens at the default 350-token
+ * chunks; a 5 MB CSV of UUID rows (~12k chunks) fits. Beyond this the index would be gigabytes and the
+ * write many minutes, so such a file fails once, at once, with a reason to split it.
+ */
+export const MAX_CHUNKS_PER_DOCUMENT = 16_000;
 
 export type IngestOutcome =
   | { readonly status: 'ready'; readonly chunks: number }
@@ -116,6 +125,12 @@ export function createDocumentIngestor(
             },
           },
         );
+        const maxChunks = deps.maxChunks ?? MAX_CHUNKS_PER_DOCUMENT;
+        if (analyzed.length > maxChunks) {
+          throw new UnprocessableDocumentError(
+            `This file is too large to index: it makes ${analyzed.length.toLocaleString('en-US')} passages, and one document may have at most ${maxChunks.toLocaleString('en-US')}. Split it into smaller files.`,
+          );
+        }
         const indexTexts = analyzed.map((chunk) => chunk.indexText);
         const vectors: number[][] = [];
         await report({ stage: 'embedding', percent: 20 });
@@ -124,6 +139,8 @@ export function createDocumentIngestor(
           vectors.push(
             ...(await embedder.embedDocuments(indexTexts.slice(i, i + deps.embeddingBatchSize), signal)),
           );
+          // A turn of the event loop between batches: embedding thousands of chunks must not hold HTTP.
+          await new Promise((resolve) => setImmediate(resolve));
           const done = Math.min(i + deps.embeddingBatchSize, indexTexts.length) / indexTexts.length;
           await report({ stage: 'embedding', percent: Math.round(20 + 70 * done) });
         }

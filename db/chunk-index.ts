@@ -107,11 +107,16 @@ export async function lockIndexStatistics(tx: Executor): Promise<void> {
 async function removeChunks(tx: Executor, documentIds: readonly string[]): Promise<number> {
   if (documentIds.length === 0) return 0;
   const documentsParam = sql`${`{${documentIds.join(',')}}`}::uuid[]`;
-  const old = sql`select id from chunks where document_id = any(${documentsParam})`;
+  return removeChunksWhere(tx, sql`document_id = any(${documentsParam})`);
+}
+
+/** Removes the chunks the condition (on `chunks`) selects, keeping df / chunk_count / total_length exact. */
+async function removeChunksWhere(tx: Executor, condition: SQL): Promise<number> {
+  const old = sql`select id from chunks where ${condition}`;
   const [counted] = await rows<{ n: number; total: number }>(
     tx,
     sql`select count(*)::int as n, coalesce(sum(lexical_length), 0)::bigint as total
-        from chunks where document_id = any(${documentsParam})`,
+        from chunks where ${condition}`,
   );
   const n = Number(counted?.n ?? 0);
   if (n === 0) return 0;
@@ -121,11 +126,36 @@ async function removeChunks(tx: Executor, documentIds: readonly string[]): Promi
     where t.id = gone.term_id`);
   await tx.execute(sql`delete from lex_postings where chunk_id in (${old})`);
   await tx.execute(sql`delete from chunk_embeddings where chunk_id in (${old})`);
-  await tx.execute(sql`delete from chunks where document_id = any(${documentsParam})`);
+  await tx.execute(sql`delete from chunks where ${condition}`);
   await tx.execute(sql`
     update lex_stats set chunk_count = chunk_count - ${n}, total_length = total_length - ${Number(counted?.total ?? 0)}
     where id = 1`);
   return n;
+}
+
+/**
+ * Removes at most `limit` of a document's chunks whose version is (`'only'`) or is not (`'except'`)
+ * `version`; returns how many. Large documents are cleared by calling it, one short transaction at a
+ * time, until it returns 0, so no single statement holds the embedded database for long.
+ */
+export async function removeDocumentChunksBatch(
+  tx: Executor,
+  {
+    documentId,
+    version,
+    which,
+    limit,
+  }: { documentId: string; version: number; which: 'only' | 'except'; limit: number },
+): Promise<number> {
+  await lockIndexStatistics(tx);
+  const versionTest =
+    which === 'only' ? sql`document_version = ${version}` : sql`document_version <> ${version}`;
+  const batch = await rows<{ id: string | number }>(
+    tx,
+    sql`select id from chunks where document_id = ${documentId} and ${versionTest} limit ${limit}`,
+  );
+  if (batch.length === 0) return 0;
+  return removeChunksWhere(tx, sql`id = any(${`{${batch.map((row) => row.id).join(',')}}`}::bigint[])`);
 }
 
 export interface DocumentChunksWrite {
@@ -154,6 +184,8 @@ export async function writeDocumentChunks(tx: Executor, write: DocumentChunksWri
 export async function writeChunksOfDocuments(
   tx: Executor,
   writes: readonly DocumentChunksWrite[],
+  /** 'append' adds the chunks beside the documents' existing ones (a large document written in parts). */
+  mode: 'replace' | 'append' = 'replace',
 ): Promise<number[][]> {
   const documentIds = writes.map((write) => write.documentId);
   if (new Set(documentIds).size !== documentIds.length) {
@@ -182,7 +214,7 @@ export async function writeChunksOfDocuments(
   }
 
   await lockIndexStatistics(tx);
-  await removeChunks(tx, documentIds);
+  if (mode === 'replace') await removeChunks(tx, documentIds);
   const all = writes.flatMap((write) => write.chunks.map((chunk) => ({ write, chunk })));
   if (all.length === 0) return writes.map(() => []);
 

@@ -2,7 +2,7 @@
  * The one database client factory: embedded PGlite (+ pgvector) persisted in DATA_DIR by default, or
  * postgres.js when DATABASE_URL is set. Everything above this file sees the same drizzle database.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -49,9 +49,30 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return database;
 }
 
+/**
+ * The database files hold every document's text (the WAL too), so DATA_DIR and DATA_DIR/pg are private
+ * to their user (0700), as Postgres itself requires of its data directory, and the files in it 0600.
+ * PGlite creates files with the process's umask (often 0666 in containers), so the files are tightened
+ * at open and at close; files created in between sit in a directory no one else can enter.
+ */
+function makePrivate(dataDir: string, dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  tightenTree(dir);
+}
+
+function tightenTree(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) chmodSync(full, 0o700);
+    else if (entry.isFile()) chmodSync(full, 0o600);
+  }
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   const dir = dataDir && dataDir !== 'memory://' ? path.resolve(dataDir, 'pg') : undefined;
-  if (dir) mkdirSync(dir, { recursive: true });
+  if (dir) makePrivate(path.resolve(dataDir!), dir);
   const client = await PGlite.create(dir ?? 'memory://', { extensions: { vector } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
@@ -62,6 +83,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     },
     close: async () => {
       if (!client.closed) await client.close();
+      if (dir) tightenTree(dir);
     },
   };
 }

@@ -10,6 +10,7 @@ import type {
 import { deleteDocumentChunks, writeChunksOfDocuments } from './chunk-index.ts';
 import type { Db } from './client.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { CHUNKS_PER_PART, splitIntoParts, storeLargeDocument } from './large-document-write.ts';
 import { documentFiles, documents } from './schema.ts';
 
 type DocumentRow = typeof documents.$inferSelect;
@@ -199,7 +200,7 @@ export function createDocumentRepository(db: Db): DocumentRepository {
   });
   const storeChunks = createGroupCommit(
     (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements),
-    { maxBatch: MAX_DOCUMENTS_PER_WRITE },
+    { maxBatch: MAX_DOCUMENTS_PER_WRITE, maxWeight: CHUNKS_PER_PART * 4, weigh: (r) => r.chunks.length },
   );
   return {
     upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
@@ -249,7 +250,11 @@ export function createDocumentRepository(db: Db): DocumentRepository {
     },
 
     replaceChunks(id, version, embeddingModel, chunks) {
-      return storeChunks({ id, version, embeddingModel, chunks });
+      // A document that fits one part is written with others, atomically; a larger one in parts.
+      if (chunks.length <= CHUNKS_PER_PART && splitIntoParts(chunks).length <= 1) {
+        return storeChunks({ id, version, embeddingModel, chunks });
+      }
+      return storeLargeDocument(db, { id, version, embeddingModel, chunks });
     },
 
     async delete(id) {

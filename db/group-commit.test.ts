@@ -68,4 +68,35 @@ describe('group commit', () => {
     ]);
     expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
+
+  it('bounds a flush by weight: heavy calls go in smaller batches, one too heavy alone', async () => {
+    const { batches, flush } = recordingFlush();
+    const submit = createGroupCommit(flush, { maxBatch: 10, maxWeight: 100, weigh: (item) => item });
+    await Promise.all([40, 50, 30, 500, 20].map((item) => submit(item)));
+    expect(batches).toEqual([[40, 50], [30], [500], [20]]);
+  });
+
+  it('gives the event loop a turn between flushes of a backlog, even when flushing is all microtasks', async () => {
+    const ticks: string[] = [];
+    const submit = createGroupCommit(
+      async (items: readonly number[]) => {
+        ticks.push(`flush ${items.join(',')}`);
+        for (let i = 0; i < 100; i++) await null;
+        return items;
+      },
+      { maxBatch: 2 },
+    );
+    let running = true;
+    const tick = () => {
+      ticks.push('macrotask');
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await Promise.all([1, 2, 3, 4, 5, 6].map((item) => submit(item)));
+    running = false;
+    // Another macrotask (an HTTP request, a timer) ran between the flushes.
+    const flushes = ticks.flatMap((tick, i) => (tick.startsWith('flush') ? [i] : []));
+    expect(flushes).toHaveLength(3);
+    expect(ticks.slice(flushes[0]!, flushes[2]!)).toContain('macrotask');
+  });
 });

@@ -5,14 +5,20 @@
  * When a batch fails, its calls are retried one at a time, so each caller gets its own outcome and one
  * bad item never fails the others.
  */
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<Item> {
   /** The most calls flushed together; more wait for the next flush. */
   readonly maxBatch: number;
+  /**
+   * The most total weight (e.g. chunks) flushed together; a single heavier call is flushed alone. Bounds
+   * how long one flush holds the embedded database, which serves HTTP on the same thread.
+   */
+  readonly maxWeight?: number;
+  readonly weigh?: (item: Item) => number;
 }
 
 export function createGroupCommit<Item, Result>(
   flush: (items: readonly Item[]) => Promise<readonly Result[]>,
-  { maxBatch }: GroupCommitOptions,
+  { maxBatch, maxWeight = Number.POSITIVE_INFINITY, weigh = () => 1 }: GroupCommitOptions<Item>,
 ): (item: Item) => Promise<Result> {
   interface Waiting {
     readonly item: Item;
@@ -31,11 +37,24 @@ export function createGroupCommit<Item, Result>(
     }
   }
 
+  function takeBatch(): Waiting[] {
+    let count = 0;
+    let weight = 0;
+    while (count < Math.min(maxBatch, waiting.length)) {
+      weight += weigh(waiting[count]!.item);
+      if (count > 0 && weight > maxWeight) break;
+      count++;
+    }
+    return waiting.splice(0, count);
+  }
+
   async function drain(): Promise<void> {
     flushing = true;
     try {
-      while (waiting.length > 0) {
-        const batch = waiting.splice(0, maxBatch);
+      for (let first = true; waiting.length > 0; first = false) {
+        // A turn of the event loop between flushes: a backlog must not hold HTTP for all its flushes.
+        if (!first) await new Promise((resolve) => setImmediate(resolve));
+        const batch = takeBatch();
         if (batch.length === 1) {
           await flushOne(batch[0]!);
           continue;

@@ -79,3 +79,78 @@ describe('PGlite wire server', () => {
     }
   });
 });
+
+/** A bare Postgres client on a socket, so a test can stop reading (backpressure) and check every byte. */
+async function rawClient(address: string) {
+  const [host, port] = address.split(':');
+  const { connect } = await import('node:net');
+  const socket = connect({ host: host!, port: Number(port) });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  let received = Buffer.alloc(0);
+  socket.on('data', (data: Buffer) => {
+    received = Buffer.concat([received, data]);
+  });
+  const readyCount = () => {
+    let count = 0;
+    for (let at = 0; at + 5 <= received.length; at += 1 + received.readInt32BE(at + 1)) {
+      if (received[at] === 0x5a) count += 1;
+    }
+    return count;
+  };
+  const waitReady = async (n: number) => {
+    while (readyCount() < n) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+  const startup = Buffer.alloc(8 + params.length);
+  startup.writeInt32BE(startup.length, 0);
+  startup.writeInt32BE(196608, 4);
+  params.copy(startup, 8);
+  socket.write(startup);
+  await waitReady(1);
+  return {
+    socket,
+    waitReady,
+    query(text: string) {
+      const body = Buffer.from(`${text}\0`);
+      const message = Buffer.alloc(5 + body.length);
+      message[0] = 0x51;
+      message.writeInt32BE(4 + body.length, 1);
+      body.copy(message, 5);
+      socket.write(message);
+    },
+    /** The text values of the DataRow messages received so far (one column). */
+    values(): string[] {
+      const out: string[] = [];
+      for (let at = 0; at + 5 <= received.length; at += 1 + received.readInt32BE(at + 1)) {
+        if (received[at] !== 0x44) continue;
+        const length = received.readInt32BE(at + 7);
+        out.push(received.toString('utf8', at + 11, at + 11 + length));
+      }
+      return out;
+    },
+  };
+}
+
+describe('PGlite wire server under backpressure', () => {
+  it('sends each client its own rows when it reads slowly while another client is answered', async () => {
+    const slow = await rawClient(server.address);
+    const fast = await rawClient(server.address);
+    try {
+      // Korean text, several MB: more than the socket buffers hold while the slow client reads nothing.
+      slow.socket.pause();
+      slow.query(`select repeat('가나다라', 800000) as v`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      fast.query(`select repeat('마바사아', 800000) as v`);
+      await fast.waitReady(2);
+      slow.socket.resume();
+      await slow.waitReady(2);
+      expect(fast.values()).toEqual(['마바사아'.repeat(800000)]);
+      const [value] = slow.values();
+      expect(value?.length).toBe('가나다라'.length * 800000);
+      expect(value === '가나다라'.repeat(800000)).toBe(true);
+    } finally {
+      slow.socket.destroy();
+      fast.socket.destroy();
+    }
+  });
+});

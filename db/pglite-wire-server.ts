@@ -101,7 +101,10 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
         await pglite.runExclusive(() =>
           pglite.execProtocolRawStream(turn.bytes, {
             onRawData: (data) => {
-              if (!connection.closed && data.length > 0) connection.socket.write(data);
+              // `data` is a view into PGlite's WASM memory, which the next statement overwrites (or a
+              // memory growth detaches). A socket that cannot take it all now keeps what it was given,
+              // so it must be given a copy: without one, a slow reader got another connection's bytes.
+              if (!connection.closed && data.length > 0) connection.socket.write(Buffer.from(data));
             },
           }),
         );

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileAnalyzer, FileToAnalyze } from '#core';
 import { createInThreadAnalyzer } from '../core/ingest/analyze-file.ts';
+import { buildFlatePdf } from '../core/ingest/fixtures/pdf-builder.ts';
 import { createTokenCounter } from '../core/ingest/index.ts';
 import { unprocessable, utf8 } from '../core/ingest/test-helpers.ts';
 import { createAnalysisPool } from '../workers/analysis-pool.ts';
@@ -122,6 +123,19 @@ describe('parsing in worker threads', () => {
     const failed = await unprocessable(() => analyzer.analyze(file('big.md', big)));
     expect(failed.message).toBe(
       'This file needs more memory to read than the 48 MB allowed, so it was stopped.',
+    );
+    const next = await analyzer.analyze(file('small.md', utf8(handbook)));
+    expect(next.length).toBeGreaterThan(0);
+  });
+
+  it('bounds the whole footprint, not only the JS heap: buffers a PDF inflates outside it count too', async () => {
+    // 160 MB of page content inflated by pdf.js into ArrayBuffers (outside the 64 MB heap limit), under
+    // the per-stream cap; only the thread's whole footprint can stop it.
+    const analyzer = pool({ threads: 1, maxMemoryMb: 64 });
+    const bomb = buildFlatePdf('Annual leave is 15 days', 160 * 1024 * 1024);
+    const failed = await unprocessable(() => analyzer.analyze(file('bomb.pdf', bomb)));
+    expect(failed.message).toBe(
+      'This file needs more memory to read than the 64 MB allowed, so it was stopped.',
     );
     const next = await analyzer.analyze(file('small.md', utf8(handbook)));
     expect(next.length).toBeGreaterThan(0);

@@ -57,6 +57,8 @@ interface Task {
 
 interface Slot {
   worker: Worker | null;
+  /** Polls the thread's whole footprint while it works (see FOOTPRINT_POLL_MS). */
+  footprint: NodeJS.Timeout | null;
   /** Posted to the thread, in the order it works through them; the first is the one it is on. */
   tasks: Task[];
   /** The time limit of the file the thread is on. */
@@ -71,6 +73,14 @@ interface Slot {
  */
 const QUEUED_PER_THREAD = 8;
 
+/**
+ * How often a working thread's footprint is read. `resourceLimits` bounds only its JS heap; what parsers
+ * allocate outside it (pdf.js's inflated streams, JSZip's buffers: ArrayBuffers, counted as the
+ * isolate's external memory) is not, and a 3.6 MB PDF flate bomb reached 5.1 GB that way. The heap
+ * statistics are read through an interrupt, so a thread busy in a loop still answers.
+ */
+const FOOTPRINT_POLL_MS = 100;
+
 const THREAD_FILE = new URL('./analysis-thread.ts', import.meta.url);
 
 function duration(ms: number): string {
@@ -84,6 +94,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
   const idleMs = options.idleMs ?? 30_000;
   const slots: Slot[] = Array.from({ length: Math.max(1, options.threads) }, () => ({
     worker: null,
+    footprint: null,
     tasks: [],
     deadline: null,
     idle: null,
@@ -109,6 +120,8 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
   function stopThread(slot: Slot, culprit: Task | null, error: unknown): void {
     const worker = slot.worker;
     slot.worker = null;
+    if (slot.footprint) clearInterval(slot.footprint);
+    slot.footprint = null;
     if (slot.idle) clearTimeout(slot.idle);
     if (slot.deadline) clearTimeout(slot.deadline);
     slot.idle = null;
@@ -127,6 +140,39 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
     }
   }
 
+  const outOfMemory = () =>
+    new UnprocessableDocumentError(
+      `This file needs more memory to read than the ${options.maxMemoryMb} MB allowed, so it was stopped.`,
+    );
+
+  /** Stops the thread when heap, external buffers and malloc together pass the limit. */
+  function watchFootprint(slot: Slot, worker: Worker): void {
+    const limit = options.maxMemoryMb * 1024 * 1024;
+    let reading = false;
+    slot.footprint = setInterval(() => {
+      if (reading || slot.worker !== worker || slot.tasks.length === 0) return;
+      reading = true;
+      worker
+        .getHeapStatistics()
+        .then((stats) => {
+          const used = stats.used_heap_size + stats.external_memory + stats.malloced_memory;
+          if (used <= limit || slot.worker !== worker) return;
+          const culprit = slot.tasks[0] ?? null;
+          log.warn(
+            { file: culprit?.file.filename, usedMb: Math.round(used / 2 ** 20) },
+            'file analysis over its memory limit',
+          );
+          stopThread(slot, culprit, outOfMemory());
+          dispatch();
+        })
+        .catch(() => {}) // the thread ended meanwhile
+        .finally(() => {
+          reading = false;
+        });
+    }, FOOTPRINT_POLL_MS);
+    slot.footprint.unref();
+  }
+
   function startThread(slot: Slot): Worker {
     const worker = new Worker(THREAD_FILE, {
       resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb },
@@ -137,6 +183,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
       stdout: false,
       stderr: false,
     });
+    watchFootprint(slot, worker);
     worker.on('message', (reply: AnalysisReply) => {
       const task = slot.tasks.find((t) => t.id === reply.id);
       if (!task) return;
@@ -156,9 +203,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
       // Out of heap: the file needs more than a thread may use, which no retry changes.
       const failure =
         error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new UnprocessableDocumentError(
-              `This file needs more memory to read than the ${options.maxMemoryMb} MB allowed, so it was stopped.`,
-            )
+          ? outOfMemory()
           : new Error(`file analysis thread failed: ${error.message}`);
       const culprit = slot.tasks[0] ?? null;
       log.warn({ err: error, file: culprit?.file.filename }, 'file analysis thread stopped');

@@ -223,6 +223,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       chunkTokens: config.CHUNK_TOKENS,
       chunkOverlapTokens: config.CHUNK_OVERLAP_TOKENS,
       embeddingBatchSize: config.EMBEDDING_BATCH_SIZE,
+      maxChunks: config.MAX_DOCUMENT_CHUNKS,
     },
     options.onProgress,
   );

@@ -1,7 +1,9 @@
 import {
+  AppError,
   type DocumentProgressEvent,
   type DocumentRepository,
   type FailedJob,
+  isAppError,
   type JobName,
   type JobPayloads,
   type Logger,
@@ -42,9 +44,55 @@ export interface JobHandlerDeps extends ReembedDeps, HousekeepingDeps {
   readonly logger: Logger;
 }
 
+/** The longest failure reason stored on a document or a failed job, or logged. */
+export const MAX_REASON_LENGTH = 500;
+
+export function capReason(reason: string): string {
+  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+}
+
+/**
+ * The error a queue adapter sees, logs and stores for a failed handler: short, and never carrying a
+ * statement's parameters or document text. A failed statement's error (drizzle's "Failed query: … params:
+ * …", whose parameters held a document's whole vocabulary, 234 MB) is replaced by its driver's message;
+ * every message is capped, and the original is not attached as a cause (loggers print causes whole).
+ */
+export function toJobError(error: unknown): Error {
+  if (isAppError(error)) {
+    if (error.message.length <= MAX_REASON_LENGTH && error.cause === undefined) return error;
+    const capped =
+      error instanceof UnprocessableDocumentError
+        ? new UnprocessableDocumentError(capReason(error.message))
+        : new AppError(error.code, capReason(error.message), { expose: error.expose });
+    return capped;
+  }
+  const driverError =
+    error instanceof Error && error.message.startsWith('Failed query:') && error.cause instanceof Error
+      ? error.cause
+      : error;
+  const message = driverError instanceof Error ? driverError.message : String(driverError);
+  const safe = new Error(
+    capReason(message.startsWith('Failed query:') ? 'a database statement failed' : message),
+  );
+  safe.name = driverError instanceof Error ? driverError.name : 'Error';
+  const code = (driverError as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') Object.assign(safe, { code });
+  return safe;
+}
+
+function sanitized<N extends JobName>(handler: JobHandler<N>): JobHandler<N> {
+  return async (payload, context) => {
+    try {
+      await handler(payload, context);
+    } catch (error) {
+      throw toJobError(error);
+    }
+  };
+}
+
 /** The typed handlers every queue adapter runs. Each is idempotent: running a job twice is harmless. */
 export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
-  return {
+  const handlers: JobHandlers = {
     'ingest-document': async ({ documentId, version }, { signal }) => {
       const outcome = await deps.ingestor.ingest(documentId, version, signal);
       // The document already shows why; failing the job too keeps it among the failed jobs, not retried.
@@ -58,6 +106,13 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
     'purge-conversations': createPurgeConversationsHandler(deps),
     'rollup-usage': createRollupUsageHandler(deps),
   };
+  return {
+    'ingest-document': sanitized(handlers['ingest-document']!),
+    'delete-document': sanitized(handlers['delete-document']!),
+    'reembed-all': sanitized(handlers['reembed-all']!),
+    'purge-conversations': sanitized(handlers['purge-conversations']!),
+    'rollup-usage': sanitized(handlers['rollup-usage']!),
+  };
 }
 
 /**
@@ -69,7 +124,8 @@ export function createJobFailureRecorder(
   deps: Pick<JobHandlerDeps, 'documents' | 'logger'>,
 ): JobFailureHandler {
   return async (job) => {
-    deps.logger.error({ jobId: job.id, job: job.name, reason: job.reason }, 'job failed for good');
+    const reason = capReason(job.reason);
+    deps.logger.error({ jobId: job.id, job: job.name, reason }, 'job failed for good');
     if (job.name === 'ingest-document') {
       const { documentId, version } = job.payload;
       const document = await deps.documents.get(documentId);
@@ -78,7 +134,7 @@ export function createJobFailureRecorder(
         document?.version === version &&
         (document.status === 'queued' || document.status === 'processing')
       ) {
-        await deps.documents.markFailed(documentId, version, `Indexing failed: ${job.reason}`);
+        await deps.documents.markFailed(documentId, version, `Indexing failed: ${reason}`);
       }
     }
   };
@@ -96,7 +152,7 @@ export function publishIngestFailures(
         documentId: job.payload.documentId,
         progress: { stage: 'failed', percent: 100 },
         status: 'failed',
-        error: job.reason,
+        error: capReason(job.reason),
       });
     }
   };

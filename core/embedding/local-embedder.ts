@@ -112,6 +112,8 @@ export function embedWithFeatures(text: string, dimensions: number, features: Ha
   return out;
 }
 
+const EMBED_SLICE_MS = 20;
+
 export interface LocalEmbedderOptions {
   readonly dimensions: number;
 }
@@ -127,9 +129,16 @@ export function createLocalEmbedder({ dimensions }: LocalEmbedderOptions): Embed
     dimensions,
     embedDocuments: async (texts, signal) => {
       const vectors: number[][] = [];
+      let slice = performance.now();
       for (const text of texts) {
         signal?.throwIfAborted();
         vectors.push(embed(text));
+        // This runs on the thread that serves HTTP and chat: a batch of long chunks takes a few hundred
+        // ms, so the event loop gets a turn every ~20 ms of embedding.
+        if (performance.now() - slice > EMBED_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
       }
       return vectors;
     },

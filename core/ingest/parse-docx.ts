@@ -5,7 +5,7 @@ import { decodeHtmlEntities } from './html-entities.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { normalizeWhitespace } from './parsed-document.ts';
 import type { ZipEntry } from './zip-directory.ts';
-import { inflateEntry, readZipWithinLimits, ZipFormatError, ZipTooLargeError } from './zip-directory.ts';
+import { inflateEntry, readZipWithinLimits, ZipTooLargeError } from './zip-directory.ts';
 
 /**
  * All parts together (XML, and media too: mammoth finds its parts through relationships, so any name

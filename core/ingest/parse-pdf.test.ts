@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
+import { buildFlatePdf } from './fixtures/pdf-builder.ts';
 import { parseDocument } from './parse-document.ts';
 import { parsePdf } from './parse-pdf.ts';
 import { buildCjkCmapPdf, unprocessable } from './test-helpers.ts';
@@ -89,6 +90,24 @@ describe('parsePdf', () => {
     const error = await unprocessable(() => parseDocument({ bytes, filename: 'scan.pdf' }));
     expect(error.message).toBe(
       'No extractable text found in this PDF. It may be a scanned image: run it through text recognition (OCR) and upload the result.',
+    );
+  });
+});
+
+describe('parsePdf flate bombs', () => {
+  it('reads an ordinary Flate-compressed page', async () => {
+    const doc = await parsePdf(buildFlatePdf('Annual leave is 15 days'));
+    expect(doc.blocks.map((block) => ('text' in block ? block.text : ''))).toEqual([
+      'Annual leave is 15 days',
+    ]);
+  });
+
+  it('refuses a stream that expands past the cap before pdf.js inflates it', async () => {
+    const bomb = buildFlatePdf('Annual leave', 24 * 1024 * 1024);
+    expect(bomb.byteLength).toBeLessThan(100 * 1024);
+    const error = await unprocessable(() => parsePdf(bomb, { maxStreamBytes: 8 * 1024 * 1024 }));
+    expect(error.message).toBe(
+      'This PDF expands to more than 8 MB in one part when opened, which is more than we can process. Split it or print it to a new PDF.',
     );
   });
 });

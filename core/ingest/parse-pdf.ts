@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { constants, inflateSync } from 'node:zlib';
 import { extractImages, getDocumentProxy } from 'unpdf';
 import { UnprocessableDocumentError } from '../errors.ts';
 import type { PageRecognizer } from './ocr.ts';
@@ -12,6 +13,50 @@ export interface PdfOptions {
   readonly timeoutMs?: number;
   /** Reads pages with no text layer (scans). Without it, a PDF of scans only fails with how to enable OCR. */
   readonly ocr?: PageRecognizer | null;
+  /** The most one compressed stream may expand to (default MAX_PDF_STREAM_BYTES). */
+  readonly maxStreamBytes?: number;
+}
+
+/**
+ * The most one Flate stream may expand to. A page scanned at 600 dpi in colour is ~100 MB; a 3.6 MB
+ * PDF whose streams expanded to gigabytes held 5.1 GB in pdf.js's buffers, outside the JS heap limit.
+ */
+export const MAX_PDF_STREAM_BYTES = 256 * 1024 * 1024;
+
+const STREAM = Buffer.from('stream');
+const END_STREAM = Buffer.from('endstream');
+
+/**
+ * Inflates each Flate stream under a cap before pdf.js sees the file, one at a time, keeping nothing.
+ * Streams that are not plain Flate data (encrypted, other filters, damaged) are left to pdf.js.
+ */
+function checkFlateStreams(bytes: Uint8Array, maxStreamBytes: number): void {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = buffer.indexOf(STREAM); at >= 0; at = buffer.indexOf(STREAM, at + STREAM.length)) {
+    if (buffer[at - 3] === 0x65 && buffer[at - 2] === 0x6e && buffer[at - 1] === 0x64) continue; // "endstream"
+    let start = at + STREAM.length;
+    if (buffer[start] === 0x0d) start += 1;
+    if (buffer[start] !== 0x0a) continue;
+    start += 1;
+    const dictionary = buffer.toString('latin1', Math.max(0, at - 512), at);
+    const objectStart = dictionary.lastIndexOf('obj');
+    if (!/\/(FlateDecode|Fl)\b/.test(objectStart >= 0 ? dictionary.slice(objectStart) : dictionary)) continue;
+    const end = buffer.indexOf(END_STREAM, start);
+    if (end < 0) return;
+    try {
+      inflateSync(buffer.subarray(start, end), {
+        maxOutputLength: maxStreamBytes,
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new UnprocessableDocumentError(
+          `This PDF expands to more than ${maxStreamBytes / 1024 / 1024} MB in one part when opened, which is more than we can process. Split it or print it to a new PDF.`,
+        );
+      }
+    }
+    at = end;
+  }
 }
 
 /** Images smaller than this (logos, stamps, rules) are not worth recognising. */
@@ -44,6 +89,7 @@ const CMAP_DIRECTORY = `${path.join(path.dirname(createRequire(import.meta.url).
  */
 export async function parsePdf(bytes: Uint8Array, options: PdfOptions = {}): Promise<ParsedDocument> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  checkFlateStreams(bytes, options.maxStreamBytes ?? MAX_PDF_STREAM_BYTES);
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // pdf.js may transfer (detach) the buffer it is given, and refuses a Buffer: give it its own copy.

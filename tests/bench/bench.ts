@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules|postgres|formats]
+ * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules|postgres|formats|ingest-load]
  *   --only postgres [--pg-chunks N] [--pg-parts retrieval,asks,ingest] [--docs N]: tests/bench/postgres-bench.ts
  *   --only formats: tests/bench/formats-bench.ts
  * Measures the speed targets of the issues and prints one table. Nothing here is asserted: the figures
@@ -530,6 +530,12 @@ try {
   if (wants('100k') && !values['skip-100k']) await bench100k(results);
   if (wants('modules')) await benchModules(results);
   if (wants('formats')) results.push(...(await (await import('./formats-bench.ts')).run()));
+  if (wants('ingest-load')) {
+    // Ask p50/p95 over REST while a 50 MB text and a 5 MB CSV ingest (issue 12), with each file's time,
+    // the peak RSS and the database's growth per MB of text.
+    const { run } = await import('./ingest-load-bench.ts');
+    results.push(...(await run()));
+  }
   if (wants('postgres')) {
     await benchPostgres(results, {
       bulkLoad,
