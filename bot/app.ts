@@ -119,7 +119,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rateLimits: deps.rateLimits,
   });
   const authenticate: Authenticator = combineAuthenticators(
-    (key) => authenticateApiKey(db, key),
+    async (key, use) => {
+      const principal = await authenticateApiKey(db, key);
+      // Every use of a key is audited (shared/design.md): who, which key, from where, for what.
+      if (principal) {
+        await db.transaction((tx) =>
+          appendAuditEvent(tx, {
+            actorId: principal.userId,
+            actorLabel: principal.email,
+            action: 'api_key.use',
+            targetType: 'api_key',
+            targetId: principal.apiKeyId,
+            data: { route: use?.route ?? null },
+            ip: use?.ip ?? null,
+          }),
+        );
+      }
+      return principal;
+    },
     (token) => adminApi.tokens.authenticate(token),
   );
   const audit = async (

@@ -1,5 +1,12 @@
 export { authenticateApiKey, type CreatedApiKey, createApiKey } from './api-keys.ts';
-export { type AuditInput, appendAuditEvent, type ChainVerdict, verifyAuditChain } from './audit-log.ts';
+export {
+  type AuditHead,
+  type AuditInput,
+  appendAuditEvent,
+  type ChainVerdict,
+  readAuditHead,
+  verifyAuditChain,
+} from './audit-log.ts';
 export { type BootstrapResult, bootstrapDatabase, DEFAULT_ADMIN_EMAIL } from './bootstrap.ts';
 export { bindChannel, type ChannelBindingInput, createChannelBindings } from './channel-bindings.ts';
 export { createChatAnswers } from './chat-answers.ts';

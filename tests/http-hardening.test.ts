@@ -182,6 +182,45 @@ describe('response headers', () => {
   });
 });
 
+describe('API keys', () => {
+  it('audits every use of a key: which key, whose, from where, on which route', async () => {
+    const before = await rows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from audit_events where action = 'api_key.use'`,
+    );
+    for (let i = 0; i < 2; i += 1) {
+      const response = await plain.inject({
+        method: 'POST',
+        url: '/api/v1/ask',
+        headers: { authorization: `Bearer ${t.adminKey}` },
+        payload: { question: '연차 휴가는 며칠인가요?' },
+      });
+      expect(response.statusCode).toBe(200);
+    }
+    const uses = await rows<{ actor_id: string; target_id: string; ip: string; route: string }>(
+      t.database.db,
+      sql`select actor_id, target_id, ip, data->>'route' as route from audit_events where action = 'api_key.use' order by id desc limit 2`,
+    );
+    const [key] = await rows<{ id: string }>(
+      t.database.db,
+      sql`select id from api_keys where user_id = ${t.admin.userId} order by created_at limit 1`,
+    );
+    expect(uses).toEqual(
+      Array(2).fill({
+        actor_id: t.admin.userId,
+        target_id: key!.id,
+        ip: '127.0.0.1',
+        route: 'POST /api/v1/ask',
+      }),
+    );
+    const after = await rows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from audit_events where action = 'api_key.use'`,
+    );
+    expect(after[0]!.n - before[0]!.n).toBe(2);
+  });
+});
+
 describe('/metrics', () => {
   it('is served on METRICS_PORT only, not on the main port', async () => {
     const port = await freePort();

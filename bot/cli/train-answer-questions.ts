@@ -2,7 +2,7 @@
  * Questions for training the answer/decline model, generated from our own paragraphs (see
  * train-answer-decision.ts): seeded, so every run produces the same set.
  */
-import { stripKoreanEnding } from '../../core/answer/terms.ts';
+import { normalizeWord } from '../../core/text/index.ts';
 import { segmentSentences } from '../../core/text/sentences.ts';
 
 export interface Paragraph {
@@ -67,7 +67,9 @@ function askAbout(sentence: string, language: Paragraph['language'], next: () =>
   if (pool.length === 0) return undefined;
   const at = pool[Math.floor(next() * pool.length)]!;
   const spanToken = bare(tokens[at]!);
-  const answer = language === 'ko' && !/\p{N}/u.test(spanToken) ? stripKoreanEnding(spanToken) : spanToken;
+  // A Korean word is asked for without its particle (the analyzer's stem: 세종이 → 세종).
+  const answer =
+    language === 'ko' && !/\p{N}/u.test(spanToken) ? normalizeWord(spanToken) || spanToken : spanToken;
   // People reuse between half and most of a sentence's words when they ask about it.
   const keep = 0.4 + 0.45 * next();
   const kept = tokens

@@ -7,7 +7,7 @@ import { detectLanguage } from '../text/index.ts';
  */
 const DONT_KNOW: Readonly<Record<AnswerLanguage, string>> = {
   en: "I couldn't find this in the documents you can see.",
-  ko: '볼 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+  ko: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
 };
 
 export type AnswerLanguage = 'en' | 'ko';

@@ -117,7 +117,7 @@ describe('extractive answerer', () => {
     for (const question of ['출장 중 식비는 하루에 얼마까지 지원되나요?', '프랑스의 수도는 어디인가?']) {
       const result = await answer({ question, context: [연차, 비밀번호] });
       expect(result).toMatchObject({ text: dontKnowAnswerFor(question), answered: false, cited: [] });
-      expect(result.text).toBe('볼 수 있는 문서에서 이 내용을 찾지 못했습니다.');
+      expect(result.text).toBe('열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.');
     }
   });
 

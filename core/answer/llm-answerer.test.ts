@@ -220,7 +220,7 @@ describe('LLM answerer in Korean and English: the same rules as the extractive a
     expect(korean).toMatchObject({
       answered: false,
       cited: [],
-      text: '볼 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+      text: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
     });
     expect(fake.requests).toEqual([]);
   });
@@ -238,7 +238,7 @@ describe('LLM answerer in Korean and English: the same rules as the extractive a
     expect(doneOf(events)).toMatchObject({ answered: true, cited: [2, 3], text: shown });
     const prompt = String(fake.chatRequests()[0]?.messages[1]?.content);
     expect(prompt).toContain('Answer in Korean');
-    expect(prompt).toContain('볼 수 있는 문서에서 이 내용을 찾지 못했습니다.');
+    expect(prompt).toContain('열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.');
   });
 
   it('treats an answer that cites no document it was given as a decline', async () => {
@@ -247,7 +247,7 @@ describe('LLM answerer in Korean and English: the same rules as the extractive a
     expect(korean).toMatchObject({
       answered: false,
       cited: [],
-      text: '볼 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+      text: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
     });
     fake.script('primary-model', { reply: 'You get 25 vacation days a year.' });
     const english = doneOf(

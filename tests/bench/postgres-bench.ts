@@ -54,6 +54,12 @@ export async function benchPostgres(
   const postgres = await startRealPostgres();
   const redis = await startOwnRedis();
   process.env.TEST_DATABASE_URL = postgres.url;
+  // Stopped by Ctrl-C: the throwaway servers go too.
+  const onSignal = () => {
+    void Promise.allSettled([redis.stop(), postgres.stop()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     if (options.parts.includes('retrieval')) {
       const loaded = await retrieval(out, options.bulkLoad, options.chunks);
