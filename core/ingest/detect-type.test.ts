@@ -51,13 +51,13 @@ describe('detectDocumentType', () => {
 
   it('refuses unsupported types with the extension and the supported list', () => {
     expect(rejection({ bytes: PNG, filename: 'diagram.png', mimeType: 'image/png' }).message).toBe(
-      'Unsupported file type: .png (supported: PDF, DOCX, HTML, Markdown, plain text, CSV)',
+      'Unsupported file type: .png (supported: PDF, DOCX, HWP, HWPX, XLSX, PPTX, EML, MSG, HTML, Markdown, plain text, CSV)',
     );
     expect(rejection({ bytes: text('MZ\x90\x00'), filename: 'setup.exe' }).message).toMatch(
       /^Unsupported file type: \.exe \(supported: PDF, DOCX/,
     );
-    expect(rejection({ bytes: text('a'), filename: 'data.xlsx' }).message).toMatch(
-      /^Unsupported file type: \.xlsx/,
+    expect(rejection({ bytes: text('a'), filename: 'data.xlsx' }).message).toBe(
+      'This file is named as an Excel workbook but is not one.',
     );
   });
 

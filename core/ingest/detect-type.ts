@@ -247,10 +247,10 @@ function detectCompoundFile(
     paths = new Set(readCompoundFile(bytes).paths);
   } catch (error) {
     // A damaged container: the parser of the format it claims to be says so in its own words.
-    if (error instanceof CompoundFileError && (claimed === 'hwp' || claimed === 'msg'))
-      return detected(claimed);
-    if (error instanceof CompoundFileError) throw unsupported(extension, declared, 'damaged compound file');
-    throw error;
+    if (!(error instanceof CompoundFileError)) throw error;
+    if (claimed === 'hwp' || claimed === 'msg') return detected(claimed);
+    // An unreadable container named as an Office file: most often an encrypted one, said as before.
+    paths = new Set();
   }
   if (paths.has('FileHeader') && [...paths].some((path) => path.startsWith('BodyText/')))
     return detected('hwp');

@@ -42,7 +42,7 @@ describe('parseDocument', () => {
       parseDocument({ bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2]), filename: 'logo.png' }),
     );
     expect(error.message).toBe(
-      'Unsupported file type: .png (supported: PDF, DOCX, HTML, Markdown, plain text, CSV)',
+      'Unsupported file type: .png (supported: PDF, DOCX, HWP, HWPX, XLSX, PPTX, EML, MSG, HTML, Markdown, plain text, CSV)',
     );
   });
 
