@@ -83,6 +83,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
       .header('content-type', exported.contentType)
       .header('content-disposition', `attachment; filename="${exported.filename}"`)
       .header('cache-control', 'no-store')
+      .header('x-audit-head', `${exported.auditHead.id} ${exported.auditHead.hash}`)
       .send(Readable.from(exported.body));
   }
 }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   AppError,
   type Ask,
+  assertNoNulCharacters,
   type Config,
   type DocumentRepository,
   type JobQueue,
@@ -29,7 +30,12 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { type Authenticator, combineAuthenticators } from './auth.ts';
 import { registerChatPlatforms } from './chat-platforms.ts';
 import { registerConsole } from './console-routes.ts';
-import { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
+import {
+  type MetricsAccess,
+  type ReadinessCheck,
+  registerHealthRoutes,
+  registerMetricsRoute,
+} from './health-routes.ts';
 import { installErrorHandler } from './http-errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { registerAskRoute } from './rest/ask-route.ts';
@@ -71,10 +77,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-For/-Host/-Proto are believed only from the proxies TRUST_PROXY names: anyone else
+    // could pick their own address (dodging rate limits, forging the audit log) or host.
+    trustProxy: trustProxyOf(deps.config.TRUST_PROXY),
   });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Every response, JSON and errors included: a browser must never guess a script out of them.
+    void reply.header('x-content-type-options', 'nosniff');
+    // Only when the request really came over https (directly, or through a trusted proxy).
+    if (request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000');
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration
@@ -82,6 +94,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .observe(reply.elapsedTime / 1000);
   });
   installErrorHandler(app, logger);
+  // PostgreSQL cannot store NUL in text: refused at the door with the field's name, never a 500 later.
+  // GraphQL checks its own arguments (yoga plugin); chat routes are signed by Slack and Microsoft.
+  app.addHook('preHandler', async (request) => {
+    const url = request.routeOptions.url ?? '';
+    if (!url.startsWith('/api/v1/') && !url.startsWith('/auth/')) return;
+    assertNoNulCharacters(request.query);
+    if (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body)) {
+      assertNoNulCharacters(request.body);
+    }
+  });
   await app.register(multipart, {
     limits: { fileSize: deps.config.MAX_UPLOAD_BYTES, files: 20, fields: 20 },
   });
@@ -97,7 +119,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rateLimits: deps.rateLimits,
   });
   const authenticate: Authenticator = combineAuthenticators(
-    (key) => authenticateApiKey(db, key),
+    async (key, use) => {
+      const principal = await authenticateApiKey(db, key);
+      // Every use of a key is audited (shared/design.md): who, which key, from where, for what.
+      if (principal) {
+        await db.transaction((tx) =>
+          appendAuditEvent(tx, {
+            actorId: principal.userId,
+            actorLabel: principal.email,
+            action: 'api_key.use',
+            targetType: 'api_key',
+            targetId: principal.apiKeyId,
+            data: { route: use?.route ?? null },
+            ip: use?.ip ?? null,
+          }),
+        );
+      }
+      return principal;
+    },
     (token) => adminApi.tokens.authenticate(token),
   );
   const audit = async (
@@ -112,15 +151,41 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, {
     metrics,
     checks: [{ name: 'database', check: () => database.ping() }, ...(deps.readinessChecks ?? [])],
+    metricsAccess: metricsAccessOf(deps.config),
   });
+  const metricsPort = deps.config.METRICS_PORT;
+  if (metricsPort !== undefined) {
+    // Listens when the app does, so main stays the one place that starts listening.
+    const metricsApp = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+    registerMetricsRoute(
+      metricsApp,
+      metrics,
+      deps.config.METRICS_TOKEN ? { kind: 'token', token: deps.config.METRICS_TOKEN } : { kind: 'public' },
+    );
+    app.addHook('onListen', async () => {
+      await metricsApp.listen({ port: metricsPort, host: deps.config.HOST });
+    });
+    app.addHook('onClose', async () => {
+      await metricsApp.close();
+    });
+  }
 
   registerAskRoute(app, {
     ask: deps.ask,
     authenticate,
-    resolveCollections: async (refs) => {
+    resolveCollections: async (principal, refs) => {
       const { ids, unknown } = await resolveCollectionRefs(db, refs);
-      if (unknown.length > 0)
-        throw new AppError('invalid_input', `Unknown collection: ${unknown.join(', ')}`);
+      const readable = await Promise.all(ids.map((id) => canReadCollection(db, principal.userId, id)));
+      // One answer for "no such collection" and "not yours", and the names are not echoed: the caller
+      // learns neither which collections exist nor gets their own input (up to 1 MB) back.
+      const refused = unknown.length + readable.filter((ok) => !ok).length;
+      if (refused > 0) {
+        throw new AppError(
+          'invalid_input',
+          `Invalid input. collections: ${refused} of the ${refs.length} named do not exist or are not readable by you.`,
+          { details: { fields: { collections: 'unknown or not readable' } } },
+        );
+      }
       return ids;
     },
     onAnswered: (result) => {
@@ -152,7 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const existing = await findCollectionByName(db, name);
       if (existing) return existing;
       if (principal.role !== 'admin' && principal.role !== 'curator') {
-        throw new AppError('not_found', `No collection named "${name}".`);
+        throw new AppError('not_found', 'No such collection.');
       }
       const { collection, created } = await ensureCollection(db, { name, everyone: true });
       if (created) {
@@ -172,4 +237,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.consoleDir) await registerConsole(app, { dir: deps.consoleDir });
 
   return app;
+}
+
+/** /metrics on the main port: with a token, in development, or not at all (METRICS_PORT serves it then). */
+function metricsAccessOf(config: Config): MetricsAccess {
+  if (config.METRICS_TOKEN) return { kind: 'token', token: config.METRICS_TOKEN };
+  if (config.NODE_ENV === 'development' && config.METRICS_PORT === undefined) return { kind: 'public' };
+  return { kind: 'none' };
+}
+
+/** A hop count trusts that many proxies nearest to us (fastify's types omit the number form). */
+function trustProxyOf(
+  value: Config['TRUST_PROXY'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === undefined) return false;
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return value;
 }

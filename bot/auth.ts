@@ -1,14 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import { type ApiKeyScope, AppError, looksLikeApiKey, type Principal } from '#core';
 
-export type Authenticator = (credential: string) => Promise<Principal | null>;
+/** Where a credential is used: API-key uses are audited with it. */
+export interface CredentialUse {
+  readonly ip: string | null;
+  readonly route: string;
+}
+
+export type Authenticator = (credential: string, use?: CredentialUse) => Promise<Principal | null>;
 
 /**
  * One bearer header, two kinds of credential: API keys (`exg_…`, scoped) and the console's access
  * tokens (JWTs from sign-in, no scopes: the user's role alone decides).
  */
 export function combineAuthenticators(byApiKey: Authenticator, byAccessToken: Authenticator): Authenticator {
-  return (credential) => (looksLikeApiKey(credential) ? byApiKey(credential) : byAccessToken(credential));
+  return (credential, use) =>
+    looksLikeApiKey(credential) ? byApiKey(credential, use) : byAccessToken(credential, use);
 }
 
 /** Reads `Authorization: Bearer <key or access token>` or `X-API-Key`. */
@@ -32,7 +39,10 @@ export async function requirePrincipal(
       'Missing credentials: send an API key or an access token as "Authorization: Bearer <credential>".',
     );
   }
-  const principal = await authenticate(credential);
+  const principal = await authenticate(credential, {
+    ip: request.ip,
+    route: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+  });
   if (!principal) throw new AppError('unauthenticated', 'Invalid, revoked or expired credentials.');
   if (principal.scopes && !principal.scopes.includes(scope)) {
     throw new AppError('forbidden', `This API key lacks the "${scope}" scope.`);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError, constantTimeEqual } from '#core';
 import type { Metrics } from './metrics.ts';
 
 /** Thrown by the readiness check of a process that has begun shutting down. */
@@ -14,9 +15,15 @@ export interface ReadinessCheck {
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/**
+ * Who may read /metrics on this listener: everyone (`public`: development, or the separate
+ * METRICS_PORT listener), bearers of METRICS_TOKEN, or nobody (the route is not served).
+ */
+export type MetricsAccess = { kind: 'public' } | { kind: 'token'; token: string } | { kind: 'none' };
+
 export function registerHealthRoutes(
   app: FastifyInstance,
-  deps: { checks: readonly ReadinessCheck[]; metrics: Metrics },
+  deps: { checks: readonly ReadinessCheck[]; metrics: Metrics; metricsAccess: MetricsAccess },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -46,8 +53,25 @@ export function registerHealthRoutes(
     });
   });
 
-  app.get('/metrics', async (_request, reply) => {
-    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  const access = deps.metricsAccess;
+  if (access.kind !== 'none') registerMetricsRoute(app, deps.metrics, access);
+}
+
+/** Process and request figures name routes, versions and load: not for anonymous callers in production. */
+export function registerMetricsRoute(
+  app: FastifyInstance,
+  metrics: Metrics,
+  access: Exclude<MetricsAccess, { kind: 'none' }>,
+): void {
+  app.get('/metrics', async (request, reply) => {
+    if (access.kind === 'token') {
+      const header = request.headers.authorization ?? '';
+      const given = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
+      if (!constantTimeEqual(given, access.token)) {
+        throw new AppError('unauthenticated', 'Send the metrics token as "Authorization: Bearer <token>".');
+      }
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }
 

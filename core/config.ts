@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -21,12 +22,77 @@ const optionalUrl = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** proxy-addr's names for whole ranges, besides addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(value: string): boolean {
+  if (PROXY_RANGE_NAMES.has(value)) return true;
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies may speak for the client (X-Forwarded-For, -Host, -Proto): none when unset; a number is
+ * how many hops in front of us to trust; otherwise addresses, CIDRs or loopback/linklocal/uniquelocal.
+ */
+const trustProxy = optionalString.pipe(
+  z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || /^\d{1,2}$/.test(v) || v.split(',').every((p) => isAddressOrCidr(p.trim())),
+      'must be a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal',
+    )
+    .transform((v): number | string[] | undefined =>
+      v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim()),
+    ),
+);
+
+/** Browser origins allowed to call the API with credentials (CORS); none when unset. */
+function originOf(value: string): string | null {
+  try {
+    const url = new URL(value);
+    const bare = url.pathname === '/' && !url.search && !url.hash && !value.endsWith('/');
+    return bare && (url.protocol === 'https:' || url.protocol === 'http:') ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+// Kept as the browser sends them: a Korean domain name becomes its punycode (xn--) form.
+const corsOrigins = optionalString.pipe(
+  z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v.split(',').every((o) => originOf(o.trim()) !== null),
+      'must be a comma-separated list of origins such as https://intranet.example.com (no path, no trailing /)',
+    )
+    .transform((v) => (v === undefined ? undefined : v.split(',').map((o) => originOf(o.trim()) ?? ''))),
+);
+
 export const configSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /**
+     * Unset is neither: production-safe API defaults (no GraphiQL, no introspection, no field suggestions)
+     * with the embedded default's conveniences (a generated JWT secret). `development` must be asked for.
+     */
+    NODE_ENV: optionalString.pipe(z.enum(['development', 'production', 'test']).optional()),
     PORT: int(0, 65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     PUBLIC_URL: optionalUrl,
+    TRUST_PROXY: trustProxy,
+    CORS_ORIGINS: corsOrigins,
+    /** When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is served on METRICS_PORT only. */
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    /** A second listener (on HOST) that serves only /metrics, for a scraper on the internal network. */
+    METRICS_PORT: optionalString.pipe(
+      z.coerce.number<string | undefined>().int().min(1).max(65535).optional(),
+    ),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_SIZE: int(1, 100).default(10),
@@ -45,6 +111,8 @@ export const configSchema = z
     JOB_LOCK_MS: int(1000, 600_000).default(30_000),
     /** How long a stopping process waits for running jobs before handing them back to the queue. */
     SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
+    /** A worker touches this file while its database and Redis answer: the container's health check reads it. */
+    WORKER_HEARTBEAT_FILE: optionalString,
     /** On SIGTERM the web process answers /readyz with 503 at once and keeps serving this long (rolling upgrades). */
     SHUTDOWN_DRAIN_MS: int(0, 120_000).default(0),
     /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
@@ -54,6 +122,8 @@ export const configSchema = z
     LOGIN_MAX_FAILURES: int(1, 100).default(5),
     LOGIN_LOCKOUT_MINUTES: int(1, 1440).default(15),
     LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
+    /** Password checks (argon2) running at once; four times as many may wait, further attempts get a 429. */
+    LOGIN_HASH_CONCURRENCY: int(1, 64).default(2),
     OIDC_ISSUER_URL: optionalUrl,
     OIDC_CLIENT_ID: optionalString,
     OIDC_CLIENT_SECRET: optionalString,
@@ -105,6 +175,14 @@ export const configSchema = z
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
     /** Questions one chat user may ask per minute (Slack and Teams); more get a polite "wait" reply. */
     CHAT_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
+    /**
+     * The language of chat replies when neither the question nor the platform's locale for the user tells
+     * (a catalogue in i18n/locales: `en`, `ko`).
+     */
+    DEFAULT_LOCALE: z
+      .string()
+      .regex(/^[a-z]{2,3}$/, 'a language code such as en or ko')
+      .default('en'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,

@@ -22,6 +22,12 @@ export {
   type ProgressListener,
   submitDocument,
 } from './ingest-document.ts';
+export {
+  assertNoNulCharacters,
+  findNulCharacter,
+  isSafeLinkUrl,
+  nulCharacterError,
+} from './input-rules.ts';
 export { DEFAULT_MODEL_PRICES, estimateCostUsd, type ModelPrice, priceOf } from './model-prices.ts';
 export type * from './ports.ts';
 export { createMemoryRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';

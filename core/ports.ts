@@ -340,6 +340,11 @@ export interface ChatLocation {
   /** The thread the reply belongs to (Slack thread_ts, Teams reply-chain id); it is also the conversation key. */
   readonly threadId: string | null;
   readonly place: ChatPlace;
+  /**
+   * The language the bot writes in here for this asker (a catalogue's tag, 'en' or 'ko'), decided by the
+   * conversation flow from the question and the platform's locale; absent: the adapter's default, English.
+   */
+  readonly locale?: string | undefined;
 }
 
 /** A finished answer, handed to the platform to render with its sources and feedback controls. */
@@ -383,6 +388,11 @@ export interface ChatPlatform {
   postNotice(location: ChatLocation, asker: ChatUserRef, text: string): Promise<void>;
   /** Posts a stored answer as a whole (sharing a private answer in a channel); returns the message id. */
   postAnswer(location: ChatLocation, answer: ChatAnswer): Promise<string | null>;
+  /**
+   * The user's language as the platform knows it (Slack's `users.info` locale, e.g. "ko-KR"), asked only
+   * when the question itself does not tell; null when unknown. Teams sends it on each activity instead.
+   */
+  userLocale?(user: ChatUserRef): Promise<string | null>;
 }
 
 /** A chat user mapped onto an ex-GPT user. */
@@ -439,10 +449,13 @@ export interface ChatAnswers {
   /** Stores the platform's id of the posted answer so that feedback on that message finds it. */
   attachPlatformMessage(messageId: string, platformMessageId: string): Promise<void>;
   find(ref: ChatMessageRef): Promise<StoredChatAnswer | null>;
-  /** Stores 👍/👎 and the comment (null: none) on the answer, replacing an earlier rating; false when no such answer. */
+  /**
+   * Stores the asker's 👍/👎 and comment (null: none) on the answer, replacing their earlier rating. False
+   * when there is no such answer or the rater is not its asker: nobody else rates an answer for them.
+   */
   recordFeedback(
     ref: ChatMessageRef,
-    feedback: { value: 'up' | 'down'; comment: string | null },
+    feedback: { value: 'up' | 'down'; comment: string | null; raterId: string | null },
   ): Promise<boolean>;
 }
 

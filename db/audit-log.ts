@@ -56,13 +56,40 @@ export interface ChainVerdict {
   readonly ok: boolean;
   readonly checked: number;
   readonly firstBrokenId: number | null;
+  /** The chain ends before the anchored head: events at its end were deleted. */
+  readonly truncated: boolean;
 }
 
-/** Recomputes every hash in order; names the first event whose stored hash or link does not match. */
-export async function verifyAuditChain(db: Executor, batchSize = 1000): Promise<ChainVerdict> {
+/** The newest event, copied somewhere the table's writers cannot reach (exports, a daily log line). */
+export interface AuditHead {
+  readonly id: number;
+  readonly hash: string;
+}
+
+export async function readAuditHead(db: Executor): Promise<AuditHead | null> {
+  const [last] = await db
+    .select({ id: auditEvents.id, hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
+  return last ?? null;
+}
+
+/**
+ * Recomputes every hash in order; names the first event whose stored hash or link does not match. The
+ * chain alone cannot show that its newest events were deleted; given a head recorded earlier (from an
+ * export or the daily log line), that event must still be in the chain with the same hash.
+ */
+export async function verifyAuditChain(
+  db: Executor,
+  options: { head?: AuditHead; batchSize?: number } = {},
+): Promise<ChainVerdict> {
+  const batchSize = options.batchSize ?? 1000;
+  const head = options.head;
   let prevHash = AUDIT_GENESIS_HASH;
   let lastId = 0;
   let checked = 0;
+  let headSeen = head === undefined;
   for (;;) {
     const batch = await db
       .select()
@@ -70,7 +97,12 @@ export async function verifyAuditChain(db: Executor, batchSize = 1000): Promise<
       .where(gt(auditEvents.id, lastId))
       .orderBy(asc(auditEvents.id))
       .limit(batchSize);
-    if (batch.length === 0) return { ok: true, checked, firstBrokenId: null };
+    if (batch.length === 0) {
+      if (headSeen) return { ok: true, checked, firstBrokenId: null, truncated: false };
+      // The anchored head is gone: its id is past the end (cut), or it was rewritten.
+      const cut = head !== undefined && head.id > lastId;
+      return { ok: false, checked, firstBrokenId: cut ? lastId + 1 : (head?.id ?? null), truncated: cut };
+    }
     for (const row of batch) {
       const expected = hashAuditEvent(prevHash, {
         id: row.id,
@@ -84,7 +116,11 @@ export async function verifyAuditChain(db: Executor, batchSize = 1000): Promise<
         ip: row.ip,
       });
       if (row.prevHash !== prevHash || row.hash !== expected)
-        return { ok: false, checked, firstBrokenId: row.id };
+        return { ok: false, checked, firstBrokenId: row.id, truncated: false };
+      if (head && row.id === head.id) {
+        if (row.hash !== head.hash) return { ok: false, checked, firstBrokenId: row.id, truncated: false };
+        headSeen = true;
+      }
       prevHash = row.hash;
       lastId = row.id;
       checked += 1;

@@ -89,7 +89,13 @@ export function createChatAnswers(db: Db): ChatAnswers {
     async recordFeedback(ref, feedback): Promise<boolean> {
       const id = await messageIdOf(ref);
       if (!id) return false;
-      return recordFeedback(db, { messageId: id, value: feedback.value, comment: feedback.comment });
+      if (!feedback.raterId) return false;
+      return recordFeedback(db, {
+        messageId: id,
+        raterId: feedback.raterId,
+        value: feedback.value,
+        comment: feedback.comment,
+      });
     },
   };
 }

@@ -83,15 +83,19 @@ export function createConversationStore(db: Db): ConversationStore {
   };
 }
 
-/** Records 👍/👎 (and an optional comment) on a stored answer. */
+/**
+ * Records the asker's 👍/👎 (and an optional comment) on a stored answer. Only the asker's rating is the
+ * answer's feedback: a rating by anyone else (a channel member, a forged action) changes nothing and
+ * returns false, in DMs, ephemeral answers and channels alike.
+ */
 export async function recordFeedback(
   db: Db,
-  input: { messageId: string; userId?: string; value: 'up' | 'down'; comment?: string | null },
+  input: { messageId: string; raterId: string; value: 'up' | 'down'; comment?: string | null },
 ): Promise<boolean> {
   const updated = await db
     .update(messages)
     .set({ feedback: input.value, feedbackComment: input.comment ?? null, feedbackAt: new Date() })
-    .where(and(eq(messages.id, input.messageId)))
+    .where(and(eq(messages.id, input.messageId), eq(messages.userId, input.raterId)))
     .returning({ id: messages.id });
   return updated.length > 0;
 }

@@ -1,5 +1,12 @@
 export { authenticateApiKey, type CreatedApiKey, createApiKey } from './api-keys.ts';
-export { type AuditInput, appendAuditEvent, type ChainVerdict, verifyAuditChain } from './audit-log.ts';
+export {
+  type AuditHead,
+  type AuditInput,
+  appendAuditEvent,
+  type ChainVerdict,
+  readAuditHead,
+  verifyAuditChain,
+} from './audit-log.ts';
 export { type BootstrapResult, bootstrapDatabase, DEFAULT_ADMIN_EMAIL } from './bootstrap.ts';
 export { bindChannel, type ChannelBindingInput, createChannelBindings } from './channel-bindings.ts';
 export { createChatAnswers } from './chat-answers.ts';
@@ -63,7 +70,13 @@ export {
 } from './lexical-reindex.ts';
 export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
-export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';
+export {
+  type RuntimeSettings,
+  readRedactionRules,
+  readSettings,
+  readSuggestedPrompts,
+  writeSettings,
+} from './settings.ts';
 export {
   countUsers,
   createUser,

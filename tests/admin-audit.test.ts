@@ -236,6 +236,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
           });
           await recordFeedback(t.database.db, {
             messageId: result.messageId,
+            raterId: t.admin.userId,
             value: 'down',
             comment: 'too short',
           });

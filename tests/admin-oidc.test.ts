@@ -202,4 +202,36 @@ describe('OIDC sign-in', () => {
     const { callback } = await signInThroughProvider({ returnTo: '//evil.example/phish' });
     expect(callback.headers.location).toBe('/');
   });
+
+  // What a browser does with the Location header decides: each value is followed as Chromium would
+  // resolve it, against the console's own origin.
+  const tricky: [string, string][] = [
+    ['/\t/evil.example', '/'],
+    ['/\n/evil.example', '/'],
+    ['/\r\nSet-Cookie: x=1', '/'],
+    ['/\\evil.example', '/'],
+    ['/.//evil.example', '/'],
+    ['/..//evil.example', '/'],
+    ['/a/../..//evil.example', '/'],
+    ['https://evil.example/', '/'],
+    ['javascript:alert(1)', '/'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['/\u3000evil.example', '/%E3%80%80evil.example'],
+    [
+      '/문서?검색=연차 휴가#본문',
+      '/%EB%AC%B8%EC%84%9C?%EA%B2%80%EC%83%89=%EC%97%B0%EC%B0%A8%20%ED%9C%B4%EA%B0%80#%EB%B3%B8%EB%AC%B8',
+    ],
+    ['/documents?page=2', '/documents?page=2'],
+  ];
+  it.each(tricky)(
+    'sends the browser for returnTo %j to a same-origin path (%s)',
+    async (returnTo, expected) => {
+      idp.nextUser = { sub: `eve-${returnTo.length}`, email: 'eve@example.com', groups: [] };
+      const { callback } = await signInThroughProvider({ returnTo });
+      expect(callback.statusCode).toBe(302);
+      const location = callback.headers.location as string;
+      expect(location).toBe(expected);
+      expect(new URL(location, 'https://exgpt.example').origin).toBe('https://exgpt.example');
+    },
+  );
 });

@@ -232,6 +232,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       });
       await recordFeedback(t.database.db, {
         messageId: answer.messageId,
+        raterId: t.admin.userId,
         value: 'down',
         comment: 'wrong app',
       });

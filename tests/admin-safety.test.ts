@@ -10,20 +10,24 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
   let t: TestEngine;
   let dev: FastifyInstance;
   let prod: FastifyInstance;
+  let unset: FastifyInstance;
   let admin: string;
 
   beforeAll(async () => {
     t = await createTestEngine({}, { databaseKind: kind });
-    dev = await buildAdminApp(t);
+    dev = await buildAdminApp({ ...t, config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'development' }) });
     prod = await buildAdminApp({
       ...t,
       config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) }),
     });
+    // What `npm start` gets with no configuration at all.
+    unset = await buildAdminApp({ ...t, config: loadConfig({ LOG_LEVEL: 'silent' }) });
     admin = await issueToken(t.database.db, t.admin.userId);
   });
   afterAll(async () => {
     await dev?.close();
     await prod?.close();
+    await unset?.close();
     await t?.close();
   });
 
@@ -64,26 +68,37 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
     });
   });
 
-  describe('production', () => {
-    it('turns introspection, field suggestions and GraphiQL off', async () => {
-      const introspection = await gql(prod, '{ __schema { types { name } } }', {}, { token: admin });
-      expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
-      expect((await gql(dev, '{ __schema { queryType { name } } }', {}, { token: admin })).data).toEqual({
-        __schema: { queryType: { name: 'Query' } },
-      });
+  describe('production, and no NODE_ENV at all', () => {
+    it.each([
+      ['production', () => prod],
+      ['unset', () => unset],
+    ])(
+      'turns introspection, field suggestions, GraphiQL and public /metrics off (%s)',
+      async (_name, appOf) => {
+        const prod = appOf();
+        const introspection = await gql(prod, '{ __schema { types { name } } }', {}, { token: admin });
+        expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+        const anonymous = await gql(prod, '{ __type(name: "Query") { name } }');
+        expect(anonymous.data ?? null).toBeNull();
+        expect((await prod.inject('/metrics')).statusCode).toBe(404);
+        expect((await dev.inject('/metrics')).statusCode).toBe(200);
+        expect((await gql(dev, '{ __schema { queryType { name } } }', {}, { token: admin })).data).toEqual({
+          __schema: { queryType: { name: 'Query' } },
+        });
 
-      const typo = await gql(prod, '{ me { emial } }', {}, { token: admin });
-      expect(typo.errors?.[0]?.message).not.toMatch(/did you mean/i);
-      expect((await gql(dev, '{ me { emial } }', {}, { token: admin })).errors?.[0]?.message).toMatch(
-        /did you mean/i,
-      );
+        const typo = await gql(prod, '{ me { emial } }', {}, { token: admin });
+        expect(typo.errors?.[0]?.message).not.toMatch(/did you mean/i);
+        expect((await gql(dev, '{ me { emial } }', {}, { token: admin })).errors?.[0]?.message).toMatch(
+          /did you mean/i,
+        );
 
-      const page = await prod.inject({
-        url: '/graphql',
-        headers: { accept: 'text/html', 'x-exgpt-csrf': '1' },
-      });
-      expect(page.headers['content-type'] ?? '').not.toContain('text/html');
-    });
+        const page = await prod.inject({
+          url: '/graphql',
+          headers: { accept: 'text/html', 'x-exgpt-csrf': '1' },
+        });
+        expect(page.headers['content-type'] ?? '').not.toContain('text/html');
+      },
+    );
   });
 
   describe('errors', () => {

@@ -1,6 +1,14 @@
 /** Handlers of the scheduled housekeeping jobs: the retention purge (and chat event ids) and the usage rollup. */
 import { AppError, type Logger } from '#core';
-import { type Db, purgeConversations, purgeProcessedEvents, readSettings, rollupUsage, utcDay } from '#db';
+import {
+  type Db,
+  purgeConversations,
+  purgeProcessedEvents,
+  readAuditHead,
+  readSettings,
+  rollupUsage,
+  utcDay,
+} from '#db';
 import type { JobHandler } from './job-handlers.ts';
 
 export interface HousekeepingDeps {
@@ -16,6 +24,10 @@ export function createPurgeConversationsHandler(deps: HousekeepingDeps): JobHand
     }
     // The retention an admin set in the settings (admin API) wins over RETENTION_DAYS; 0 keeps everything.
     const now = deps.now?.() ?? new Date();
+    // The audit chain's head, once a day, outside the table: whoever can delete the newest events from
+    // the database cannot reach the log archive, and verifyAuditChain takes this head to notice the cut.
+    const head = await readAuditHead(deps.db);
+    if (head) deps.logger.info({ auditHead: head }, 'audit chain head');
     // Slack and Teams retry a delivery for minutes: a day of event ids is ample for dedupe, whatever
     // the retention of conversations.
     const events = await purgeProcessedEvents(deps.db, new Date(now.getTime() - 86_400_000));

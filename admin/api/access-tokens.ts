@@ -11,6 +11,7 @@ import { type Executor, schema } from '#db';
 const { sessions, users } = schema;
 const ISSUER = 'ex-gpt';
 const AUDIENCE = 'ex-gpt-console';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AccessTokens {
   issue(user: { id: string }, familyId: string): Promise<{ token: string; expiresAt: Date }>;
@@ -52,7 +53,9 @@ export function createAccessTokens(options: {
           audience: AUDIENCE,
           algorithms: ['HS256'],
         });
+        // A token signed with the right secret but naming no user id this API issued is just invalid.
         if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
+        if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return null;
         subject = payload.sub;
         familyId = payload.sid;
       } catch (error) {

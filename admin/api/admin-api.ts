@@ -25,6 +25,7 @@ import {
   refreshCookie,
   serializeCookie,
 } from './cookies.ts';
+import { createHashGate } from './hash-gate.ts';
 import { createOidcSignIn, type OidcSignIn } from './oidc-sign-in.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { familyOfToken, revokeFamily, rotateSession, type SessionMeta } from './refresh-sessions.ts';
@@ -117,6 +118,10 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
         windowMs: 60_000,
         scope: 'login-email',
         ...(deps.rateLimits ? { store: deps.rateLimits } : {}),
+      }),
+      hashGate: createHashGate({
+        concurrency: config.LOGIN_HASH_CONCURRENCY,
+        queue: config.LOGIN_HASH_CONCURRENCY * 4,
       }),
     },
     oidc,

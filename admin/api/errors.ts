@@ -21,6 +21,14 @@ export function createErrorMasker(logger: Logger) {
       if (!original.expose) logger.error({ err: original }, 'admin API request failed');
       const extensions: Record<string, unknown> = { code: original.code };
       if (original.expose && original.details) Object.assign(extensions, original.details);
+      // yoga turns `extensions.http` into the response's status and headers, and leaves it out of the body.
+      if (original.code === 'rate_limited') {
+        const retry = original.details?.retryAfterSeconds;
+        extensions.http = {
+          status: 429,
+          ...(typeof retry === 'number' ? { headers: { 'retry-after': String(retry) } } : {}),
+        };
+      }
       return new GraphQLError(original.expose ? original.message : genericMessage, {
         ...location,
         extensions,

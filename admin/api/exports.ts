@@ -18,6 +18,11 @@ export type ExportFormat = 'csv' | 'jsonl';
 export type ExportKind = 'audit' | 'conversations';
 
 export interface ExportStream {
+  /**
+   * The audit chain's newest event when the export began (the export's own record): kept with the file,
+   * it lets verifyAuditChain notice events deleted from the end of the chain later.
+   */
+  readonly auditHead: { readonly id: number; readonly hash: string };
   readonly filename: string;
   readonly contentType: string;
   readonly body: AsyncIterable<string>;
@@ -59,7 +64,7 @@ export async function startExport(
     );
     const { format, ...filter } = input;
     const event = await recordExport(db, principal, 'export.audit', { format, filter }, ip);
-    return stream('audit', format, auditRows(db, filter, event.id));
+    return { ...stream('audit', format, auditRows(db, filter, event.id)), auditHead: event };
   }
   const input = parseInput(
     z.object({
@@ -73,8 +78,8 @@ export async function startExport(
   );
   const { format, ...filter } = input;
   const startedAt = new Date();
-  await recordExport(db, principal, 'export.conversations', { format, filter }, ip);
-  return stream('conversations', format, conversationRows(db, filter, startedAt));
+  const event = await recordExport(db, principal, 'export.conversations', { format, filter }, ip);
+  return { ...stream('conversations', format, conversationRows(db, filter, startedAt)), auditHead: event };
 }
 
 function recordExport(
@@ -100,7 +105,7 @@ function stream(
   kind: ExportKind,
   format: ExportFormat,
   records: AsyncIterable<Record<string, unknown>>,
-): ExportStream {
+): Omit<ExportStream, 'auditHead'> {
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   return {
     filename: `ex-gpt-${kind}-${stamp}.${format}`,

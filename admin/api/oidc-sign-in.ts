@@ -323,8 +323,26 @@ function isLoopback(url: URL): boolean {
   return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
 }
 
-/** Only paths on this site: never an absolute URL or a protocol-relative `//host`. */
+const RETURN_BASE = 'http://return-to.invalid';
+
+/**
+ * Only paths on this site survive; anything else becomes `/`. Judged after the URL parser's own
+ * normalisation, which is what the browser will follow: it drops tabs and newlines (`/\t/evil` is
+ * `//evil`), reads `\` as `/`, and resolves `/.//evil` to `//evil`. The result is the parser's
+ * serialisation, so it is percent-encoded ASCII that is always safe in a Location header.
+ */
 export function safeReturnTo(value: string | undefined): string {
-  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
-  return value;
+  if (!value || value.length > 2048 || !value.startsWith('/')) return '/';
+  // Control characters are refused outright rather than trusting any one parser's way of dropping them.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, RETURN_BASE);
+  } catch {
+    return '/';
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (url.origin !== RETURN_BASE || !path.startsWith('/') || path.startsWith('//')) return '/';
+  return path;
 }

@@ -1,16 +1,18 @@
 /**
  * The graphql-yoga server: schema with access rules, masked errors, depth/cost/alias/token limits
- * (graphql-armor), CSRF prevention for simple requests, no introspection in production, no batching and
- * no multipart. Subscriptions are served as server-sent events (POST with Accept: text/event-stream).
+ * (graphql-armor), CSRF prevention for simple requests, no CORS unless CORS_ORIGINS names origins,
+ * GraphiQL/introspection/suggestions only with NODE_ENV=development, no batching and no multipart. Subscriptions are served as server-sent events (POST with Accept: text/event-stream).
  */
 
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { isAppError } from '#core';
 import type { AdminContextFields, AdminServices } from './context.ts';
 import { CSRF_HEADER } from './cookies.ts';
 import { createErrorMasker } from './errors.ts';
+import { useNulGuard } from './nul-guard.ts';
 import { buildAdminSchema } from './schema/index.ts';
 
 /** What the HTTP server hands yoga with each request (fastify passes its request). */
@@ -31,7 +33,9 @@ export const GRAPHQL_LIMITS = {
 };
 
 export function createAdminYoga(services: AdminServices): AdminYoga {
-  const production = services.config.NODE_ENV === 'production';
+  // Developer conveniences only when asked for: unset NODE_ENV is treated as production here.
+  const development = services.config.NODE_ENV === 'development';
+  const corsOrigins = services.config.CORS_ORIGINS;
   const pendingCookies = new WeakMap<Request, string[]>();
   const armor = new EnvelopArmor({
     maxDepth: { n: GRAPHQL_LIMITS.maxDepth },
@@ -40,7 +44,7 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
     maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
     // Suggestions ("did you mean …") help development and map the schema for an attacker.
-    blockFieldSuggestion: { enabled: production },
+    blockFieldSuggestion: { enabled: !development },
   });
 
   const setCookies: Plugin = {
@@ -58,9 +62,18 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
     schema: buildAdminSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: production
-      ? false
-      : { title: 'ex-GPT admin API', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) },
+    graphiql: development
+      ? { title: 'ex-GPT admin API', headers: JSON.stringify({ [CSRF_HEADER]: '1' }) }
+      : false,
+    // yoga's default answers every Origin with credentials; the console is same-origin and needs none.
+    cors: corsOrigins
+      ? {
+          origin: [...corsOrigins],
+          credentials: true,
+          methods: ['GET', 'POST'],
+          allowedHeaders: ['content-type', 'authorization', CSRF_HEADER],
+        }
+      : false,
     batching: false,
     multipart: false,
     maskedErrors: { maskError: createErrorMasker(services.logger), errorMessage: 'Unexpected error.' },
@@ -68,12 +81,17 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
       debug: (...args) => services.logger.debug({ args }, 'graphql'),
       info: (...args) => services.logger.info({ args }, 'graphql'),
       warn: (...args) => services.logger.warn({ args }, 'graphql'),
-      error: (...args) => services.logger.error({ args }, 'graphql'),
+      // A refusal (forbidden, invalid input…) is the API working: only failures of ours are errors.
+      error: (...args) =>
+        args.every(isRefusal)
+          ? services.logger.info({ args }, 'graphql request refused')
+          : services.logger.error({ args }, 'graphql'),
     },
     plugins: [
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-graphql-yoga-csrf'] }),
       ...armor.protect().plugins,
-      ...(production ? [noIntrospection] : []),
+      ...(development ? [] : [noIntrospection]),
+      useNulGuard(),
       setCookies,
     ],
     context: async ({ request, req, ip }) => {
@@ -92,4 +110,9 @@ export function createAdminYoga(services: AdminServices): AdminYoga {
       };
     },
   });
+}
+
+function isRefusal(value: unknown): boolean {
+  const original = value instanceof GraphQLError ? value.originalError : value;
+  return isAppError(original) && original.status < 500;
 }

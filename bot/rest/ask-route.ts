@@ -8,8 +8,8 @@ import { toAppError } from '../http-errors.ts';
 export interface AskRouteDeps {
   readonly ask: Ask;
   readonly authenticate: Authenticator;
-  /** Resolves collection names (or ids) to ids; unknown names are an input error. */
-  readonly resolveCollections: (names: readonly string[]) => Promise<string[]>;
+  /** Resolves collection names (or ids) to ids; unknown and unreadable names are one input error. */
+  readonly resolveCollections: (principal: Principal, names: readonly string[]) => Promise<string[]>;
   readonly onAnswered?: (result: { answered: boolean; latencyMs: number }) => void;
 }
 
@@ -33,7 +33,9 @@ export function registerAskRoute(app: FastifyInstance, deps: AskRouteDeps): void
       throw new AppError('invalid_input', `${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
     const body = parsed.data;
-    const collectionIds = body.collections ? await deps.resolveCollections(body.collections) : undefined;
+    const collectionIds = body.collections
+      ? await deps.resolveCollections(principal, body.collections)
+      : undefined;
     const threadId = body.threadId ?? crypto.randomUUID();
     const input = {
       principal,

@@ -3,7 +3,9 @@ import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import {
   AppError,
+  assertNoNulCharacters,
   type DocumentRepository,
+  isSafeLinkUrl,
   type JobQueue,
   type Principal,
   type StoredDocument,
@@ -59,8 +61,18 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
         bytes: await readLimited(part, deps.maxUploadBytes),
       });
     }
+    assertNoNulCharacters(fields);
+    files.forEach((file, i) => {
+      assertNoNulCharacters(file.name, files.length === 1 ? 'filename' : `files.${i}.filename`);
+    });
     if (files.length === 0)
       throw new AppError('invalid_input', 'No file in the upload: send it in a "file" field.');
+    const sourceUrl = fields.sourceUrl?.trim() || null;
+    if (sourceUrl !== null && !isSafeLinkUrl(sourceUrl)) {
+      throw new AppError('invalid_input', 'Invalid input. sourceUrl: must be an http(s) or mailto link', {
+        details: { fields: { sourceUrl: 'must be an http(s) or mailto link' } },
+      });
+    }
     if (files.length > 1 && (fields.sourceKey || fields.title)) {
       throw new AppError(
         'invalid_input',
@@ -78,7 +90,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
         title: fields.title?.trim() || titleFromFilename(filename),
         filename,
         mimeType: file.mimeType || 'application/octet-stream',
-        sourceUrl: fields.sourceUrl?.trim() || null,
+        sourceUrl,
         bytes: file.bytes,
         sha256: sha256Hex(file.bytes),
         uploadedBy: principal.userId,

@@ -154,6 +154,24 @@ describe('feedback', () => {
     expect(String(calls('chat.postEphemeral')[0]?.args.text)).toMatch(/Thanks/);
   });
 
+  it('lets only the asker rate an answer: another person’s 👍/👎 never becomes or replaces it', async () => {
+    const messageId = await askPrivately();
+    // The asker (W111) is known; W222 is a forged or curious second person.
+    await rig.send(click('exgpt_feedback_down', messageId, 'W222'));
+    await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postEphemeral'));
+    await rig.drain();
+    expect(await feedbackOf(messageId)).toEqual({ value: null, comment: null });
+    expect(String(calls('chat.postEphemeral')[0]?.args.text)).toMatch(/only the person who asked/);
+    expect(calls('views.open')).toEqual([]);
+
+    await rig.send(click('exgpt_feedback_up', messageId));
+    await rig.drain();
+    expect(await feedbackOf(messageId)).toEqual({ value: 'up', comment: null });
+    await rig.send(click('exgpt_feedback_down', messageId, 'W222'));
+    await rig.drain();
+    expect(await feedbackOf(messageId)).toEqual({ value: 'up', comment: null });
+  });
+
   it('stores 👎 at once, and the comment written in the modal that follows', async () => {
     const messageId = await askPrivately();
     await rig.send(click('exgpt_feedback_down', messageId));

@@ -146,8 +146,20 @@ describe('feedback', () => {
 
   it('takes a reaction on an answer as feedback', async () => {
     const id = await answerId();
-    const reaction = fixtureActivity('messageReaction_like.json');
-    reaction.replyToId = id;
+    // The recorded reaction comes from someone else: on the asker's personal chat that is refused.
+    const forged = fixtureActivity('messageReaction_like.json');
+    forged.replyToId = id;
+    expect((await rig.send(forged)).statusCode).toBe(200);
+    await rig.drain();
+    expect(await stored(id)).toMatchObject({ feedback: null });
+
+    const asker = personalMessage('');
+    const reaction: ActivityJson = {
+      ...fixtureActivity('messageReaction_like.json'),
+      from: asker.from,
+      channelData: asker.channelData,
+      replyToId: id,
+    };
     expect((await rig.send(reaction)).statusCode).toBe(200);
     await rig.drain();
     expect(await stored(id)).toMatchObject({ feedback: 'up' });

@@ -42,13 +42,15 @@ type AuditChainVerdict {
   checked: Int!
   "The first event whose hash or link does not match: changed, inserted or deleted around it."
   firstBrokenId: Int
+  "The chain ends before the head given: its newest events were deleted."
+  truncated: Boolean!
 }
 
 type Query {
   "Newest first. actionPrefix matches e.g. \\"auth.\\" for every sign-in event."
   auditEvents(action: String, actionPrefix: String, actorId: ID, targetType: String, targetId: String, from: DateTime, to: DateTime, first: Int = 50, after: String): AuditEventConnection! @allow(roles: [admin, auditor])
-  "Recomputes the whole hash chain."
-  verifyAuditChain: AuditChainVerdict! @allow(roles: [admin, auditor])
+  "Recomputes the whole hash chain. headId and headHash: a head recorded earlier (an export's X-Audit-Head header, the daily log line), which must still be in the chain."
+  verifyAuditChain(headId: Int, headHash: String): AuditChainVerdict! @allow(roles: [admin, auditor])
 }
 `;
 
@@ -97,6 +99,25 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       const rows = await listAuditEvents(ctx.services.db, input, { first: input.first + 1, before });
       return toConnection(rows, input.first, (e) => encodeCursor([e.id]));
     },
-    verifyAuditChain: (_parent, _args, ctx) => verifyAuditChain(ctx.services.db),
+    verifyAuditChain: (_parent, args, ctx) => {
+      const input = parseInput(
+        z
+          .object({
+            headId: z.number().int().positive().nullish(),
+            headHash: z
+              .string()
+              .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest')
+              .nullish(),
+          })
+          .refine((v) => (v.headId == null) === (v.headHash == null), {
+            path: ['headHash'],
+            message: 'give headId and headHash together',
+          }),
+        args,
+      );
+      const head =
+        input.headId != null && input.headHash != null ? { id: input.headId, hash: input.headHash } : null;
+      return verifyAuditChain(ctx.services.db, head ? { head } : {});
+    },
   },
 };
