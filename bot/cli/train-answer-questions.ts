@@ -71,13 +71,13 @@ function askAbout(sentence: string, language: Paragraph['language'], next: () =>
   const answer =
     language === 'ko' && !/\p{N}/u.test(spanToken) ? normalizeWord(spanToken) || spanToken : spanToken;
   // People reuse between half and most of a sentence's words when they ask about it.
-  const keep = 0.4 + 0.45 * next();
+  const keep = 0.3 + 0.45 * next();
   const kept = tokens
     .filter((_, i) => i !== at)
     .filter(() => next() < keep)
     .map(bare);
   const fillers = FILLERS[language];
-  for (let extra = Math.floor(next() * 3); extra > 0; extra--) {
+  for (let extra = Math.floor(next() * 4); extra > 0; extra--) {
     kept.splice(Math.floor(next() * (kept.length + 1)), 0, fillers[Math.floor(next() * fillers.length)]!);
   }
   if (kept.length < 2) return undefined;

@@ -87,7 +87,8 @@ export function extractAnswer(
 ): ExtractedAnswer | undefined {
   const questionTerms = [...new Set(contentTerms(question))];
   if (questionTerms.length === 0 || context.length === 0) return undefined;
-  const candidates = collectCandidates(context);
+  const allTerms: Set<string>[] = context.map(() => new Set());
+  const candidates = collectCandidates(context, allTerms);
   if (candidates.length === 0) return undefined;
 
   const idf = new Map<string, number>();
@@ -103,10 +104,13 @@ export function extractAnswer(
     for (const term of questionTerms) if (has(term)) sum += idf.get(term) ?? 0;
     return sum / totalWeight;
   };
-  // A chunk's title and section count as its words, as they do for retrieval ("what does the wiki say").
-  const chunkTerms = context.map(
-    (chunk) => new Set(contentTerms(`${chunk.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`)),
-  );
+  // A chunk's words: its sentences' (analysed once, in collectCandidates) plus its title and section, which
+  // count as they do for retrieval ("what does the wiki say").
+  const chunkTerms = context.map((chunk, i) => {
+    const terms = new Set(contentTerms(`${chunk.title}\n${chunk.headingPath.join('\n')}`));
+    for (const term of allTerms[i] ?? []) terms.add(term);
+    return terms;
+  });
   const chunkShare = chunkTerms.map((terms) => share((term) => terms.has(term)));
 
   const asksQuantity = ASKS_QUANTITY.test(question);
@@ -156,23 +160,51 @@ export function extractAnswer(
   return { text, n: candidate.n, features, probability, answered: probability >= decision.threshold };
 }
 
-function collectCandidates(context: readonly RetrievedChunk[]): Candidate[] {
+interface AnalysedSentence {
+  readonly text: string;
+  readonly key: string;
+  readonly terms: readonly string[];
+  readonly quotable: boolean;
+}
+
+/**
+ * Sentences and terms of recently answered-from chunks, by chunk id and text: analysing a chunk costs about a
+ * millisecond, and the chunks of popular documents come back question after question. Bounded, oldest out.
+ */
+const analysed = new Map<string, readonly AnalysedSentence[]>();
+const ANALYSED_CHUNKS = 2000;
+
+function analyseChunk(chunk: RetrievedChunk): readonly AnalysedSentence[] {
+  const cacheKey = `${chunk.chunkId}\u0000${chunk.text.length}`;
+  const cached = analysed.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const sentences = splitSentences(chunk.text).map((text) => ({
+    text,
+    key: text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim(),
+    terms: contentTerms(text),
+    // Commands, code, table rows and headings quote badly as an answer, even when they hold its words.
+    quotable: !looksLikeCode(text) && !looksLikeHeadingOrRow(text),
+  }));
+  if (analysed.size >= ANALYSED_CHUNKS) analysed.delete(analysed.keys().next().value ?? '');
+  analysed.set(cacheKey, sentences);
+  return sentences;
+}
+
+/** The quotable sentences of `context`; every sentence's terms also go into `allTerms[chunk index]`. */
+function collectCandidates(context: readonly RetrievedChunk[], allTerms: Set<string>[]): Candidate[] {
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
   context.forEach((chunk, index) => {
-    for (const sentence of splitSentences(chunk.text)) {
+    for (const sentence of analyseChunk(chunk)) {
+      for (const term of sentence.terms) allTerms[index]?.add(term);
       // Overlapping chunks repeat sentences: keep the copy from the better-ranked chunk.
-      const key = sentence
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N}]+/gu, ' ')
-        .trim();
-      if (seen.has(key)) continue;
-      seen.add(key);
-      // Commands, code, table rows and headings quote badly as an answer, even when they hold its words.
-      if (looksLikeCode(sentence) || looksLikeHeadingOrRow(sentence)) continue;
-      const terms = contentTerms(sentence);
-      if (terms.length === 0) continue;
-      candidates.push({ text: sentence, n: index + 1, terms: new Set(terms) });
+      if (seen.has(sentence.key)) continue;
+      seen.add(sentence.key);
+      if (!sentence.quotable || sentence.terms.length === 0) continue;
+      candidates.push({ text: sentence.text, n: index + 1, terms: new Set(sentence.terms) });
     }
   });
   return candidates;
