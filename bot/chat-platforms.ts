@@ -3,7 +3,7 @@
  * Each platform adapter mounts its own route; the flow, its repositories and the rate limit are shared.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Ask, Config, Logger, RateLimitStore } from '#core';
+import { type Ask, type Config, ConfigError, type Logger, type RateLimitStore } from '#core';
 import {
   createChannelBindings,
   createChatAnswers,
@@ -11,7 +11,9 @@ import {
   createConversationReferences,
   createProcessedEvents,
   type Database,
+  readSuggestedPrompts,
 } from '#db';
+import { AVAILABLE_LOCALES } from '#i18n';
 import { type ChatConversation, createChatConversation, createRateLimiter } from './conversation/index.ts';
 import type { Metrics } from './metrics.ts';
 import { createSlackAdapter, type SlackAdapter } from './slack/index.ts';
@@ -41,7 +43,14 @@ export async function registerChatPlatforms(
 ): Promise<ChatPlatforms> {
   const db = deps.database.db;
   const logger = deps.logger.child({ component: 'chat' });
+  const defaultLocale = deps.config.DEFAULT_LOCALE;
+  if (!AVAILABLE_LOCALES.includes(defaultLocale)) {
+    throw new ConfigError([
+      `DEFAULT_LOCALE: no catalogue for "${defaultLocale}" (i18n/locales has ${AVAILABLE_LOCALES.join(', ')})`,
+    ]);
+  }
   const conversation = createChatConversation({
+    defaultLocale,
     ask: deps.ask,
     identities: createChatIdentities(db),
     bindings: createChannelBindings(db),
@@ -59,7 +68,13 @@ export async function registerChatPlatforms(
     },
   });
 
-  const slack = createSlackAdapter({ config: deps.config, conversation, logger });
+  const slack = createSlackAdapter({
+    config: deps.config,
+    conversation,
+    logger,
+    defaultLocale,
+    suggestedPrompts: (locale) => readSuggestedPrompts(db, locale),
+  });
   if (slack) {
     await slack.register(app);
     // Socket Mode opens its connection when the web process listens (never in tests, which inject).
@@ -73,6 +88,7 @@ export async function registerChatPlatforms(
     references: createConversationReferences(db),
     events: createProcessedEvents(db),
     logger,
+    defaultLocale,
     ...(deps.teamsCredentials ? { credentialsFactory: deps.teamsCredentials } : {}),
   });
   if (teams) {

@@ -161,12 +161,16 @@ function toSources(
   context: readonly RetrievedChunk[],
   documentLink: ((documentId: string) => string | null) | undefined,
 ): Source[] {
+  // The answer's [1], [2]… are the cited chunks in order of first use (see AnswerEvent.cited), so the
+  // sources are listed in that order and numbered by it; chunks that were not cited are not listed.
   const sources: Source[] = [];
-  for (const n of cited) {
-    const chunk = context[n - 1];
-    if (!chunk || sources.some((s) => s.n === n)) continue;
+  const listed = new Set<number>();
+  for (const index of cited) {
+    const chunk = context[index - 1];
+    if (!chunk || listed.has(index)) continue;
+    listed.add(index);
     sources.push({
-      n,
+      n: sources.length + 1,
       chunkId: chunk.chunkId,
       documentId: chunk.documentId,
       documentVersion: chunk.documentVersion,
@@ -177,7 +181,7 @@ function toSources(
       text: chunk.text,
     });
   }
-  return sources.sort((a, b) => a.n - b.n);
+  return sources;
 }
 
 function snippetOf(text: string, max = 240): string {

@@ -111,6 +111,8 @@ export const configSchema = z
     JOB_LOCK_MS: int(1000, 600_000).default(30_000),
     /** How long a stopping process waits for running jobs before handing them back to the queue. */
     SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
+    /** A worker touches this file while its database and Redis answer: the container's health check reads it. */
+    WORKER_HEARTBEAT_FILE: optionalString,
     /** On SIGTERM the web process answers /readyz with 503 at once and keeps serving this long (rolling upgrades). */
     SHUTDOWN_DRAIN_MS: int(0, 120_000).default(0),
     /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
@@ -173,6 +175,14 @@ export const configSchema = z
     CONTEXT_TOKENS: int(256, 200_000).default(3000),
     /** Questions one chat user may ask per minute (Slack and Teams); more get a polite "wait" reply. */
     CHAT_RATE_LIMIT_PER_MINUTE: int(1, 10_000).default(10),
+    /**
+     * The language of chat replies when neither the question nor the platform's locale for the user tells
+     * (a catalogue in i18n/locales: `en`, `ko`).
+     */
+    DEFAULT_LOCALE: z
+      .string()
+      .regex(/^[a-z]{2,3}$/, 'a language code such as en or ko')
+      .default('en'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,

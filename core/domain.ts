@@ -54,6 +54,12 @@ export interface RetrievedChunk {
 }
 
 /** A numbered source shown to the user: `[n]` in the answer text points at `n` here. */
+/** A prompt the Slack assistant offers when a thread opens: the button's title and the question it asks. */
+export interface SuggestedPrompt {
+  readonly title: string;
+  readonly message: string;
+}
+
 export interface Source {
   readonly n: number;
   readonly chunkId: string;

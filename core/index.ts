@@ -32,6 +32,8 @@ export { DEFAULT_MODEL_PRICES, estimateCostUsd, type ModelPrice, priceOf } from 
 export type * from './ports.ts';
 export { createMemoryRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 export { NO_REDACTION, type RedactionRules, redactPersonalData } from './redaction.ts';
+export { LEXICAL_ANALYSIS_VERSION } from './retrieval/analyzer.ts';
+export { legacyQueryTerms, withLegacyQueryTerms } from './retrieval/legacy-query-terms.ts';
 export {
   constantTimeEqual,
   generateApiKey,

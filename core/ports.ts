@@ -179,7 +179,10 @@ export type AnswerEvent =
   | {
       readonly type: 'done';
       readonly text: string;
-      /** 1-based indices into the context the answer cites, in order of first citation. */
+      /**
+       * 1-based indices into the context the answer cites, in order of first citation. The answer's own
+       * markers are renumbered by that order: `cited: [4, 2]` means its "[1]" is context chunk 4, "[2]" chunk 2.
+       */
       readonly cited: readonly number[];
       readonly answered: boolean;
       readonly model: string;
@@ -245,6 +248,8 @@ export interface JobPayloads {
   'delete-document': { documentId: string };
   /** Fills the vectors of `model` (registered as `building`) for every chunk, then makes it the active model. */
   'reembed-all': { model: string };
+  /** Re-analyses the BM25 postings of every chunk written by an older text analysis (core LEXICAL_ANALYSIS_VERSION). */
+  'reindex-lexical': { version: number };
   'purge-conversations': { olderThanDays: number };
   /** A UTC day (YYYY-MM-DD); absent: yesterday and today, which the hourly schedule keeps current. */
   'rollup-usage': { day?: string };
@@ -335,6 +340,11 @@ export interface ChatLocation {
   /** The thread the reply belongs to (Slack thread_ts, Teams reply-chain id); it is also the conversation key. */
   readonly threadId: string | null;
   readonly place: ChatPlace;
+  /**
+   * The language the bot writes in here for this asker (a catalogue's tag, 'en' or 'ko'), decided by the
+   * conversation flow from the question and the platform's locale; absent: the adapter's default, English.
+   */
+  readonly locale?: string | undefined;
 }
 
 /** A finished answer, handed to the platform to render with its sources and feedback controls. */
@@ -378,6 +388,11 @@ export interface ChatPlatform {
   postNotice(location: ChatLocation, asker: ChatUserRef, text: string): Promise<void>;
   /** Posts a stored answer as a whole (sharing a private answer in a channel); returns the message id. */
   postAnswer(location: ChatLocation, answer: ChatAnswer): Promise<string | null>;
+  /**
+   * The user's language as the platform knows it (Slack's `users.info` locale, e.g. "ko-KR"), asked only
+   * when the question itself does not tell; null when unknown. Teams sends it on each activity instead.
+   */
+  userLocale?(user: ChatUserRef): Promise<string | null>;
 }
 
 /** A chat user mapped onto an ex-GPT user. */

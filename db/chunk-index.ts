@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
-import type { IndexedChunk } from '#core';
+import { type IndexedChunk, LEXICAL_ANALYSIS_VERSION } from '#core';
 import { type Db, type Executor, rows } from './client.ts';
 
 /** Longer "terms" are pasted hashes or URLs: never worth a vocabulary row (and btree keys are bounded). */
-const MAX_TERM_LENGTH = 120;
+export const MAX_TERM_LENGTH = 120;
 
 /**
  * The vector index is an HNSW graph over the vectors' sign bits (pgvector's binary_quantize, Hamming
@@ -46,7 +46,7 @@ export function quantizedEmbedding(column: string, dimensions: number): string {
 }
 
 /** A Postgres array literal of numbers, sent as one text parameter (drivers disagree on JS arrays). */
-function numberArray(values: readonly number[]): string {
+export function numberArray(values: readonly number[]): string {
   return `{${values.join(',')}}`;
 }
 
@@ -96,7 +96,7 @@ export async function ensureEmbeddingModel(
   });
 }
 
-async function lockIndexStatistics(tx: Executor): Promise<void> {
+export async function lockIndexStatistics(tx: Executor): Promise<void> {
   await tx.execute(
     sql`insert into lex_stats (id, chunk_count, total_length) values (1, 0, 0) on conflict do nothing`,
   );
@@ -195,17 +195,18 @@ export async function writeChunksOfDocuments(
     text: chunk.text,
     token_count: chunk.tokenCount,
     lexical_length: chunk.lexical.length,
+    lexical_version: LEXICAL_ANALYSIS_VERSION,
     page: chunk.page ?? null,
   }));
   const inserted = await rows<{ id: string | number; document_id: string; position: number }>(
     tx,
     sql`insert into chunks (document_id, collection_id, document_version, position, heading_path, text,
-                            token_count, lexical_length, page)
+                            token_count, lexical_length, lexical_version, page)
         select c.document_id, c.collection_id, c.document_version, c.position, c.heading_path, c.text,
-               c.token_count, c.lexical_length, c.page
+               c.token_count, c.lexical_length, c.lexical_version, c.page
         from jsonb_to_recordset(${JSON.stringify(chunkRows)}::jsonb)
           as c(document_id uuid, collection_id uuid, document_version int, position int, heading_path text[],
-               text text, token_count int, lexical_length int, page int)
+               text text, token_count int, lexical_length int, lexical_version int, page int)
         returning id, document_id, position`,
   );
   const idOf = new Map(inserted.map((row) => [`${row.document_id}:${row.position}`, Number(row.id)]));
@@ -276,7 +277,7 @@ export async function writeChunksOfDocuments(
  * are updated first and only the missing ones inserted, so serial ids are not burnt by conflicts.
  * Rows are touched in term order (the caller already holds the lex_stats lock, which serialises writers).
  */
-async function upsertTerms(
+export async function upsertTerms(
   tx: Executor,
   chunkFrequency: ReadonlyMap<string, number>,
 ): Promise<Map<string, number>> {

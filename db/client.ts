@@ -131,10 +131,14 @@ export class UnsupportedDatabaseError extends Error {
 async function assertSupportedServer(client: postgres.Sql): Promise<void> {
   const [row] = await client<{ num: string; version: string }[]>`
     select current_setting('server_version_num') as num, current_setting('server_version') as version`;
-  const major = Math.floor(Number(row?.num ?? 0) / 10_000);
-  if (major < SUPPORTED_POSTGRES.major) {
+  checkServerVersion(Number(row?.num ?? 0), row?.version ?? 'of an unknown version');
+}
+
+/** `versionNum` as PostgreSQL reports it (`server_version_num`, e.g. 150014 for 15.14). */
+export function checkServerVersion(versionNum: number, version: string): void {
+  if (Math.floor(versionNum / 10_000) < SUPPORTED_POSTGRES.major) {
     throw new UnsupportedDatabaseError(
-      `DATABASE_URL points at PostgreSQL ${row?.version ?? 'of an unknown version'}, but ex-GPT needs PostgreSQL ${SUPPORTED_POSTGRES.label} or later.`,
+      `DATABASE_URL points at PostgreSQL ${version}, but ex-GPT needs PostgreSQL ${SUPPORTED_POSTGRES.label} or later.`,
     );
   }
 }

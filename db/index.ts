@@ -60,9 +60,23 @@ export {
   writeChunkEmbeddings,
 } from './embedding-models.ts';
 export { purgeConversations, rollupUsage, utcDay } from './housekeeping.ts';
+export {
+  hasStaleLexicalChunks,
+  type LexicalProgress,
+  lexicalReindexProgress,
+  listStaleLexicalChunks,
+  type ReanalysedChunk,
+  rewriteChunkPostings,
+} from './lexical-reindex.ts';
 export { createProcessedEvents, purgeProcessedEvents } from './processed-events.ts';
 export * as schema from './schema.ts';
-export { type RuntimeSettings, readRedactionRules, readSettings, writeSettings } from './settings.ts';
+export {
+  type RuntimeSettings,
+  readRedactionRules,
+  readSettings,
+  readSuggestedPrompts,
+  writeSettings,
+} from './settings.ts';
 export {
   countUsers,
   createUser,

@@ -276,12 +276,18 @@ export const chunks = pgTable(
     tokenCount: integer('token_count').notNull(),
     /** Length in analysed terms: BM25's document length. */
     lexicalLength: integer('lexical_length').notNull(),
+    /**
+     * Which text analysis wrote this chunk's BM25 postings (core's LEXICAL_ANALYSIS_VERSION). Rows written
+     * before the analysis was versioned are 1; the reindex-lexical job moves older rows to the current one.
+     */
+    lexicalVersion: integer('lexical_version').notNull().default(1),
     page: integer('page'),
     createdAt: createdAt(),
   },
   (t) => [
     index('chunks_document_idx').on(t.documentId, t.position),
     index('chunks_collection_idx').on(t.collectionId),
+    index('chunks_lexical_version_idx').on(t.lexicalVersion),
   ],
 );
 

@@ -3,6 +3,7 @@
  * variables give the defaults; a stored value wins.
  */
 import { inArray, sql } from 'drizzle-orm';
+import type { SuggestedPrompt } from '../core/domain.ts';
 import { DEFAULT_MODEL_PRICES, type ModelPrice } from '../core/model-prices.ts';
 import { NO_REDACTION, type RedactionRules } from '../core/redaction.ts';
 import type { Executor } from './client.ts';
@@ -13,13 +14,28 @@ export interface RuntimeSettings {
   readonly retentionDays: number;
   readonly redaction: RedactionRules;
   readonly modelPrices: readonly ModelPrice[];
+  /** The Slack assistant's suggested prompts by language ('en', 'ko'); a language absent uses the catalogue's. */
+  readonly suggestedPrompts: Readonly<Record<string, readonly SuggestedPrompt[]>>;
 }
 
 const KEYS = {
   retentionDays: 'retention_days',
   redaction: 'redaction',
   modelPrices: 'model_prices',
+  suggestedPrompts: 'suggested_prompts',
 } as const;
+
+function promptsOf(value: unknown): Record<string, SuggestedPrompt[]> {
+  if (value === null || typeof value !== 'object') return {};
+  const prompts: Record<string, SuggestedPrompt[]> = {};
+  for (const [locale, list] of Object.entries(value)) {
+    if (!Array.isArray(list)) continue;
+    prompts[locale] = list.filter(
+      (p): p is SuggestedPrompt => typeof p?.title === 'string' && typeof p?.message === 'string',
+    );
+  }
+  return prompts;
+}
 
 export async function readSettings(
   db: Executor,
@@ -40,7 +56,17 @@ export async function readSettings(
       phoneNumbers: redaction?.phoneNumbers === true,
     },
     modelPrices: Array.isArray(prices) ? (prices as ModelPrice[]) : DEFAULT_MODEL_PRICES,
+    suggestedPrompts: promptsOf(value(KEYS.suggestedPrompts)),
   };
+}
+
+/** The suggested prompts an admin set for `locale`; empty when none were set (the catalogue's are shown). */
+export async function readSuggestedPrompts(db: Executor, locale: string): Promise<SuggestedPrompt[]> {
+  const [row] = await db
+    .select({ value: settings.value })
+    .from(settings)
+    .where(inArray(settings.key, [KEYS.suggestedPrompts]));
+  return promptsOf(row?.value)[locale] ?? [];
 }
 
 /** The redaction rules alone, for the conversation store (read inside the transaction that stores). */
@@ -59,6 +85,7 @@ export async function writeSettings(db: Executor, patch: Partial<RuntimeSettings
   if (patch.retentionDays !== undefined) entries.push([KEYS.retentionDays, patch.retentionDays]);
   if (patch.redaction !== undefined) entries.push([KEYS.redaction, patch.redaction]);
   if (patch.modelPrices !== undefined) entries.push([KEYS.modelPrices, patch.modelPrices]);
+  if (patch.suggestedPrompts !== undefined) entries.push([KEYS.suggestedPrompts, patch.suggestedPrompts]);
   for (const [key, value] of entries) {
     await db
       .insert(settings)

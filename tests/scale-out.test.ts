@@ -78,7 +78,8 @@ beforeAll(async () => {
   expect(printed).toHaveLength(1);
   apiKey = printed[0]!;
   database = await openDatabase({ url: created.url, poolSize: 2, migrate: false });
-});
+  // Four processes starting on a loaded machine take longer than the default hook timeout.
+}, 240_000);
 
 afterAll(async () => {
   for (const each of [...webs, ...workers]) await killProcess(each);

@@ -4,7 +4,16 @@
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { ChunkSearch, Config, DocumentRepository, Embedder, FileAnalyzer, Logger } from '#core';
+import {
+  type ChunkSearch,
+  type Config,
+  type DocumentRepository,
+  type Embedder,
+  type FileAnalyzer,
+  LEXICAL_ANALYSIS_VERSION,
+  type Logger,
+  withLegacyQueryTerms,
+} from '#core';
 import {
   createChunkSearch,
   createConversationStore,
@@ -13,6 +22,7 @@ import {
   type EmbeddingModelRow,
   ensureEmbeddingModel,
   getActiveEmbeddingModel,
+  hasStaleLexicalChunks,
   openDatabase,
   vacuumChunkIndex,
 } from '#db';
@@ -28,6 +38,7 @@ import {
   type DocumentIngestor,
   type ProgressListener,
 } from '../core/ingest-document.ts';
+import { analyzeQuery } from '../core/retrieval/analyzer.ts';
 import { createHybridRetriever, type HybridRetriever } from '../core/retrieval/hybrid-retriever.ts';
 import { createAnalysisPool } from './analysis-pool.ts';
 import {
@@ -96,9 +107,18 @@ export function createEmbedderForModel(
   });
 }
 
+/** How often a process looks again whether old-analysis chunks remain, while some do. */
+const LEXICAL_RECHECK_MS = 5000;
+
+/** The current analysis's terms plus those the previous one stored for the question's CJK words. */
+const analyzeQueryDuringReindex = (question: string) =>
+  withLegacyQueryTerms(analyzeQuery(question), question);
+
 /**
  * Questions are embedded with the ACTIVE model and searched in its vectors: while a new model is being
- * built (reembed-all) answers keep using the previous one, and switch when it is activated.
+ * built (reembed-all) answers keep using the previous one, and switch when it is activated. Likewise,
+ * while reindex-lexical is still moving chunks to the current text analysis, BM25 also searches with
+ * the old analysis's terms.
  */
 function createActiveModelRetriever(options: {
   readonly database: Database;
@@ -107,20 +127,36 @@ function createActiveModelRetriever(options: {
   readonly fallback: Embedder;
 }): HybridRetriever {
   const byModel = new Map<string, HybridRetriever>();
-  const retrieverFor = (embedder: Embedder) => {
-    let retriever = byModel.get(embedder.model);
+  const retrieverFor = (embedder: Embedder, legacy: boolean) => {
+    const key = `${legacy ? 'legacy:' : ''}${embedder.model}`;
+    let retriever = byModel.get(key);
     if (!retriever) {
-      retriever = createHybridRetriever({ search: options.search, embedder });
-      byModel.set(embedder.model, retriever);
+      retriever = createHybridRetriever({
+        search: options.search,
+        embedder,
+        ...(legacy ? { analyze: analyzeQueryDuringReindex } : {}),
+      });
+      byModel.set(key, retriever);
     }
     return retriever;
+  };
+  // New chunks are always written by the current analysis: once none is old, none will be again.
+  let lexicalCurrent = false;
+  let lexicalCheckedAt = Number.NEGATIVE_INFINITY;
+  const staleLexical = async (): Promise<boolean> => {
+    if (lexicalCurrent) return false;
+    if (performance.now() - lexicalCheckedAt >= LEXICAL_RECHECK_MS) {
+      lexicalCurrent = !(await hasStaleLexicalChunks(options.database.db, LEXICAL_ANALYSIS_VERSION));
+      lexicalCheckedAt = performance.now();
+    }
+    return !lexicalCurrent;
   };
   return {
     async retrieve(question, scope, retrieveOptions) {
       const active = await getActiveEmbeddingModel(options.database.db);
       const embedder =
         !active || active.name === options.fallback.model ? options.fallback : options.embedderFor(active);
-      return retrieverFor(embedder).retrieve(question, scope, retrieveOptions);
+      return retrieverFor(embedder, await staleLexical()).retrieve(question, scope, retrieveOptions);
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   type HousekeepingDeps,
 } from './housekeeping.job.ts';
 import { createReembedAllHandler, type ReembedDeps } from './reembed-all.job.ts';
+import { createReindexLexicalHandler } from './reindex-lexical.job.ts';
 
 export interface JobContext {
   /** 1 on the first run, 2 on the first retry... */
@@ -53,6 +54,7 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
       await deps.documents.delete(documentId);
     },
     'reembed-all': createReembedAllHandler(deps),
+    'reindex-lexical': createReindexLexicalHandler(deps),
     'purge-conversations': createPurgeConversationsHandler(deps),
     'rollup-usage': createRollupUsageHandler(deps),
   };

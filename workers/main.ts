@@ -10,6 +10,7 @@ import { describeStartupError, openDatabase, openSharedEmbeddedDatabase } from '
 import { createBullmqQueue } from './bullmq-queue.ts';
 import { startBullmqWorker } from './bullmq-worker.ts';
 import { createEngine } from './engine.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { publishIngestFailures } from './job-handlers.ts';
 import { createLogger } from './logger.ts';
 import { createStartupRequeuer } from './recovery.ts';
@@ -96,12 +97,22 @@ async function main(): Promise<void> {
     .then(() => logger.info({}, 'worker ready'))
     .catch(() => {});
   logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  const heartbeat = config.WORKER_HEARTBEAT_FILE
+    ? startHeartbeat({
+        file: config.WORKER_HEARTBEAT_FILE,
+        check: async () => {
+          await engine.database.ping();
+          await queue.ping();
+        },
+      })
+    : null;
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, running: worker.running() }, 'worker shutting down');
+    heartbeat?.stop();
     const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 15_000);
     force.unref();
     let code = 0;

@@ -4,10 +4,18 @@
  * housekeeping schedules. Every step is idempotent (job ids, scheduler ids), so web and worker processes
  * may all run it, at any time, as often as they like.
  */
-import { type DocumentRepository, type Embedder, ingestJobId, type JobQueue, type Logger } from '#core';
-import { type Db, getEmbeddingModel, markEmbeddingModelBuilding } from '#db';
+import {
+  type DocumentRepository,
+  type Embedder,
+  ingestJobId,
+  type JobQueue,
+  LEXICAL_ANALYSIS_VERSION,
+  type Logger,
+} from '#core';
+import { type Db, getEmbeddingModel, hasStaleLexicalChunks, markEmbeddingModelBuilding } from '#db';
 import type { RecurringJobs } from './housekeeping-schedule.ts';
 import { scheduleHousekeeping } from './housekeeping-schedule.ts';
+import { reindexLexicalJobId } from './reindex-lexical.job.ts';
 
 export function reembedJobId(model: string): string {
   return `reembed:${model}`;
@@ -50,6 +58,22 @@ export async function scheduleReembedIfNeeded(deps: {
   return true;
 }
 
+/**
+ * When chunks were indexed by an older text analysis (an upgrade changed it), queues the job that
+ * re-analyses them. Returns whether one was queued.
+ */
+export async function scheduleLexicalReindexIfNeeded(deps: {
+  readonly db: Db;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+}): Promise<boolean> {
+  const version = LEXICAL_ANALYSIS_VERSION;
+  if (!(await hasStaleLexicalChunks(deps.db, version))) return false;
+  await deps.queue.enqueue('reindex-lexical', { version }, { jobId: reindexLexicalJobId(version) });
+  deps.logger.info({ version }, 'text analysis changed: re-indexing every chunk in the background');
+  return true;
+}
+
 export interface StartupWork {
   readonly db: Db;
   readonly documents: DocumentRepository;
@@ -66,6 +90,7 @@ export async function requeueStartupWork(work: StartupWork): Promise<boolean> {
     const requeued = await recoverUnfinishedDocuments(work);
     if (requeued > 0) log.info({ documents: requeued }, 'unfinished documents re-queued');
     await scheduleReembedIfNeeded(work);
+    await scheduleLexicalReindexIfNeeded(work);
     await scheduleHousekeeping(work.queue, { RETENTION_DAYS: work.retentionDays });
     return true;
   } catch (error) {

@@ -11,7 +11,28 @@ export const SUPPORTED_EXTENSIONS = [
   '.txt',
   '.text',
   '.csv',
+  '.tsv',
+  '.hwp',
+  '.hwpx',
+  '.xlsx',
+  '.xlsm',
+  '.pptx',
+  '.eml',
+  '.msg',
 ];
+
+/** Formats people often have that we do not read, with what to do instead. */
+const OLD_FORMATS: Readonly<Record<string, string>> = {
+  '.doc': 'old Word format: save it as .docx',
+  '.xls': 'old Excel format: save it as .xlsx',
+  '.ppt': 'old PowerPoint format: save it as .pptx',
+};
+
+export interface SkippedFile {
+  /** Relative to the folder given. */
+  readonly path: string;
+  readonly reason: string;
+}
 
 export interface FileToIngest {
   readonly path: string;
@@ -24,9 +45,9 @@ export interface FileToIngest {
  * Files named explicitly are always ingested (an unsupported one is recorded as failed, with why);
  * inside folders, hidden entries and files of unsupported types are skipped and counted.
  */
-export function collectFiles(targets: readonly string[]): { files: FileToIngest[]; skipped: string[] } {
+export function collectFiles(targets: readonly string[]): { files: FileToIngest[]; skipped: SkippedFile[] } {
   const files: FileToIngest[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedFile[] = [];
   for (const target of targets) {
     const absolute = path.resolve(target);
     const stat = statSync(absolute, { throwIfNoEntry: false });
@@ -40,7 +61,7 @@ export function collectFiles(targets: readonly string[]): { files: FileToIngest[
   return { files, skipped };
 }
 
-function walk(root: string, dir: string, files: FileToIngest[], skipped: string[]): void {
+function walk(root: string, dir: string, files: FileToIngest[], skipped: SkippedFile[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
     a.name.localeCompare(b.name),
   )) {
@@ -48,8 +69,12 @@ function walk(root: string, dir: string, files: FileToIngest[], skipped: string[
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) walk(root, full, files, skipped);
     else if (entry.isFile()) {
-      if (!SUPPORTED_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
-        skipped.push(path.relative(root, full));
+      const extension = path.extname(entry.name).toLowerCase();
+      if (!SUPPORTED_EXTENSIONS.includes(extension)) {
+        const reason =
+          OLD_FORMATS[extension] ??
+          (extension === '' ? 'no file extension' : `unsupported file type ${extension}`);
+        skipped.push({ path: path.relative(root, full), reason });
         continue;
       }
       files.push({
@@ -75,6 +100,21 @@ export function mimeTypeOf(file: string): string {
       return 'text/markdown';
     case '.csv':
       return 'text/csv';
+    case '.tsv':
+      return 'text/tab-separated-values';
+    case '.hwp':
+      return 'application/x-hwp';
+    case '.hwpx':
+      return 'application/hwp+zip';
+    case '.xlsx':
+    case '.xlsm':
+      return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    case '.pptx':
+      return 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+    case '.eml':
+      return 'message/rfc822';
+    case '.msg':
+      return 'application/vnd.ms-outlook';
     case '.txt':
     case '.text':
       return 'text/plain';

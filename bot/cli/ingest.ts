@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, type StoredDocument, sha256Hex, submitDocument } from '#core';
 import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db';
+import { SUPPORTED_TYPES_LABEL } from '../../core/ingest/index.ts';
 import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
 import { collectFiles, type FileToIngest, mimeTypeOf } from './files.ts';
@@ -17,6 +18,8 @@ const USAGE = 'Usage: npm run ingest -- <file or folder>… [--collection NAME]'
 
 /** Documents whose status one polling round asks the server about (remote mode). */
 const STATUS_CHECKS_PER_ROUND = 16;
+/** Skipped files listed by name; past this, a count. */
+const SKIPPED_SHOWN = 50;
 
 interface Outcome {
   readonly file: FileToIngest;
@@ -40,9 +43,17 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
   const { files, skipped } = collected;
-  if (skipped.length > 0) process.stderr.write(`Skipping ${skipped.length} file(s) of unsupported type.\n`);
-  if (files.length === 0)
-    fail('Nothing to ingest: no supported files (PDF, DOCX, HTML, Markdown, text, CSV) found.');
+  if (skipped.length > 0) {
+    // Each skipped file by name and why, so nobody has to guess which third of a folder went missing.
+    const shown = skipped.slice(0, SKIPPED_SHOWN);
+    const more = skipped.length - shown.length;
+    process.stderr.write(
+      `Skipping ${skipped.length} file(s):\n${shown.map((file) => `  ${file.path}: ${file.reason}\n`).join('')}${
+        more > 0 ? `  … and ${more} more\n` : ''
+      }`,
+    );
+  }
+  if (files.length === 0) fail(`Nothing to ingest: no supported files (${SUPPORTED_TYPES_LABEL}) found.`);
 
   const bar = createProgressBar('Ingesting', files.length);
   const finished = new Map<string, Outcome>();

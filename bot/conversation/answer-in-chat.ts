@@ -21,16 +21,9 @@ import type {
   ProcessedEvents,
   RetrievalScope,
 } from '#core';
+import { AVAILABLE_LOCALES, type Translator, translatorFor } from '#i18n';
 import { createChatMembers } from './chat-members.ts';
-import {
-  DISABLED_ACCOUNT,
-  EMPTY_QUESTION_HINT,
-  friendlyMessage,
-  rateLimited,
-  SHARE_NOT_ALLOWED,
-  SHARE_NOT_FOUND,
-  UNBOUND_CHANNEL_HINT,
-} from './chat-messages.ts';
+import { friendlyMessage, languageOfQuestion, rateLimited } from './chat-messages.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export interface IncomingChatMessage {
@@ -47,6 +40,8 @@ export interface IncomingChatMessage {
    * channel thread, answered only in a thread the bot has answered and a channel whose reply mode is `all`.
    */
   readonly addressed: boolean;
+  /** The platform's locale for the user when the event carries it (Teams' activity `locale`, "ko-KR"). */
+  readonly locale?: string | undefined;
 }
 
 export type ChatOutcome =
@@ -69,6 +64,8 @@ export interface ChatConversationDeps {
   readonly answers: ChatAnswers;
   readonly rateLimiter: RateLimiter;
   readonly logger: Logger;
+  /** Replies' language when neither the question nor the platform's locale tells (DEFAULT_LOCALE). */
+  readonly defaultLocale?: string;
   readonly onAnswered?: (result: AskResult, location: ChatLocation) => void;
 }
 
@@ -100,6 +97,30 @@ function nextTurn(): Promise<void> {
 export function createChatConversation(deps: ChatConversationDeps): ChatConversation {
   const members = createChatMembers({ identities: deps.identities });
   const log = deps.logger;
+  const defaultLocale = deps.defaultLocale ?? 'en';
+
+  /**
+   * The catalogue to write in for this asker: the language of `text` (the question, or the answer being
+   * shared) when it has a catalogue; else the platform's locale for the user, asked only then; else the default.
+   */
+  async function translatorOf(
+    platform: ChatPlatform,
+    user: ChatUserRef,
+    text: string,
+    given?: string,
+  ): Promise<Translator> {
+    const asked = languageOfQuestion(text);
+    if (asked && AVAILABLE_LOCALES.includes(asked)) return translatorFor([asked]);
+    let locale: string | null | undefined = given;
+    if (!locale && platform.userLocale) {
+      try {
+        locale = await platform.userLocale(user);
+      } catch (error) {
+        log.debug({ err: error, platform: platform.platform }, 'chat user locale not known');
+      }
+    }
+    return translatorFor([locale], defaultLocale);
+  }
 
   /** The delivery's id and the message's other ids, in one statement: any seen before makes it a duplicate. */
   function claim(platform: ChatPlatform, message: IncomingChatMessage): Promise<boolean> {
@@ -128,8 +149,9 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
     message: IncomingChatMessage,
     scope: RetrievalScope,
     principal: Principal,
+    tr: Translator,
   ): Promise<ChatOutcome> {
-    const { location } = message;
+    const location = { ...message.location, locale: tr.locale };
     let reply: ChatReply | null = null;
     try {
       await status(platform, location, 'searching');
@@ -174,21 +196,23 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
       return 'answered';
     } catch (error) {
       log.error({ err: error, platform: platform.platform, eventId: message.eventId }, 'chat answer failed');
-      const text = friendlyMessage(error);
+      const text = friendlyMessage(tr, error);
       try {
         if (reply) await reply.fail(text);
         else await platform.postNotice(location, message.user, text);
       } catch (shown) {
         log.error({ err: shown, platform: platform.platform }, 'chat failure message could not be posted');
-        if (reply) await notice(platform, message, text);
+        if (reply) await notice(platform, { ...message, location }, text);
       }
       return 'failed';
     }
   }
 
   return {
-    async handleMessage(platform, message) {
+    async handleMessage(platform, incoming) {
+      let message = incoming;
       const { location } = message;
+      let tr: Translator | null = null;
       try {
         let binding = null;
         if (!message.addressed) {
@@ -207,42 +231,45 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
         }
         if (!(await claim(platform, message))) return 'duplicate';
         await nextTurn();
+        tr = await translatorOf(platform, message.user, message.text, message.locale);
+        message = { ...message, location: { ...location, locale: tr.locale } };
 
         if (message.text.trim() === '') {
-          await notice(platform, message, EMPTY_QUESTION_HINT);
+          await notice(platform, message, tr.t('chat.hint.emptyQuestion'));
           return 'empty';
         }
         if (location.place === 'channel') {
           binding ??= await deps.bindings.find(location);
           if (!binding) {
-            await notice(platform, message, UNBOUND_CHANNEL_HINT);
+            await notice(platform, message, tr.t('chat.hint.unboundChannel'));
             return 'unbound';
           }
         }
         const userKey = `${message.user.platform}:${message.user.workspaceId}:${message.user.userId}`;
         const allowed = await deps.rateLimiter.take(userKey);
         if (!allowed.allowed) {
-          await notice(platform, message, rateLimited(allowed.retryAfterMs));
+          await notice(platform, message, rateLimited(tr, allowed.retryAfterMs));
           return 'rate_limited';
         }
         const member = await members.resolve(platform, message.user);
         if (member === 'bot') return 'ignored';
         await nextTurn();
         if (member.disabled) {
-          await notice(platform, message, DISABLED_ACCOUNT);
+          await notice(platform, message, tr.t('chat.disabledAccount'));
           return 'disabled';
         }
         const scope: RetrievalScope = binding
           ? { userId: member.principal.userId, collectionIds: binding.collectionIds }
           : { userId: member.principal.userId };
-        return await answer(platform, message, scope, member.principal);
+        return await answer(platform, message, scope, member.principal, tr);
       } catch (error) {
         // Before the answer started (the database, the user lookup): still tell the asker.
         log.error(
           { err: error, platform: platform.platform, eventId: message.eventId },
           'chat message failed',
         );
-        await notice(platform, message, friendlyMessage(error));
+        tr ??= translatorFor([languageOfQuestion(message.text), message.locale], defaultLocale);
+        await notice(platform, message, friendlyMessage(tr, error));
         return 'failed';
       }
     },
@@ -250,12 +277,15 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
     async shareAnswer(platform, request) {
       const stored = await deps.answers.find({ messageId: request.messageId });
       const member = await members.resolve(platform, request.user);
+      // The sharer asked in the answer's language, which the answer follows.
+      const tr = await translatorOf(platform, request.user, stored?.text ?? '');
+      const location = { ...request.location, locale: tr.locale };
       const notify = (text: string) =>
-        platform.postNotice(request.location, request.user, text).catch((error: unknown) => {
+        platform.postNotice(location, request.user, text).catch((error: unknown) => {
           log.error({ err: error }, 'chat notice could not be posted');
         });
       if (!stored || member === 'bot') {
-        await notify(SHARE_NOT_FOUND);
+        await notify(tr.t('chat.share.notFound'));
         return 'not_found';
       }
       const binding =
@@ -267,10 +297,10 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
         stored.sources.length > 0 &&
         stored.sources.every((s) => s.collectionId !== null && bound.has(s.collectionId));
       if (!allowed) {
-        await notify(SHARE_NOT_ALLOWED);
+        await notify(tr.t('chat.share.notAllowed'));
         return 'not_allowed';
       }
-      const posted = await platform.postAnswer(request.location, {
+      const posted = await platform.postAnswer(location, {
         messageId: stored.messageId,
         text: stored.text,
         answered: stored.answered,

@@ -1,54 +1,54 @@
 /**
- * Every sentence the chat flow shows people, in one place, and the mapping of errors to one of them:
- * the chat edge of the error taxonomy (core/errors.ts). Internals never reach a chat message.
+ * The sentences of the chat flow, from the catalogues (i18n/locales), and the mapping of errors to one of
+ * them: the chat edge of the error taxonomy (core/errors.ts). Internals never reach a chat message.
  */
-import { isAppError } from '#core';
+import { detectLanguage, isAppError } from '#core';
+import { type Translator, translatorFor } from '#i18n';
 
-export const UNBOUND_CHANNEL_HINT =
-  'I only answer in channels that an admin has connected to a document collection, so that everyone here sees answers from documents meant for this channel. You can ask me in a direct message, or with `/ask` (only you will see the answer).';
+/**
+ * The language to answer in: the question's when it can be told and has a catalogue, else the platform's
+ * locale for the user, else the configured default.
+ */
+export function replyTranslator(
+  question: string,
+  platformLocale: string | null | undefined,
+  defaultLocale: string,
+): Translator {
+  return translatorFor([detectLanguage(question), platformLocale], defaultLocale);
+}
 
-export const EMPTY_QUESTION_HINT =
-  'What would you like to know? Ask me a question, e.g. “How many vacation days do I get?”';
+/** Whether `question` alone decides the reply's language (so the platform need not be asked). */
+export function languageOfQuestion(question: string): string | undefined {
+  return detectLanguage(question);
+}
 
-export const DISABLED_ACCOUNT =
-  'Your ex-GPT account is disabled, so I cannot answer you. Please contact your ex-GPT administrator.';
-
-export const SHARE_NOT_ALLOWED =
-  'I can’t post this answer here: some of its sources are not connected to this channel, so not everyone here may read them.';
-
-export const SHARE_NOT_FOUND = 'I can’t find that answer any more, so I can’t share it.';
-
-export function rateLimited(retryAfterMs: number): string {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return `You’re asking faster than I can keep up. Please wait ${seconds} second${seconds === 1 ? '' : 's'} and ask again.`;
+export function rateLimited(tr: Translator, retryAfterMs: number): string {
+  return tr.t('chat.rateLimited', { seconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 }
 
 /** The friendly sentence for a failure, by error code. */
-export function friendlyMessage(error: unknown): string {
-  if (!isAppError(error)) return GENERIC_FAILURE;
+export function friendlyMessage(tr: Translator, error: unknown): string {
+  if (!isAppError(error)) return tr.t('chat.error.generic');
   switch (error.code) {
     case 'invalid_input':
-      return `I couldn’t take that question: ${error.message}`;
+      return tr.t('chat.error.invalidInput', { reason: error.message });
     case 'no_evidence':
-      return 'I couldn’t find this in the documents you can see.';
+      return tr.t('chat.error.noEvidence');
     case 'rate_limited':
-      return 'I’m answering a lot of questions right now. Please try again in a minute.';
+      return tr.t('chat.error.busy');
     case 'upstream_unavailable':
     case 'unavailable':
-      return 'The service that writes my answers isn’t reachable right now. Please try again in a few minutes.';
+      return tr.t('chat.error.unavailable');
     case 'unauthenticated':
     case 'forbidden':
-      return 'You don’t have access to the documents needed for this.';
+      return tr.t('chat.error.forbidden');
     case 'not_found':
-      return 'I couldn’t find what this refers to any more.';
+      return tr.t('chat.error.notFound');
     case 'conflict':
     case 'payload_too_large':
     case 'unsupported_media_type':
     case 'unprocessable_document':
     case 'internal':
-      return GENERIC_FAILURE;
+      return tr.t('chat.error.generic');
   }
 }
-
-const GENERIC_FAILURE =
-  'Sorry, something went wrong on my side while answering. It has been logged; please try again in a moment.';

@@ -11,7 +11,7 @@ import {
   webApi,
 } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
-import type { Config, Logger } from '#core';
+import type { Config, Logger, SuggestedPrompt } from '#core';
 import type { ChatConversation } from '../conversation/index.ts';
 import { registerSlackListeners } from './slack-listeners.ts';
 import { createSlackPlatform } from './slack-platform.ts';
@@ -40,6 +40,10 @@ export interface SlackAdapterOptions {
   readonly config: SlackConfig;
   readonly conversation: ChatConversation;
   readonly logger: Logger;
+  /** The assistant's suggested prompts per language (the admins' setting); absent: the catalogue's. */
+  readonly suggestedPrompts?: (locale: string) => Promise<readonly SuggestedPrompt[]>;
+  /** The language of replies when neither the question nor Slack's locale for the user tells. */
+  readonly defaultLocale?: string;
   readonly pacer?: StreamPacer;
   /** Web API retries on network errors and 5xx (429s always wait for Retry-After). */
   readonly apiRetries?: number;
@@ -93,7 +97,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter |
     log.error({ err: error }, 'slack listener failed');
   });
   const platform = createSlackPlatform({ client, pacer: options.pacer ?? createStreamPacer(), logger: log });
-  registerSlackListeners(app, { conversation: options.conversation, platform, logger: log });
+  registerSlackListeners(app, {
+    conversation: options.conversation,
+    platform,
+    logger: log,
+    ...(options.suggestedPrompts ? { suggestedPrompts: options.suggestedPrompts } : {}),
+    ...(options.defaultLocale ? { defaultLocale: options.defaultLocale } : {}),
+  });
 
   return {
     mode: socketMode ? 'socket' : 'http',

@@ -4,7 +4,8 @@
  * the "not helpful" modal. Messages from bots (itself included), edits, joins and other subtypes are ignored.
  */
 import type { App } from '@slack/bolt';
-import type { ChatLocation, ChatUserRef, Logger } from '#core';
+import type { ChatLocation, ChatUserRef, Logger, SuggestedPrompt } from '#core';
+import { type Translator, translatorFor } from '#i18n';
 import type { ChatConversation, IncomingChatMessage } from '../conversation/index.ts';
 import {
   ACTION_FEEDBACK_DOWN,
@@ -22,14 +23,20 @@ export interface SlackListenerDeps {
   readonly conversation: ChatConversation;
   readonly platform: SlackPlatform;
   readonly logger: Logger;
-  readonly suggestedPrompts?: readonly { title: string; message: string }[];
+  /** The assistant's suggested prompts in a language (the admins' setting, else the catalogue's). */
+  readonly suggestedPrompts?: (locale: string) => Promise<readonly SuggestedPrompt[]>;
+  /** DEFAULT_LOCALE: the language when Slack does not tell the user's. */
+  readonly defaultLocale?: string;
 }
 
-export const DEFAULT_SUGGESTED_PROMPTS = [
-  { title: 'Vacation', message: 'How many vacation days do I get?' },
-  { title: 'Expenses', message: 'How do I submit an expense report?' },
-  { title: 'IT help', message: 'Who do I contact for IT support?' },
-] as const;
+/** The catalogue's suggested prompts, used until an admin sets the language's own in the console. */
+export function defaultSuggestedPrompts(tr: Translator): SuggestedPrompt[] {
+  return [
+    { title: tr.t('chat.prompt.vacation.title'), message: tr.t('chat.prompt.vacation.message') },
+    { title: tr.t('chat.prompt.expenses.title'), message: tr.t('chat.prompt.expenses.message') },
+    { title: tr.t('chat.prompt.it.title'), message: tr.t('chat.prompt.it.message') },
+  ];
+}
 
 /** Message subtypes that are still a person writing: anything else (edits, joins, bots…) is ignored. */
 const PERSON_SUBTYPES = new Set([undefined, 'thread_broadcast', 'file_share']);
@@ -57,6 +64,24 @@ interface EventEnvelope {
 
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
   const { conversation, platform, logger } = deps;
+
+  /** The user's language from Slack (users.info locale) for replies that have no question to go by. */
+  async function translatorOfUser(user: ChatUserRef, withinMs = 2000): Promise<Translator> {
+    let locale: string | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Slack wants acks and views.open within 3 seconds: a slow users.info must not cost the reply.
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), withinMs);
+    });
+    try {
+      locale = (await Promise.race([platform.userLocale?.(user) ?? null, late])) ?? null;
+    } catch (error) {
+      logger.debug({ err: error }, 'slack user locale not known');
+    } finally {
+      clearTimeout(timer);
+    }
+    return translatorFor([locale], deps.defaultLocale ?? 'en');
+  }
 
   const fromPerson = (
     event: SlackMessageEvent,
@@ -117,14 +142,29 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await run(toMessage(body as EventEnvelope, e, context.botUserId, direct));
   });
 
-  app.event('assistant_thread_started', async ({ event, client }) => {
-    const thread = (event as unknown as { assistant_thread: { channel_id: string; thread_ts: string } })
-      .assistant_thread;
+  app.event('assistant_thread_started', async ({ event, body, client }) => {
+    const thread = (
+      event as unknown as { assistant_thread: { channel_id: string; thread_ts: string; user_id?: string } }
+    ).assistant_thread;
+    const workspaceId = (body as EventEnvelope).team_id ?? '';
+    const tr = thread.user_id
+      ? await translatorOfUser({ platform: 'slack', workspaceId, userId: thread.user_id })
+      : translatorFor([], deps.defaultLocale ?? 'en');
+    let prompts: readonly SuggestedPrompt[] = [];
+    try {
+      prompts = (await deps.suggestedPrompts?.(tr.locale)) ?? [];
+    } catch (error) {
+      logger.warn({ err: error }, 'suggested prompts could not be read: the catalogue’s are shown');
+    }
     await client.assistant.threads.setSuggestedPrompts({
       channel_id: thread.channel_id,
       thread_ts: thread.thread_ts,
-      title: 'Ask me about the company’s documents',
-      prompts: [...(deps.suggestedPrompts ?? DEFAULT_SUGGESTED_PROMPTS)],
+      title: tr.t('chat.suggestedPrompts.title'),
+      // Slack takes at most four prompts.
+      prompts: (prompts.length > 0 ? prompts : defaultSuggestedPrompts(tr)).slice(0, 4).map((p) => ({
+        title: p.title,
+        message: p.message,
+      })),
     });
   });
 
@@ -132,9 +172,12 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   app.command(/^\/.+/, async ({ command, ack }) => {
     const question = questionFromSlackText(command.text ?? '', undefined);
     if (question === '') {
+      // Slack waits 3 seconds for this ack: the user's locale is looked up only if cached or quick.
+      const user = { platform: 'slack' as const, workspaceId: command.team_id, userId: command.user_id };
+      const tr = await translatorOfUser(user, 1000);
       await ack({
         response_type: 'ephemeral',
-        text: `Ask me a question, e.g. \`${command.command} How many vacation days do I get?\``,
+        text: tr.t('chat.hint.slashCommand', { command: command.command }),
       });
       return;
     }
@@ -184,7 +227,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
     const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'up' });
-    await thank(b, stored ? 'Thanks for the feedback!' : NOT_RATED);
+    const tr = await translatorOfUser(actor(b));
+    await thank(b, tr, tr.t(stored ? 'chat.feedback.thanks' : 'chat.feedback.notRated'));
   });
 
   app.action(ACTION_FEEDBACK_DOWN, async ({ ack, body, action, client }) => {
@@ -192,14 +236,15 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
     const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'down' });
+    const tr = await translatorOfUser(actor(b), 1000);
     if (!stored) {
-      await thank(b, NOT_RATED);
+      await thank(b, tr, tr.t('chat.feedback.notRated'));
       return;
     }
     // The rating is stored already; the modal only adds an optional comment.
     await client.views.open({
       trigger_id: b.trigger_id,
-      view: feedbackModal({ messageId, channelId: b.channel?.id ?? null }),
+      view: feedbackModal({ messageId, channelId: b.channel?.id ?? null }, tr),
     });
   });
 
@@ -216,7 +261,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     });
   });
 
-  async function thank(body: ActionBody, text: string): Promise<void> {
+  async function thank(body: ActionBody, tr: Translator, text: string): Promise<void> {
     const channelId = body.channel?.id ?? body.container?.channel_id;
     if (!channelId) return;
     const user = actor(body);
@@ -227,6 +272,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
         channelId,
         threadId: body.container?.thread_ts ?? null,
         place: 'private',
+        locale: tr.locale,
       },
       user,
       text,
@@ -235,9 +281,6 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
 }
 
 // Refused ratings: someone else's answer (only the asker rates it), or one deleted since.
-const NOT_RATED =
-  'I can’t record that: only the person who asked can rate this answer, and it may have been deleted.';
-
 interface ActionBody {
   readonly user: { readonly id: string; readonly team_id?: string };
   readonly team?: { readonly id: string } | null;

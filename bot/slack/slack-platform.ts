@@ -9,13 +9,17 @@ import type {
   ChatWorkStage,
   Logger,
 } from '#core';
+import { type MessageKey, translatorFor } from '#i18n';
 import { answerMessages } from './slack-blocks.ts';
 import { createEphemeralReply, createStreamedReply, postEphemeral, type StreamPacer } from './slack-reply.ts';
 
-const STATUS_TEXT: Record<ChatWorkStage, string> = {
-  searching: 'is searching the documents…',
-  answering: 'is writing the answer…',
+const STATUS_TEXT: Record<ChatWorkStage, MessageKey> = {
+  searching: 'chat.status.searching',
+  answering: 'chat.status.answering',
 };
+
+/** Locales users.info told, by workspace and user: a user's language rarely changes within a process's life. */
+const LOCALE_CACHE_SIZE = 10_000;
 
 export interface SlackPlatformOptions {
   readonly client: webApi.WebClient;
@@ -38,6 +42,8 @@ export function createSlackPlatform(options: SlackPlatformOptions): SlackPlatfor
     asker,
     responseUrl: options.responseUrl,
   });
+
+  const locales = new Map<string, string | null>();
 
   return {
     platform: 'slack',
@@ -64,7 +70,7 @@ export function createSlackPlatform(options: SlackPlatformOptions): SlackPlatfor
       await client.assistant.threads.setStatus({
         channel_id: location.channelId,
         thread_ts: location.threadId,
-        status: STATUS_TEXT[stage],
+        status: translatorFor([location.locale]).t(STATUS_TEXT[stage]),
       });
     },
 
@@ -85,9 +91,21 @@ export function createSlackPlatform(options: SlackPlatformOptions): SlackPlatfor
       await postEphemeral(ephemeral(location, asker), { text });
     },
 
+    async userLocale(user: ChatUserRef): Promise<string | null> {
+      const key = `${user.workspaceId}:${user.userId}`;
+      if (locales.has(key)) return locales.get(key) ?? null;
+      // Slack includes the user's locale ("ko-KR") only when asked for it.
+      const response = await client.users.info({ user: user.userId, include_locale: true });
+      const locale = response.user?.locale ?? null;
+      if (locales.size >= LOCALE_CACHE_SIZE) locales.delete(locales.keys().next().value!);
+      locales.set(key, locale);
+      return locale;
+    },
+
     async postAnswer(location: ChatLocation, answer: ChatAnswer) {
       let posted: string | null = null;
-      for (const message of answerMessages(answer, { share: false })) {
+      const tr = translatorFor([location.locale]);
+      for (const message of answerMessages(answer, { share: false, tr })) {
         const response = await client.chat.postMessage({
           channel: location.channelId,
           ...(location.threadId ? { thread_ts: location.threadId } : {}),

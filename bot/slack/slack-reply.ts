@@ -6,6 +6,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ChatAnswer, ChatLocation, ChatReply, ChatUserRef, Logger } from '#core';
+import { translatorFor } from '#i18n';
 import { answerMessages, streamEndBlocks } from './slack-blocks.ts';
 import { SLACK_LIMITS, splitExact } from './slack-text.ts';
 
@@ -144,7 +145,7 @@ export function createStreamedReply(options: StreamedReplyOptions): ChatReply {
         await client.chat.stopStream({
           channel: location.channelId,
           ts: stopped,
-          blocks: streamEndBlocks(answer),
+          blocks: streamEndBlocks(answer, translatorFor([location.locale])),
         });
         return stopped;
       } finally {
@@ -223,7 +224,8 @@ export function createEphemeralReply(options: EphemeralReplyOptions): ChatReply 
       const text = answer.text || received;
       // Sharing is for channels: a private answer in a DM with the bot has nowhere else to go.
       const share = answer.shareable && !options.location.channelId.startsWith('D');
-      for (const message of answerMessages({ ...answer, text }, { share })) {
+      const tr = translatorFor([options.location.locale]);
+      for (const message of answerMessages({ ...answer, text }, { share, tr })) {
         posted = await postEphemeral(options, message);
       }
       return posted;

@@ -9,4 +9,4 @@ export {
 export { createBotAdapter, TeamsCloudAdapter } from './teams-bot-adapter.ts';
 export { createTeamsConnector, type TeamsConnector, type TeamsReference } from './teams-connector.ts';
 export { createTeamsPlatform, type TeamsPlatformOptions } from './teams-platform.ts';
-export { feedbackOf, WELCOME_TEXT } from './teams-turns.ts';
+export { feedbackOf } from './teams-turns.ts';

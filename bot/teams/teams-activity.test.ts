@@ -108,7 +108,7 @@ describe('the final message', () => {
   };
 
   it('puts the sources in an Adaptive Card where citations cannot be shown', () => {
-    const activity = answerActivity(answer, { citations: false });
+    const activity = answerActivity(answer, { citations: false, sourcesTitle: 'Sources' });
     expect(activity.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(activity.attachments)).toContain(
       '[Vacation policy — Leave](https://intranet.example.com/d1)',
@@ -118,7 +118,10 @@ describe('the final message', () => {
   });
 
   it('cites nothing for an unanswered question', () => {
-    const activity = answerActivity({ ...answer, answered: false, sources: [] }, { citations: true });
+    const activity = answerActivity(
+      { ...answer, answered: false, sources: [] },
+      { citations: true, sourcesTitle: 'Sources' },
+    );
     expect(activity.attachments).toBeUndefined();
     expect(activity.entities).toHaveLength(1);
     expect(activity.entities?.[0]).not.toHaveProperty('citation');

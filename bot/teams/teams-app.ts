@@ -33,6 +33,8 @@ export interface TeamsAdapterOptions {
   readonly references: ConversationReferences;
   readonly events: ProcessedEvents;
   readonly logger: Logger;
+  /** The language of the welcome and notices when an activity carries no locale. */
+  readonly defaultLocale?: string;
   readonly credentialsFactory?: TeamsCredentialsFactory;
 }
 
@@ -80,6 +82,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter |
     events: options.events,
     logger: log,
     schedule,
+    ...(options.defaultLocale ? { defaultLocale: options.defaultLocale } : {}),
   });
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {

@@ -53,7 +53,7 @@ export function citationsOf(sources: readonly Source[]): TeamsCitation[] {
 }
 
 /** The Adaptive Card listing the sources, for clients that do not show citations. */
-export function sourcesCard(sources: readonly Source[]): Attachment {
+export function sourcesCard(sources: readonly Source[], title: string): Attachment {
   return {
     contentType: ADAPTIVE_CARD_TYPE,
     content: {
@@ -61,7 +61,7 @@ export function sourcesCard(sources: readonly Source[]): Attachment {
       $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
       version: '1.5',
       body: [
-        { type: 'TextBlock', text: 'Sources', weight: 'Bolder', size: 'Medium' },
+        { type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium' },
         ...sources.map((source) => ({
           type: 'TextBlock',
           wrap: true,
@@ -81,6 +81,8 @@ function escapeMarkdown(text: string): string {
 export interface AnswerActivityOptions {
   /** Citations as Teams AI citations; false puts the sources in an Adaptive Card instead. */
   readonly citations: boolean;
+  /** The sources card's heading ("Sources", "출처"). */
+  readonly sourcesTitle: string;
   /** Ends a stream: the final message carries the stream's id. */
   readonly streamId?: string | null;
 }
@@ -103,7 +105,9 @@ export function answerActivity(answer: ChatAnswer, options: AnswerActivityOption
     textFormat: 'markdown',
     entities: [...streamEnd(options.streamId), message],
     channelData: { feedbackLoopEnabled: true },
-    ...(!asCitations && sources.length > 0 ? { attachments: [sourcesCard(sources)] } : {}),
+    ...(!asCitations && sources.length > 0
+      ? { attachments: [sourcesCard(sources, options.sourcesTitle)] }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Teams as a ChatPlatform: the connector calls behind the shared conversation flow. */
 import type { ChatAnswer, ChatLocation, ChatPlatform, ChatUserProfile, ChatUserRef, Logger } from '#core';
+import { translatorFor } from '#i18n';
 import { isBotId } from './teams-activity.ts';
 import type { TeamsConnector } from './teams-connector.ts';
 import { answerActivity, textActivity } from './teams-message.ts';
@@ -36,9 +37,19 @@ export function createTeamsPlatform(options: TeamsPlatformOptions): ChatPlatform
     },
 
     startReply(location) {
-      const reply = { send: sender(location), citations: citations(location), logger };
+      const tr = translatorFor([location.locale]);
+      const reply = {
+        send: sender(location),
+        citations: citations(location),
+        sourcesTitle: tr.t('chat.answer.sources'),
+        logger,
+      };
       if (location.place === 'direct') {
-        return createStreamedReply({ ...reply, intervalMs: options.streamIntervalMs });
+        return createStreamedReply({
+          ...reply,
+          intervalMs: options.streamIntervalMs,
+          informative: tr.t('chat.status.searchingAlone'),
+        });
       }
       return createPostedReply(reply);
     },
@@ -49,7 +60,11 @@ export function createTeamsPlatform(options: TeamsPlatformOptions): ChatPlatform
     },
 
     postAnswer(location: ChatLocation, answer: ChatAnswer) {
-      return connector.send(location, answerActivity(answer, { citations: citations(location) }));
+      const sourcesTitle = translatorFor([location.locale]).t('chat.answer.sources');
+      return connector.send(
+        location,
+        answerActivity(answer, { citations: citations(location), sourcesTitle }),
+      );
     },
   };
 }

@@ -27,11 +27,20 @@ function recorder(failOn: (n: number, activity: Partial<Activity>) => boolean = 
 const info = (activity: Partial<Activity> | undefined) =>
   (activity?.entities ?? []).find((e) => e.type === 'streaminfo') as Record<string, unknown> | undefined;
 
+const replyTexts = { informative: 'Searching the documents…', sourcesTitle: 'Sources' };
+
 describe('a streamed Teams reply', () => {
   it('stops updating near the 2-minute limit and posts the answer on its own after it', async () => {
     let clock = 0;
     const { sent, send } = recorder();
-    const reply = createStreamedReply({ send, citations: true, logger, intervalMs: 0, now: () => clock });
+    const reply = createStreamedReply({
+      ...replyTexts,
+      send,
+      citations: true,
+      logger,
+      intervalMs: 0,
+      now: () => clock,
+    });
     await reply.append('Every employee ');
     await vi.waitFor(() => expect(sent).toHaveLength(2)); // the update went out
     clock = STREAM_LIMIT_MS - 5_000; // past the updates' limit, still inside the stream's
@@ -48,7 +57,7 @@ describe('a streamed Teams reply', () => {
 
   it('finishes the answer as a plain message when Teams refuses the stream', async () => {
     const { sent, send } = recorder((_n, activity) => info(activity)?.streamType === 'final');
-    const reply = createStreamedReply({ send, citations: true, logger, intervalMs: 0 });
+    const reply = createStreamedReply({ ...replyTexts, send, citations: true, logger, intervalMs: 0 });
     await reply.append('Every employee gets');
     const id = await reply.finish(answer);
     const final = sent.at(-1)!;

@@ -15,6 +15,8 @@ export interface TeamsReplyOptions {
   readonly send: SendActivity;
   /** Citations as Teams AI citations (false: an Adaptive Card with the sources). */
   readonly citations: boolean;
+  /** The heading of that card, in the asker's language. */
+  readonly sourcesTitle: string;
   readonly logger: Logger;
 }
 
@@ -22,13 +24,12 @@ export interface StreamedReplyOptions extends TeamsReplyOptions {
   readonly intervalMs: number;
   /** Teams drops a stream after 2 minutes; stop updating a little before. */
   readonly maxStreamMs?: number;
-  /** The informative update shown while the documents are searched. */
-  readonly informative?: string;
+  /** The informative update shown while the documents are searched (in the asker's language). */
+  readonly informative: string;
   readonly now?: () => number;
 }
 
 export const STREAM_LIMIT_MS = 120_000;
-export const SEARCHING_TEXT = 'Searching the documents…';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -70,7 +71,7 @@ export function createStreamedReply(options: StreamedReplyOptions): ChatReply {
 
   sequence += 1;
   let chain: Promise<void> = update(
-    streamUpdate(options.informative ?? SEARCHING_TEXT, {
+    streamUpdate(options.informative, {
       streamType: 'informative',
       streamSequence: sequence,
       streamId: null,
@@ -113,7 +114,13 @@ export function createStreamedReply(options: StreamedReplyOptions): ChatReply {
       chain = chain.then(step);
     },
     finish(answer: ChatAnswer) {
-      return end((id) => answerActivity(answer, { citations: options.citations, streamId: id }));
+      return end((id) =>
+        answerActivity(answer, {
+          citations: options.citations,
+          sourcesTitle: options.sourcesTitle,
+          streamId: id,
+        }),
+      );
     },
     async fail(message) {
       await end((id) => textActivity(failureText(received, message), id));
@@ -129,7 +136,9 @@ export function createPostedReply(options: TeamsReplyOptions): ChatReply {
       received += text;
     },
     finish(answer) {
-      return options.send(answerActivity(answer, { citations: options.citations }));
+      return options.send(
+        answerActivity(answer, { citations: options.citations, sourcesTitle: options.sourcesTitle }),
+      );
     },
     async fail(message) {
       await options.send(textActivity(failureText(received, message)));

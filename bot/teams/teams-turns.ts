@@ -8,6 +8,7 @@
  */
 import type { Activity } from 'botbuilder';
 import type { ChatPlatform, Logger, ProcessedEvents } from '#core';
+import { type Translator, translatorFor } from '#i18n';
 import type { ChatConversation, IncomingChatMessage } from '../conversation/index.ts';
 import {
   isBotId,
@@ -20,11 +21,6 @@ import {
 import type { TeamsConnector } from './teams-connector.ts';
 import { textActivity } from './teams-message.ts';
 
-export const WELCOME_TEXT =
-  'Hi, I’m **ex-GPT**. I answer questions from the company’s documents and show the sources I used. ' +
-  'Ask me here in this chat, or @mention me in a channel that an admin has connected to document collections. ' +
-  'Use 👍 / 👎 under an answer to tell us how it went.';
-
 export interface TeamsTurnDeps {
   readonly conversation: ChatConversation;
   readonly platform: ChatPlatform;
@@ -33,6 +29,8 @@ export interface TeamsTurnDeps {
   readonly logger: Logger;
   /** Runs work after the activity has been acknowledged; it must not throw. */
   readonly schedule: (work: () => Promise<void>) => void;
+  /** The language when an activity carries no `locale` (DEFAULT_LOCALE). */
+  readonly defaultLocale?: string;
 }
 
 /** What an invoke is answered with: the HTTP status and body Teams receives. */
@@ -94,6 +92,9 @@ export function createTeamsActivityHandler(
   deps: TeamsTurnDeps,
 ): (activity: Activity) => Promise<InvokeResponse | undefined> {
   const { conversation, platform, connector, events, logger } = deps;
+  /** Teams sends the user's client language on every activity ("ko-KR"). */
+  const translatorOf = (activity: Partial<Activity>): Translator =>
+    translatorFor([activity.locale], deps.defaultLocale ?? 'en');
 
   function toMessage(activity: Partial<Activity>): IncomingChatMessage | null {
     const user = userOf(activity);
@@ -105,13 +106,14 @@ export function createTeamsActivityHandler(
       user,
       text: questionOf(activity),
       addressed: location.place === 'direct' || mentionsBot(activity),
+      locale: activity.locale,
     };
   }
 
   async function welcome(activity: Partial<Activity>): Promise<void> {
     const location = { ...locationOf(activity), threadId: null };
     if (!(await events.claim('teams', `welcome:${location.channelId}`))) return;
-    await connector.send(location, textActivity(WELCOME_TEXT));
+    await connector.send(location, textActivity(translatorOf(activity).t('chat.teams.welcome')));
   }
 
   function remember(activity: Partial<Activity>): Promise<void> {
@@ -136,7 +138,11 @@ export function createTeamsActivityHandler(
     if (activity.name === 'adaptiveCard/action') {
       return {
         status: 200,
-        body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Thanks!' },
+        body: {
+          statusCode: 200,
+          type: 'application/vnd.microsoft.activity.message',
+          value: translatorOf(activity).t('chat.feedback.cardThanks'),
+        },
       };
     }
     return { status: 501 };

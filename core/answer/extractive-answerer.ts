@@ -1,6 +1,13 @@
 import type { RetrievedChunk } from '../domain.ts';
 import type { AnswerEvent, Answerer, AnswerInput } from '../ports.ts';
-import { dontKnowEvents } from './answer-text.ts';
+import {
+  answerProbability,
+  DECISION_MODEL,
+  type DecisionFeatures,
+  type DecisionModel,
+} from './answer-decision.ts';
+import { shortestAnsweringSpan } from './answer-span.ts';
+import { answerLanguageOf, dontKnowEvents } from './answer-text.ts';
 import { splitSentences } from './sentences.ts';
 import { contentTerms } from './terms.ts';
 
@@ -8,68 +15,57 @@ import { contentTerms } from './terms.ts';
 export const EXTRACTIVE_MODEL = 'extractive';
 
 export interface ExtractiveAnswererOptions {
-  /** At most this many sentences are quoted (1–4, default 3). */
-  readonly maxSentences?: number;
-  /**
-   * The best sentence must cover at least this share (0–1, default 0.4) of the question's content words,
-   * each weighted by its rarity in the context; below it the answer is "I couldn't find this…". With two
-   * content words, one that the context never mentions is enough to fall below it.
-   */
-  readonly minCoverage?: number;
+  /** The answer/decline model (tests pass their own); default: the committed, trained one. */
+  readonly decision?: DecisionModel;
 }
 
-/** One quoted sentence and the 1-based index of the context chunk it comes from. */
-export interface ExtractedSentence {
+/** The passage to quote, the 1-based index of the context chunk it comes from, and why it was chosen. */
+export interface ExtractedAnswer {
   readonly text: string;
   readonly n: number;
-  /** Share of the question's (idf-weighted) content words this sentence contains. */
-  readonly coverage: number;
+  readonly features: DecisionFeatures;
+  readonly probability: number;
+  readonly answered: boolean;
 }
 
 interface Candidate {
   readonly text: string;
   readonly n: number;
-  readonly position: number;
   readonly terms: ReadonlySet<string>;
-  readonly wordCount: number;
-  readonly hasNumber: boolean;
 }
 
-const MAX_ANSWER_CHARS = 800;
-const MAX_SENTENCE_CHARS = 400;
-const QUANTITY_QUESTION =
-  /\b(?:how (?:many|much|long|often|old|soon|far|early|late)|when|what (?:time|date|day|year))\b/i;
-const NUMBER =
-  /\p{N}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred)\b/iu;
+/** A quoted answer longer than this is cut to the clauses that carry the question's words. */
+export const MAX_ANSWER_CHARS = 200;
+const NUMBER = /\p{N}+/gu;
+const HAS_NUMBER =
+  /\p{N}|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b/iu;
+/** Questions whose answer is a number, an amount or a date, in English and Korean. */
+const ASKS_QUANTITY =
+  /\b(?:how (?:many|much|long|old|often|far|tall|big|large)|when|what (?:year|date|time|day|month|century|percentage))\b|몇|언제|얼마|년도|연도/i;
 
 /**
- * The no-model answerer: quotes the sentences of the retrieved chunks that best match the question, each
- * followed by its `[n]` citation. It never invents text, so what it says is always in the documents.
+ * The no-model answerer: quotes the one passage of the retrieved chunks that best matches the question — a
+ * sentence, or its clauses when the sentence is long — with its citation, or declines when the trained
+ * decision model says the passage does not answer. It never invents text: what it says is in the documents.
  */
 export function createExtractiveAnswerer(options: ExtractiveAnswererOptions = {}): Answerer {
-  const maxSentences = Math.min(4, Math.max(1, Math.floor(options.maxSentences ?? 3)));
-  const minCoverage = options.minCoverage ?? 0.4;
+  const decision = options.decision ?? DECISION_MODEL;
   return {
     model: EXTRACTIVE_MODEL,
     async *answer(input: AnswerInput): AsyncIterable<AnswerEvent> {
       input.signal?.throwIfAborted();
-      const picked = extractAnswer(input.question, input.context, { maxSentences, minCoverage });
-      if (picked.length === 0) {
-        yield* dontKnowEvents(EXTRACTIVE_MODEL);
+      const found = extractAnswer(input.question, input.context, decision);
+      if (found === undefined || !found.answered) {
+        yield* dontKnowEvents(EXTRACTIVE_MODEL, input.question);
         return;
       }
-      let text = '';
-      const cited: number[] = [];
-      for (const sentence of picked) {
-        const piece = `${text === '' ? '' : ' '}${sentence.text} [${sentence.n}]`;
-        text += piece;
-        if (!cited.includes(sentence.n)) cited.push(sentence.n);
-        yield { type: 'delta', text: piece };
-      }
+      // One source, so it is [1]: the reply's numbers run 1, 2, 3 in order of first use (see ports.ts).
+      const text = `${found.text} [1]`;
+      yield { type: 'delta', text };
       yield {
         type: 'done',
         text,
-        cited,
+        cited: [found.n],
         answered: true,
         model: EXTRACTIVE_MODEL,
         usage: { promptTokens: 0, completionTokens: 0 },
@@ -79,21 +75,20 @@ export function createExtractiveAnswerer(options: ExtractiveAnswererOptions = {}
 }
 
 /**
- * Picks the sentences to quote, best first; empty when the evidence is below `minCoverage`.
- * Sentences are scored by the idf-weighted share of the question's stemmed content words they contain
- * (idf over the context's sentences, so a word every sentence has counts little), plus small bonuses for
- * the chunk's retrieval rank and for a number when the question asks "how many / when".
+ * Finds the best passage for `question` in `context` and the decision features about it; undefined when the
+ * question has no content words or the context no sentences. Sentences are scored by the idf-weighted share
+ * of the question's terms they contain (idf over the context's sentences, so a word every sentence has
+ * counts little), with a little weight for their chunk's share and retrieval rank.
  */
 export function extractAnswer(
   question: string,
   context: readonly RetrievedChunk[],
-  options: { maxSentences: number; minCoverage: number },
-): ExtractedSentence[] {
+  decision: DecisionModel = DECISION_MODEL,
+): ExtractedAnswer | undefined {
   const questionTerms = [...new Set(contentTerms(question))];
-  if (questionTerms.length === 0 || context.length === 0) return [];
-
+  if (questionTerms.length === 0 || context.length === 0) return undefined;
   const candidates = collectCandidates(context);
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return undefined;
 
   const idf = new Map<string, number>();
   for (const term of questionTerms) {
@@ -103,92 +98,91 @@ export function extractAnswer(
     idf.set(term, Math.log(1 + (candidates.length + 1) / (df + 1)));
   }
   const totalWeight = questionTerms.reduce((sum, term) => sum + (idf.get(term) ?? 0), 0);
-  const weightOf = (terms: Iterable<string>) => {
+  const share = (has: (term: string) => boolean) => {
     let sum = 0;
-    for (const term of terms) sum += idf.get(term) ?? 0;
+    for (const term of questionTerms) if (has(term)) sum += idf.get(term) ?? 0;
     return sum / totalWeight;
   };
-  const asksQuantity = QUANTITY_QUESTION.test(question);
+  // A chunk's title and section count as its words, as they do for retrieval ("what does the wiki say").
+  const chunkTerms = context.map(
+    (chunk) => new Set(contentTerms(`${chunk.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`)),
+  );
+  const chunkShare = chunkTerms.map((terms) => share((term) => terms.has(term)));
 
-  const scored = candidates.map((candidate) => {
-    const matched = questionTerms.filter((term) => candidate.terms.has(term));
-    const coverage = weightOf(matched);
-    let score = coverage + 0.08 / candidate.n;
-    if (asksQuantity && candidate.hasNumber) score += 0.05;
-    // Headings and fragments match well but answer nothing.
-    if (candidate.wordCount < 4) score *= 0.6;
-    else if (candidate.wordCount > 80) score *= 0.9;
-    return { candidate, matched, coverage, score };
-  });
-  scored.sort((a, b) => b.score - a.score || a.candidate.n - b.candidate.n);
+  const asksQuantity = ASKS_QUANTITY.test(question);
+  const scored = candidates
+    .map((candidate) => {
+      const coverage = share((term) => candidate.terms.has(term));
+      let score = coverage + 0.15 * (chunkShare[candidate.n - 1] ?? 0) + 0.05 / candidate.n;
+      if (asksQuantity && HAS_NUMBER.test(candidate.text)) score += 0.05;
+      return { candidate, coverage, score };
+    })
+    .sort((a, b) => b.score - a.score || a.candidate.n - b.candidate.n);
+  const best = scored[0]!;
+  const { candidate } = best;
+  // How far the best passage stands out from what other chunks offer (sentences of its own chunk often
+  // share its words, which says nothing against it).
+  const runnerUp = scored.find((entry) => entry.candidate.n !== candidate.n);
+  const inContext = (term: string) => chunkTerms.some((terms) => terms.has(term));
+  const maxMissing = (present: (term: string) => boolean) =>
+    Math.max(
+      0,
+      ...questionTerms.filter((term) => !present(term)).map((term) => (idf.get(term) ?? 0) / totalWeight),
+    );
+  const questionNumbers = question.match(NUMBER) ?? [];
+  const chunkText = context[candidate.n - 1]!.text;
 
-  const best = scored[0];
-  if (best === undefined || best.coverage < options.minCoverage) return [];
-
-  const selected = [best];
-  const covered = new Set(best.matched);
-  let length = best.candidate.text.length;
-  // A further sentence must add a question word not covered yet (answering another part of the question),
-  // or, once, back the best sentence up closely.
-  const minSupport = options.minCoverage * 0.5;
-  let corroborated = false;
-  while (selected.length < options.maxSentences) {
-    let next: (typeof scored)[number] | undefined;
-    let nextValue = 0;
-    for (const entry of scored) {
-      if (selected.includes(entry) || entry.coverage < minSupport) continue;
-      const gain = weightOf(entry.matched.filter((term) => !covered.has(term)));
-      if (gain === 0 && (corroborated || entry.coverage < best.coverage * 0.9)) continue;
-      const value = entry.score + gain;
-      if (value > nextValue) {
-        next = entry;
-        nextValue = value;
-      }
-    }
-    if (next === undefined || length + next.candidate.text.length > MAX_ANSWER_CHARS) break;
-    selected.push(next);
-    if (next.matched.every((term) => covered.has(term))) corroborated = true;
-    for (const term of next.matched) covered.add(term);
-    length += next.candidate.text.length;
-  }
-
-  // Best first, the rest in reading order so that sentences from one chunk read as they were written.
-  const [first, ...rest] = selected;
-  rest.sort((a, b) => a.candidate.n - b.candidate.n || a.candidate.position - b.candidate.position);
-  return [first ?? best, ...rest].map(({ candidate, coverage }) => ({
-    text: candidate.text,
-    n: candidate.n,
-    coverage,
-  }));
+  const features: DecisionFeatures = {
+    coverage: best.coverage,
+    chunkCoverage: chunkShare[candidate.n - 1] ?? 0,
+    contextCoverage: share(inContext),
+    missingWeight: maxMissing((term) => candidate.terms.has(term)),
+    missingInContext: maxMissing(inContext),
+    rankPrior: 1 / candidate.n,
+    margin: best.score - (runnerUp?.score ?? 0),
+    termCount: Math.min(1, questionTerms.length / 10),
+    korean: answerLanguageOf(question) === 'ko' ? 1 : 0,
+    numberMismatch: questionNumbers.some((number) => !chunkText.includes(number)) ? 1 : 0,
+    typeMismatch: asksQuantity && !HAS_NUMBER.test(candidate.text) ? 1 : 0,
+  };
+  const probability = answerProbability(features, decision);
+  const text = shortestAnsweringSpan(
+    candidate.text,
+    (clause) => new Set(contentTerms(clause)),
+    questionTerms,
+    idf,
+    MAX_ANSWER_CHARS,
+  );
+  return { text, n: candidate.n, features, probability, answered: probability >= decision.threshold };
 }
 
 function collectCandidates(context: readonly RetrievedChunk[]): Candidate[] {
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
   context.forEach((chunk, index) => {
-    splitSentences(chunk.text).forEach((sentence, position) => {
+    for (const sentence of splitSentences(chunk.text)) {
       // Overlapping chunks repeat sentences: keep the copy from the better-ranked chunk.
       const key = sentence
         .toLowerCase()
         .replace(/[^\p{L}\p{N}]+/gu, ' ')
         .trim();
-      if (seen.has(key)) return;
+      if (seen.has(key)) continue;
       seen.add(key);
-      // Commands and code quote badly as an answer, even when they contain the question's words.
-      if (looksLikeCode(sentence)) return;
+      // Commands, code, table rows and headings quote badly as an answer, even when they hold its words.
+      if (looksLikeCode(sentence) || looksLikeHeadingOrRow(sentence)) continue;
       const terms = contentTerms(sentence);
-      if (terms.length === 0) return;
-      candidates.push({
-        text: truncate(sentence),
-        n: index + 1,
-        position,
-        terms: new Set(terms),
-        wordCount: sentence.split(/\s+/).length,
-        hasNumber: NUMBER.test(sentence),
-      });
-    });
+      if (terms.length === 0) continue;
+      candidates.push({ text: sentence, n: index + 1, terms: new Set(terms) });
+    }
   });
   return candidates;
+}
+
+/** A table row ("| a | b |") or a heading: a few words with no sentence-ending punctuation. */
+export function looksLikeHeadingOrRow(sentence: string): boolean {
+  if ((sentence.match(/\|/g)?.length ?? 0) >= 2) return true;
+  const words = sentence.split(/\s+/).length;
+  return words <= 4 && !/[.!?。:)]$/.test(sentence);
 }
 
 const CODE_MARKERS =
@@ -201,10 +195,4 @@ export function looksLikeCode(sentence: string): boolean {
   const letters = compact.match(/\p{L}/gu)?.length ?? 0;
   const markers = sentence.match(CODE_MARKERS)?.length ?? 0;
   return letters / compact.length < 0.6 || markers >= 2;
-}
-
-function truncate(sentence: string): string {
-  if (sentence.length <= MAX_SENTENCE_CHARS) return sentence;
-  const cut = sentence.slice(0, MAX_SENTENCE_CHARS);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), MAX_SENTENCE_CHARS / 2))}…`;
 }

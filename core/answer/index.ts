@@ -1,5 +1,19 @@
-export { DONT_KNOW_ANSWER, parseCitations, saysDontKnow } from './answer-text.ts';
+export {
+  answerProbability,
+  DECISION_FEATURES,
+  DECISION_MODEL,
+  type DecisionFeatures,
+  type DecisionModel,
+  featureVector,
+} from './answer-decision.ts';
+export {
+  DONT_KNOW_ANSWER,
+  dontKnowAnswerFor,
+  parseCitations,
+  saysDontKnow,
+} from './answer-text.ts';
 export type { ChatModelOptions } from './chat-model.ts';
+export { createCitationRenumberer, renumberCitations } from './citations.ts';
 export {
   CONDENSE_SYSTEM_PROMPT,
   condenseHeuristically,
@@ -11,7 +25,7 @@ export {
 export {
   createExtractiveAnswerer,
   EXTRACTIVE_MODEL,
-  type ExtractedSentence,
+  type ExtractedAnswer,
   type ExtractiveAnswererOptions,
   extractAnswer,
 } from './extractive-answerer.ts';

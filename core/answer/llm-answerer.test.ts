@@ -77,6 +77,7 @@ describe('LLM answerer', () => {
       usage: { promptTokens: 321, completionTokens: 12 },
     });
     const [request] = fake.chatRequests();
+    expect(String(request?.messages[1]?.content)).toContain('Answer in English');
     expect(request).toMatchObject({
       model: 'primary-model',
       stream: true,
@@ -117,14 +118,17 @@ describe('LLM answerer', () => {
 
   it('reports answered=false when the model says it does not know', async () => {
     fake.script('primary-model', { reply: DONT_KNOW_ANSWER.replace("'", '’') });
-    const done = doneOf((await run(answerer(), { question: 'Who won the 1998 World Cup?', context })).events);
-    expect(done).toMatchObject({ answered: false, cited: [] });
+    const done = doneOf(
+      (await run(answerer(), { question: 'How many sick days do employees get a year?', context })).events,
+    );
+    expect(done).toMatchObject({ answered: false, cited: [], text: DONT_KNOW_ANSWER });
   });
 
   it('ignores citations outside the context', async () => {
     fake.script('primary-model', { reply: 'See [2], [7] and [0]; founded in [2019].' });
     const done = doneOf((await run(answerer(), { question: 'q', context })).events);
     expect(done.cited).toEqual([2]);
+    expect(done.text).toBe('See [1],  and ; founded in .');
   });
 
   it('does not call the model when the context is empty', async () => {
@@ -194,5 +198,74 @@ describe('LLM answerer', () => {
     const { error } = await run(answerer(), { question: 'q', context, signal: controller.signal });
     expect((error as Error).message).toBe('asker left');
     expect(fake.chatRequests().map((r) => r.model)).toEqual(['primary-model']);
+  });
+});
+
+const 연차 = [
+  buildChunk({ title: '연차 휴가 규정', text: '1년 이상 근무한 직원에게는 매년 15일의 연차가 주어진다.' }),
+  buildChunk({ title: '연차 이월', text: '사용하지 못한 연차는 다음 해 3월 31일까지 이월할 수 있다.' }),
+  buildChunk({ title: '병가 규정', text: '병가가 3일을 넘으면 의사의 진단서를 제출해야 한다.' }),
+];
+
+describe('LLM answerer in Korean and English: the same rules as the extractive answerer', () => {
+  it('declines below the evidence threshold without calling the model, in the question’s language', async () => {
+    const english = doneOf(
+      (await run(answerer(), { question: 'What is the corporate card limit for team leads?', context }))
+        .events,
+    );
+    expect(english).toMatchObject({ answered: false, cited: [], text: DONT_KNOW_ANSWER });
+    const korean = doneOf(
+      (await run(answerer(), { question: '법인카드의 결제 한도는 얼마인가요?', context: 연차 })).events,
+    );
+    expect(korean).toMatchObject({
+      answered: false,
+      cited: [],
+      text: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+    });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('asks for a Korean answer to a Korean question, and numbers its citations 1, 2 in order of use', async () => {
+    fake.script('primary-model', {
+      tokens: ['매년 15일이 주어지며 [', '2', ']', ', 남은 연차는 3월 31일까지 이월됩니다 [3][2].'],
+    });
+    const { events } = await run(answerer(), {
+      question: '연차는 며칠이고 언제까지 이월되나요?',
+      context: 연차,
+    });
+    const shown = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+    expect(shown).toBe('매년 15일이 주어지며 [1], 남은 연차는 3월 31일까지 이월됩니다 [2][1].');
+    expect(doneOf(events)).toMatchObject({ answered: true, cited: [2, 3], text: shown });
+    const prompt = String(fake.chatRequests()[0]?.messages[1]?.content);
+    expect(prompt).toContain('Answer in Korean');
+    expect(prompt).toContain('열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.');
+  });
+
+  it('treats an answer that cites no document it was given as a decline', async () => {
+    fake.script('primary-model', { reply: '연차는 매년 15일입니다 [9].' });
+    const korean = doneOf((await run(answerer(), { question: '연차는 며칠인가요?', context: 연차 })).events);
+    expect(korean).toMatchObject({
+      answered: false,
+      cited: [],
+      text: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+    });
+    fake.script('primary-model', { reply: 'You get 25 vacation days a year.' });
+    const english = doneOf(
+      (await run(answerer(), { question: 'How many vacation days do I get?', context })).events,
+    );
+    expect(english).toMatchObject({ answered: false, cited: [], text: DONT_KNOW_ANSWER });
+  });
+
+  it('recognises "don’t know" however the model words it, in English and Korean', async () => {
+    for (const [question, reply, ctx] of [
+      ['How many vacation days do I get?', 'The provided documents do not mention this [1].', context],
+      ['How many vacation days do I get?', 'Sorry, I could not find that in the documents [2].', context],
+      ['연차는 며칠인가요?', '제공된 문서에는 해당 정보가 나와 있지 않습니다 [1].', 연차],
+      ['연차는 며칠인가요?', '문서에서 답을 찾을 수 없습니다.', 연차],
+    ] as const) {
+      fake.script('primary-model', { reply });
+      const done = doneOf((await run(answerer(), { question, context: ctx })).events);
+      expect(done, reply).toMatchObject({ answered: false, cited: [] });
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { ChatOpenAI } from '@langchain/openai';
 import type { TokenUsage } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import type { AnswerEvent, Answerer, AnswerInput } from '../ports.ts';
-import { dontKnowEvents, parseCitations, saysDontKnow } from './answer-text.ts';
+import { dontKnowAnswerFor, dontKnowEvents, saysDontKnow } from './answer-text.ts';
 import {
   attemptSignal,
   type ChatModelOptions,
@@ -11,11 +11,19 @@ import {
   estimateTokens,
   toLangChainMessages,
 } from './chat-model.ts';
+import { createCitationRenumberer } from './citations.ts';
+import { extractAnswer } from './extractive-answerer.ts';
 import { buildAnswerPrompt, type PromptMessage } from './prompt.ts';
 
 export interface LlmAnswererOptions extends ChatModelOptions {
   /** Answers instead when the primary model fails before its first token. */
   readonly fallbackModel?: string | undefined;
+  /**
+   * Below this share (0–1, default 0.3) of the question's content words, weighted by rarity, found anywhere in
+   * the context, the answer is "I couldn't find this" and the model is not called: there is nothing it could
+   * ground an answer on, and a model asked anyway tends to answer from its own knowledge.
+   */
+  readonly minEvidence?: number;
 }
 
 /** Thrown inside an attempt; says whether any text had already been streamed to the caller. */
@@ -49,9 +57,8 @@ export function createLlmAnswerer(options: LlmAnswererOptions): Answerer {
     model: options.model,
     async *answer(input: AnswerInput): AsyncIterable<AnswerEvent> {
       input.signal?.throwIfAborted();
-      // No evidence at all: there is nothing the model could ground an answer on.
-      if (input.context.length === 0) {
-        yield* dontKnowEvents(options.model);
+      if (!hasEvidence(input, options.minEvidence ?? DEFAULT_MIN_EVIDENCE)) {
+        yield* dontKnowEvents(options.model, input.question);
         return;
       }
       const prompt = buildAnswerPrompt(input.question, input.context);
@@ -87,6 +94,16 @@ export function createLlmAnswerer(options: LlmAnswererOptions): Answerer {
   };
 }
 
+const DEFAULT_MIN_EVIDENCE = 0.3;
+
+/** Whether the context holds enough of the question's words to be worth asking the model about. */
+function hasEvidence(input: AnswerInput, minEvidence: number): boolean {
+  if (input.context.length === 0) return false;
+  const found = extractAnswer(input.question, input.context);
+  // A question with no content words at all ("?", an emoji) is the model's to judge.
+  return found === undefined ? input.question.trim() !== '' : found.features.contextCoverage >= minEvidence;
+}
+
 async function* attempt(
   chat: ChatOpenAI,
   model: string,
@@ -96,7 +113,9 @@ async function* attempt(
 ): AsyncGenerator<AnswerEvent> {
   const { signal, timedOut, dispose } = attemptSignal(input.signal, timeoutMs);
   let text = '';
+  let shown = '';
   let usage: TokenUsage | undefined;
+  const citations = createCitationRenumberer(input.context.length);
   try {
     try {
       const stream = await chat.stream(toLangChainMessages(prompt), { signal });
@@ -110,7 +129,15 @@ async function* attempt(
         const piece = typeof chunk.content === 'string' ? chunk.content : chunk.text;
         if (piece === '') continue;
         text += piece;
-        yield { type: 'delta', text: piece };
+        const visible = citations.push(piece);
+        if (visible === '') continue;
+        shown += visible;
+        yield { type: 'delta', text: visible };
+      }
+      const rest = citations.flush();
+      if (rest !== '') {
+        shown += rest;
+        yield { type: 'delta', text: rest };
       }
       // LangChain ends some aborted streams quietly instead of throwing.
       if (signal.aborted) throw signal.reason;
@@ -118,18 +145,21 @@ async function* attempt(
     } catch (error) {
       // The caller giving up is not a model failure: no fallback, no wrapping.
       if (input.signal?.aborted && !timedOut()) throw input.signal.reason;
-      throw new AttemptFailed(error, text !== '');
+      throw new AttemptFailed(error, shown !== '');
     }
   } finally {
     dispose();
   }
 
-  const cited = parseCitations(text, input.context.length);
+  // A reply that says it does not know, or that cites no document it was given, is a decline: an uncited
+  // statement cannot be checked against the documents.
+  const cited = [...citations.cited];
+  const answered = cited.length > 0 && !saysDontKnow(shown);
   yield {
     type: 'done',
-    text,
-    cited,
-    answered: !saysDontKnow(text),
+    text: answered ? shown : dontKnowAnswerFor(input.question),
+    cited: answered ? cited : [],
+    answered,
     model,
     usage: usage ?? {
       promptTokens: estimateTokens(prompt.map((m) => m.content).join('\n')),

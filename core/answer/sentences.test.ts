@@ -38,3 +38,17 @@ describe('splitSentences', () => {
     ]);
   });
 });
+
+describe('splitSentences in Korean', () => {
+  it('splits Korean prose at each sentence end, keeping decimals and quotes whole', () => {
+    expect(
+      splitSentences(
+        '연차 휴가는 매년 15일이 주어진다. 3년 이상 근무하면 2년마다 1일이 더해진다. 잔여 휴가는 1.5배로 정산한다.',
+      ),
+    ).toEqual([
+      '연차 휴가는 매년 15일이 주어진다.',
+      '3년 이상 근무하면 2년마다 1일이 더해진다.',
+      '잔여 휴가는 1.5배로 정산한다.',
+    ]);
+  });
+});

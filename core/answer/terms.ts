@@ -1,9 +1,9 @@
 import { stemmer } from 'stemmer';
+import { contentTerms as analyzerTerms, normalizeWord } from '../text/index.ts';
 
 /**
- * Word handling shared by the extractive answerer and the heuristic condenser. Kept apart from
- * core/retrieval's analyzer on purpose: answering needs question words ("how", "many") treated as noise,
- * which BM25 indexing does not.
+ * Word handling shared by the extractive answerer and the heuristic condenser: the shared analyzer's terms
+ * (core/text), with question words ("how", "many", "무엇", "누구") as noise on top.
  */
 const STOPWORDS: ReadonlySet<string> = new Set(
   `a about above after again against all also am an and any are aren't as at be because been before being
@@ -19,6 +19,15 @@ const STOPWORDS: ReadonlySet<string> = new Set(
   yes yet you you'd you'll you're you've your yours yourself yourselves tell know want wants wanted one ones
   thing things anyone anything someone something everyone everything way`.split(/\s+/),
 );
+
+/** Korean question words and fillers that say nothing about the answer. */
+const KOREAN_STOPWORDS: ReadonlySet<string> = new Set(
+  `무엇 무엇이 누구 언제 어디 어느 몇 어떤 무슨 왜 어떻게 얼마 얼마나 이름 것 수 등 때 그 이 저 및 또는 위해 대해 통해
+  있는 있다 하는 한 된 되는 되었다 했다 하였다 가장 처음 당시 무엇인가 누구인가 어디인가 언제인가 뭐 뭘 곳 사람
+  며칠 무엇을 누가 어디서 얼마인가 무엇일까 있나요 있습니까 알려줘 알려주세요`.split(/\s+/),
+);
+
+const HANGUL_WORD = /^\p{Script=Hangul}+$/u;
 
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
@@ -37,24 +46,44 @@ export function stem(word: string): string {
   return /^\p{N}+$/u.test(bare) ? bare : stemmer(bare);
 }
 
-/** The stemmed content words of `text`, in order, repeats kept. */
+/**
+ * The question-matching terms of `text`, in order, repeats kept: the shared analyzer's content terms
+ * (core/text), less the words that only shape a question ("how many", "무엇", "이름"), with a Korean term of
+ * three or more syllables also matched by its syllable pairs, so that 취임한 and 취임하였다, which the
+ * analyzer leaves apart, still meet.
+ */
 export function contentTerms(text: string): string[] {
   const out: string[] = [];
-  for (const word of words(text)) {
-    if (STOPWORDS.has(word)) continue;
-    // Single letters carry no meaning except as numbers ("5").
-    if (word.length < 2 && !/\p{N}/u.test(word)) continue;
-    out.push(stem(word));
+  for (const term of analyzerTerms(text)) {
+    if (term === '' || QUESTION_TERMS.has(term)) continue;
+    // A single Latin letter carries no meaning except as a number ("5").
+    if (term.length < 2 && /^[a-z]$/.test(term)) continue;
+    if (HANGUL_WORD.test(term) && term.length >= 3) {
+      for (let i = 0; i + 2 <= term.length; i++) out.push(term.slice(i, i + 2));
+      continue;
+    }
+    out.push(term);
   }
   return out;
 }
+
+/** Question-shaping words as the analyzer normalises them, so they compare with its terms. */
+const QUESTION_TERMS: ReadonlySet<string> = new Set(
+  [...STOPWORDS, ...KOREAN_STOPWORDS].flatMap((word) => [word, normalizeWord(word)]).filter((t) => t !== ''),
+);
 
 /** The content words of `text` as written (not stemmed), first occurrence only. */
 export function contentWords(text: string): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const word of words(text)) {
-    if (STOPWORDS.has(word) || (word.length < 2 && !/\p{N}/u.test(word)) || seen.has(word)) continue;
+    if (
+      STOPWORDS.has(word) ||
+      KOREAN_STOPWORDS.has(word) ||
+      (word.length < 2 && !/\p{N}/u.test(word)) ||
+      seen.has(word)
+    )
+      continue;
     seen.add(word);
     out.push(word);
   }

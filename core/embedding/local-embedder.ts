@@ -78,8 +78,9 @@ export function hashedFeatures(text: string, features: HashingFeatures): Map<num
     }
     previous = word;
     if (features.charWeight > 0) {
-      const padded = `<${token.surface}>`;
       const latin = token.script === 'latin' || token.script === 'other';
+      // Korean n-grams over the stem: the particles ("는", "의") would otherwise be the commonest features.
+      const padded = `<${latin ? token.surface : token.term}>`;
       const min = latin ? features.charMin : features.cjkCharMin;
       const max = latin ? features.charMax : features.cjkCharMax;
       // Each word spreads the same total weight over its n-grams, so long words do not dominate.

@@ -86,3 +86,9 @@ export function textBody(text: string): Block[] {
     .filter((paragraph) => paragraph !== '')
     .map((paragraph) => ({ kind: 'paragraph', text: paragraph }));
 }
+
+/** "2026-07-06 00:30 UTC": one zone for every message, so dates from different senders compare. */
+export function formatMailDate(when: string | undefined): string | null {
+  if (when === undefined || Number.isNaN(Date.parse(when))) return null;
+  return `${new Date(when).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -34,7 +34,7 @@ export function createTesseractRecognizer(options: TesseractOptions): PageRecogn
       return new Promise((resolve, reject) => {
         const child = spawn(
           options.command ?? 'tesseract',
-          ['stdin', 'stdout', '-l', options.languages, '--psm', '3'],
+          ['stdin', 'stdout', '-l', options.languages, '--psm', '6'],
           {
             stdio: ['pipe', 'pipe', 'pipe'],
             timeout: options.timeoutMs ?? 120_000,

@@ -2,7 +2,7 @@ import PostalMime from 'postal-mime';
 import { UnprocessableDocumentError } from '../errors.ts';
 import { htmlToDocument } from './html-blocks.ts';
 import type { AttachmentParser } from './message-blocks.ts';
-import { messageDocument, textBody } from './message-blocks.ts';
+import { formatMailDate, messageDocument, textBody } from './message-blocks.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 
 /**
@@ -10,6 +10,9 @@ import type { ParsedDocument } from './parsed-document.ts';
  * heading path, the body (plain text, or the HTML part when there is none), then the attachments. postal-mime
  * does the MIME work (encodings, charsets such as EUC-KR, nested parts) that hand-written code gets wrong.
  */
+/** A file with none of these is not an e-mail, whatever its name. */
+const MAIL_HEADERS = new Set(['from', 'to', 'subject', 'date', 'message-id', 'received']);
+
 export async function parseEml(
   bytes: Uint8Array,
   parseAttachment: AttachmentParser | null,
@@ -22,7 +25,7 @@ export async function parseEml(
       cause: error,
     });
   }
-  if (email.headers.length === 0) {
+  if (!email.headers.some((header) => MAIL_HEADERS.has(header.key))) {
     throw new UnprocessableDocumentError('This file is named as an e-mail (.eml) but has no e-mail headers.');
   }
   const from =
@@ -35,10 +38,7 @@ export async function parseEml(
       : email.html !== undefined
         ? htmlToDocument(email.html).blocks
         : [];
-  const date =
-    email.date !== undefined && !Number.isNaN(Date.parse(email.date))
-      ? new Date(email.date).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
-      : null;
+  const date = formatMailDate(email.date);
   return messageDocument(
     {
       subject: email.subject ?? '',

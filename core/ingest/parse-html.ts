@@ -7,5 +7,5 @@ import type { ParsedDocument } from './parsed-document.ts';
  * templates are dropped; the title comes from <title>, else the first <h1>.
  */
 export function parseHtml(bytes: Uint8Array): ParsedDocument {
-  return htmlToDocument(decodeText(bytes, 'HTML file'));
+  return htmlToDocument(decodeText(bytes, 'HTML file', { html: true }));
 }

@@ -3,7 +3,7 @@ import { UnprocessableDocumentError } from '../errors.ts';
 import { CompoundFileError, readCompoundFile } from './compound-file.ts';
 import { htmlToDocument } from './html-blocks.ts';
 import type { AttachmentParser, MessageAttachment } from './message-blocks.ts';
-import { MAX_ATTACHMENTS, messageDocument, textBody } from './message-blocks.ts';
+import { formatMailDate, MAX_ATTACHMENTS, messageDocument, textBody } from './message-blocks.ts';
 import { formatAddress } from './parse-eml.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 
@@ -79,10 +79,7 @@ export async function parseMsg(
         ? htmlToDocument(data.bodyHtml).blocks
         : [];
   const when = data.clientSubmitTime ?? data.messageDeliveryTime ?? data.creationTime;
-  const date =
-    when !== undefined && !Number.isNaN(Date.parse(when))
-      ? new Date(when).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
-      : null;
+  const date = formatMailDate(when);
   return messageDocument(
     {
       subject: data.subject ?? '',

@@ -3,7 +3,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from './parse-document.ts';
 import { parsePdf } from './parse-pdf.ts';
-import { unprocessable } from './test-helpers.ts';
+import { buildCjkCmapPdf, unprocessable } from './test-helpers.ts';
 
 /** One page per entry; each page is a list of lines, '' for a blank line between paragraphs. */
 async function buildPdf(pages: readonly (readonly string[])[], title?: string): Promise<Uint8Array> {
@@ -52,6 +52,11 @@ describe('parsePdf', () => {
       { kind: 'paragraph', text: 'Equipment is provided by IT on request.', page: 1 },
       { kind: 'paragraph', text: 'Travel costs are reimbursed within 30 days.', page: 2 },
     ]);
+  });
+
+  it('reads Korean text set in a CJK font that is not embedded (pdf.js CMaps)', async () => {
+    const doc = await parsePdf(buildCjkCmapPdf('서울 출장 일비는 하루 3만 원입니다'));
+    expect(doc.blocks).toEqual([{ kind: 'paragraph', text: '서울 출장 일비는 하루 3만 원입니다', page: 1 }]);
   });
 
   it('leaves the caller’s bytes usable (pdf.js may detach the buffer it reads)', async () => {

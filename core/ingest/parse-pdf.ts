@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { extractImages, getDocumentProxy } from 'unpdf';
 import { UnprocessableDocumentError } from '../errors.ts';
 import type { PageRecognizer } from './ocr.ts';
@@ -29,6 +31,14 @@ interface Line {
 }
 
 /**
+ * pdf.js's character maps: Korean, Japanese and Chinese PDFs that use a CJK font without embedding it
+ * (Hangul Word Processor's and older Office exports: /Encoding /UniKS-UCS2-H on Adobe-Korea1) yield no text
+ * at all without them. unpdf bundles pdf.js without its CMaps; pdfjs-dist, pinned to the same pdf.js
+ * version, ships them.
+ */
+const CMAP_DIRECTORY = `${path.join(path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'cmaps')}${path.sep}`;
+
+/**
  * PDF → one run of paragraphs per page, each carrying its page number. PDFs have no reliable
  * headings, so none are invented; paragraphs are recovered from the vertical gaps between lines.
  */
@@ -36,11 +46,13 @@ export async function parsePdf(bytes: Uint8Array, options: PdfOptions = {}): Pro
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
-    // pdf.js may transfer (detach) the buffer it is given; the caller keeps its bytes.
-    pdf = await getDocumentProxy(bytes.slice(), {
+    // pdf.js may transfer (detach) the buffer it is given, and refuses a Buffer: give it its own copy.
+    pdf = await getDocumentProxy(new Uint8Array(bytes), {
       verbosity: 0,
       isEvalSupported: false,
       stopAtErrors: false,
+      cMapUrl: CMAP_DIRECTORY,
+      cMapPacked: true,
     });
   } catch (error) {
     throw translatePdfError(error);

@@ -46,3 +46,17 @@ describe('splitToTokenLimit', () => {
     expect(runs.join('').replaceAll(' ', '')).toBe(`start${word}end`);
   });
 });
+
+describe('splitSentences in Korean', () => {
+  it('ends a Korean sentence at its full stop, so chunks do not end mid-sentence', () => {
+    expect(
+      splitSentences(
+        '반기문은 2007년 1월 1일 유엔 사무총장에 취임하였다. 그는 2016년까지 재임하였다. 이후 귀국하였다.',
+      ),
+    ).toEqual([
+      '반기문은 2007년 1월 1일 유엔 사무총장에 취임하였다.',
+      '그는 2016년까지 재임하였다.',
+      '이후 귀국하였다.',
+    ]);
+  });
+});

@@ -1,88 +1,13 @@
+import { segmentSentences } from '../text/sentences.ts';
 import type { TokenCounter } from './tokens.ts';
 
 /**
- * Common abbreviations that end in a period without ending a sentence ("Dr. Smith", "e.g. the").
- * Single letters (initials, "p. 4") are handled separately.
- */
-const ABBREVIATIONS = new Set([
-  'mr',
-  'mrs',
-  'ms',
-  'dr',
-  'prof',
-  'sr',
-  'jr',
-  'st',
-  'vs',
-  'etc',
-  'e.g',
-  'i.e',
-  'cf',
-  'al',
-  'fig',
-  'figs',
-  'no',
-  'nos',
-  'vol',
-  'pp',
-  'approx',
-  'inc',
-  'ltd',
-  'co',
-  'corp',
-  'dept',
-  'est',
-  'min',
-  'max',
-  'jan',
-  'feb',
-  'mar',
-  'apr',
-  'jun',
-  'jul',
-  'aug',
-  'sep',
-  'sept',
-  'oct',
-  'nov',
-  'dec',
-  'z.b',
-  'bzw',
-  'ca',
-  'nr',
-]);
-
-/** End punctuation (with closing quotes or brackets), whitespace, then what can start a sentence. */
-const BOUNDARY = /[.!?…]+["'”’)\]]*\s+(?=["'“‘([]?[\p{Lu}\p{Lt}\p{N}])|[。！？]+["'”’」』)]*\s*/gu;
-
-/**
- * Splits whitespace-normalized prose into sentences. Deliberately simple and linear: end punctuation
- * followed by a capital or digit, except after an abbreviation or an initial; CJK full stops always end
- * a sentence. A wrong split only moves a chunk boundary, never loses text.
+ * Splits whitespace-normalized prose into sentences with the segmenter answering uses too, so a chunk ends
+ * where a sentence does in every language ("했다. 그는" as well as "did. He"). A wrong split only moves a
+ * chunk boundary, never loses text.
  */
 export function splitSentences(text: string): string[] {
-  const sentences: string[] = [];
-  let start = 0;
-  for (const match of text.matchAll(BOUNDARY)) {
-    const end = match.index + match[0].length;
-    if (match[0][0] === '.' && endsWithAbbreviation(text, match.index)) continue;
-    const sentence = text.slice(start, end).trim();
-    if (sentence !== '') sentences.push(sentence);
-    start = end;
-  }
-  const rest = text.slice(start).trim();
-  if (rest !== '') sentences.push(rest);
-  return sentences;
-}
-
-function endsWithAbbreviation(text: string, periodIndex: number): boolean {
-  let wordStart = periodIndex;
-  while (wordStart > 0 && !/\s/.test(text[wordStart - 1] ?? ' ')) wordStart--;
-  const word = text
-    .slice(wordStart, periodIndex)
-    .replace(/^["'“‘([]+/, '')
-    .toLowerCase();
-  return (word.length === 1 && /\p{L}/u.test(word)) || ABBREVIATIONS.has(word);
+  return segmentSentences(text);
 }
 
 /**

@@ -7,6 +7,13 @@
 import type { LexicalDoc, LexicalQueryTerm } from '../ports.ts';
 import { analyzeText, DEFAULT_TEXT_ANALYZER_OPTIONS, type TextAnalyzerOptions } from '../text/index.ts';
 
+/**
+ * Bump whenever a change to the analysis would change any stored term: chunks record the version that
+ * wrote their postings, and the reindex-lexical job re-analyses older ones in the background.
+ * 1: space-separated words, Porter for everything. 2: core/text (Korean stems, ICU words for Japanese/Chinese).
+ */
+export const LEXICAL_ANALYSIS_VERSION = 2;
+
 export interface AnalyzerOptions {
   /** Index adjacent-term pairs ("insulin resist") as extra terms; they never count towards the length. */
   readonly bigrams: boolean;

@@ -25,3 +25,4 @@ export {
   type Token,
 } from './analyzer.ts';
 export { type DetectedLanguage, detectLanguage } from './language.ts';
+export { segmentSentences } from './sentences.ts';

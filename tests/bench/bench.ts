@@ -1,5 +1,7 @@
 /**
- * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules]
+ * npm run bench [-- --skip-100k] [-- --only scifact|100k|modules|postgres|formats]
+ *   --only postgres [--pg-chunks N] [--pg-parts retrieval,asks,ingest] [--docs N]: tests/bench/postgres-bench.ts
+ *   --only formats: tests/bench/formats-bench.ts
  * Measures the speed targets of the issues and prints one table. Nothing here is asserted: the figures
  * are reported (CI does not run this). SciFact is read from ../shared at run time, never copied.
  */
@@ -48,6 +50,7 @@ import {
 import { createChunkSearch } from '../../db/chunk-search.ts';
 import { createEngine } from '../../workers/engine.ts';
 import { createInProcessQueue } from '../../workers/in-process-queue.ts';
+import { benchPostgres } from './postgres-bench.ts';
 import { type BenchRow, percentile, printTable, progress, readJsonl, round } from './support.ts';
 import { createSyntheticText } from './synthetic.ts';
 
@@ -62,6 +65,10 @@ const { values } = parseArgs({
     chunks: { type: 'string', default: '100000' },
     /** Keeps the 100k database here, and measures an existing one instead of loading it again. */
     'data-dir': { type: 'string' },
+    /** --only postgres: chunks loaded into both databases, SciFact documents ingested per run. */
+    'pg-chunks': { type: 'string', default: '100000' },
+    'pg-parts': { type: 'string', default: 'retrieval,asks,ingest' },
+    docs: { type: 'string' },
   },
 });
 const wants = (part: string) => values.only === undefined || values.only === part;
@@ -522,6 +529,15 @@ try {
   if (wants('scifact')) await benchSciFact(results);
   if (wants('100k') && !values['skip-100k']) await bench100k(results);
   if (wants('modules')) await benchModules(results);
+  if (wants('formats')) results.push(...(await (await import('./formats-bench.ts')).run()));
+  if (wants('postgres')) {
+    await benchPostgres(results, {
+      bulkLoad,
+      chunks: Number(values['pg-chunks']),
+      parts: values['pg-parts'].split(','),
+      ...(values.docs ? { docs: Number(values.docs) } : {}),
+    });
+  }
 } finally {
   // What was measured before a failure is still worth seeing.
   printTable(results);

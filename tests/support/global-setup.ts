@@ -75,7 +75,8 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   throw new Error(`redis-server did not start on port ${port}: ${String(lastError)}`);
 }
 
-async function startRealPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+/** Also used by the bench (tests/bench/postgres-bench.ts). */
+export async function startRealPostgres(): Promise<{ url: string; dir: string; stop(): Promise<void> }> {
   if (!existsSync(REAL_POSTGRES_SCRIPT)) {
     throw new Error(
       `npm test runs every database test on real PostgreSQL too and starts it with ${REAL_POSTGRES_SCRIPT}, which is missing: set REAL_POSTGRES_SCRIPT to it, or TEST_DATABASE_URL to a PostgreSQL 15+ superuser URL with pgvector 0.8+.`,
@@ -91,7 +92,7 @@ async function startRealPostgres(): Promise<{ url: string; stop(): Promise<void>
     const { stdout } = await run(REAL_POSTGRES_SCRIPT, ['start', dir], { timeout: 600_000 });
     const url = /DATABASE_URL=(\S+?);/.exec(stdout)?.[1];
     if (!url) throw new Error(`real-postgres printed no DATABASE_URL: ${stdout}`);
-    return { url, stop };
+    return { url, dir, stop };
   } catch (error) {
     await stop().catch(() => {});
     const detail = (error as { stderr?: string }).stderr?.trim();

@@ -1,0 +1,130 @@
+/**
+ * Questions for training the answer/decline model, generated from our own paragraphs (see
+ * train-answer-decision.ts): seeded, so every run produces the same set.
+ */
+import { normalizeWord } from '../../core/text/index.ts';
+import { segmentSentences } from '../../core/text/sentences.ts';
+
+export interface Paragraph {
+  readonly id: string;
+  readonly language: 'en' | 'ko';
+  readonly topic: string;
+  readonly title: string;
+  readonly text: string;
+}
+
+export interface TrainingQuestion {
+  readonly question: string;
+  /** What the reply must contain; undefined when the searched collection does not answer it. */
+  readonly answer: string | undefined;
+  readonly collection: 'full' | 'partial';
+}
+
+/** mulberry32: a tiny seeded generator, so the training set is reproducible. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Words people put in questions that paragraphs seldom contain ("located", "known as", "불리는"): added to
+ * answerable and unanswerable questions alike, so that a question word missing from the documents is not
+ * by itself taken for a question they do not answer.
+ */
+const FILLERS = {
+  en: 'located called known name type kind main important used considered example happened first major primary according specific term people describe'.split(
+    ' ',
+  ),
+  ko: '위치한 불리는 알려진 이름 종류 주요 중요한 사용된 대표적인 처음 명칭 해당하는 일컫는 가리키는 말한 당시'.split(
+    ' ',
+  ),
+} as const;
+
+const bare = (token: string) => token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+
+interface Asked {
+  readonly question: string;
+  readonly answer: string;
+  readonly kept: string[];
+}
+
+/** One question about `sentence`: the asked-for word out, some other words dropped, a question word in. */
+function askAbout(sentence: string, language: Paragraph['language'], next: () => number): Asked | undefined {
+  const tokens = sentence.split(/\s+/).filter((t) => bare(t) !== '');
+  if (tokens.length < 4) return undefined;
+  const numeric = tokens.map((t, i) => (/\p{N}/u.test(t) ? i : -1)).filter((i) => i >= 0);
+  const named =
+    language === 'en'
+      ? tokens.map((t, i) => (i > 0 && /^\p{Lu}/u.test(bare(t)) ? i : -1)).filter((i) => i >= 0)
+      : tokens.map((t, i) => (bare(t).length >= 3 ? i : -1)).filter((i) => i >= 0);
+  const pool = numeric.length > 0 && next() < 0.6 ? numeric : named.length > 0 ? named : numeric;
+  if (pool.length === 0) return undefined;
+  const at = pool[Math.floor(next() * pool.length)]!;
+  const spanToken = bare(tokens[at]!);
+  // A Korean word is asked for without its particle (the analyzer's stem: 세종이 → 세종).
+  const answer =
+    language === 'ko' && !/\p{N}/u.test(spanToken) ? normalizeWord(spanToken) || spanToken : spanToken;
+  // People reuse between half and most of a sentence's words when they ask about it.
+  const keep = 0.4 + 0.45 * next();
+  const kept = tokens
+    .filter((_, i) => i !== at)
+    .filter(() => next() < keep)
+    .map(bare);
+  const fillers = FILLERS[language];
+  for (let extra = Math.floor(next() * 3); extra > 0; extra--) {
+    kept.splice(Math.floor(next() * (kept.length + 1)), 0, fillers[Math.floor(next() * fillers.length)]!);
+  }
+  if (kept.length < 2) return undefined;
+  const isYear = /^\d{4}/.test(spanToken);
+  const isNumber = /\p{N}/u.test(spanToken);
+  let question: string;
+  if (language === 'en') {
+    const wh = isYear ? 'When' : isNumber ? 'How many' : /^\p{Lu}/u.test(spanToken) ? 'Who' : 'What';
+    question = `${wh} ${kept.join(' ')}?`;
+  } else {
+    const wh = isYear ? '언제인가?' : isNumber ? '몇인가?' : next() < 0.5 ? '무엇인가?' : '누구인가?';
+    question = `${kept.join(' ')} ${wh}`;
+  }
+  return { question, answer, kept };
+}
+
+export function generateQuestions(
+  paragraphs: readonly Paragraph[],
+  heldOut: ReadonlySet<string>,
+  seed = 14,
+): TrainingQuestion[] {
+  const next = random(seed);
+  const out: TrainingQuestion[] = [];
+  for (const paragraph of paragraphs) {
+    const others = paragraphs.filter((p) => p.language === paragraph.language && p.topic !== paragraph.topic);
+    const foreignWords = others
+      .flatMap((p) => p.text.split(/\s+/).map(bare))
+      .filter((w) => w.length >= (paragraph.language === 'ko' ? 3 : 5) && !/\p{N}/u.test(w));
+    for (const sentence of segmentSentences(paragraph.text)) {
+      for (let variant = 0; variant < 3; variant++) {
+        const asked = askAbout(sentence, paragraph.language, next);
+        if (asked === undefined) continue;
+        out.push({ question: asked.question, answer: asked.answer, collection: 'full' });
+        if (heldOut.has(paragraph.id)) {
+          out.push({ question: asked.question, answer: undefined, collection: 'partial' });
+        }
+        if (variant === 0 && foreignWords.length > 0) {
+          // The sentence's most specific remaining word swapped for another topic's: same words, other question.
+          const longest = asked.kept.reduce((a, b) => (b.length > a.length ? b : a), '');
+          const swapped = asked.question.replace(
+            longest,
+            foreignWords[Math.floor(next() * foreignWords.length)]!,
+          );
+          out.push({ question: swapped, answer: undefined, collection: 'full' });
+        }
+      }
+    }
+  }
+  return out;
+}
