@@ -28,7 +28,10 @@ const LATIN = Array.from({ length: 2000 }, () =>
   word(() => String.fromCharCode(97 + Math.floor(random() * 26)), 3, 6),
 );
 function sentence(): string {
-  const words = Array.from({ length: 12 }, (_, i) => (i % 4 === 3 ? LATIN : HANGUL)[Math.floor(random() * 2000)]);
+  const words = Array.from(
+    { length: 12 },
+    (_, i) => (i % 4 === 3 ? LATIN : HANGUL)[Math.floor(random() * 2000)],
+  );
   return `${words.join(' ')}.`;
 }
 
