@@ -45,7 +45,7 @@ function env(name: string, extra: Record<string, string> = {}): Record<string, s
     ADMIN_PASSWORD: 'admin-password-123',
     JWT_SECRET: 'a-shared-secret-of-at-least-thirty-two-characters',
     LOGIN_RATE_LIMIT_PER_MINUTE: '3',
-    // The test's requests name their client address (x-forwarded-for) as a load balancer would.
+    // The test plays clients at several addresses through X-Forwarded-For, as a proxy on loopback would.
     TRUST_PROXY: 'loopback',
     LOGIN_MAX_FAILURES: '100',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
