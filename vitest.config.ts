@@ -14,6 +14,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     env: { LOG_LEVEL: 'silent' },
+    // A throwaway Redis and a real PostgreSQL for the run, unless REDIS_TEST_URL / TEST_DATABASE_URL name them.
+    globalSetup: ['tests/support/global-setup.ts'],
     projects: [
       {
         extends: true,

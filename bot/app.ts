@@ -13,6 +13,7 @@ import {
   type Logger,
   type Principal,
   type ProgressFeed,
+  type RateLimitStore,
 } from '#core';
 import {
   appendAuditEvent,
@@ -48,6 +49,8 @@ export interface AppDeps {
   readonly assertCanEnqueue?: () => Promise<void>;
   /** Live ingestion progress for the admin API's subscription. */
   readonly progressFeed?: ProgressFeed;
+  /** Where sign-in attempts and chat questions are counted: Redis with several web processes. */
+  readonly rateLimits?: RateLimitStore;
   /** Signs access tokens (resolveJwtSecret); without it, JWT_SECRET or a per-process random secret. */
   readonly jwtSecret?: string;
   /** The built admin console (admin/web/dist), served at `/`; without it no console is served. */
@@ -91,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     documents: deps.documents,
     progressFeed: deps.progressFeed ?? null,
     jwtSecret: deps.jwtSecret ?? deps.config.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    rateLimits: deps.rateLimits,
   });
   const authenticate: Authenticator = combineAuthenticators(
     (key) => authenticateApiKey(db, key),
@@ -133,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     database,
     ask: deps.ask,
     metrics,
+    rateLimits: deps.rateLimits,
     ...(deps.teamsCredentials ? { teamsCredentials: deps.teamsCredentials } : {}),
   });
 

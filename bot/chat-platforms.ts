@@ -3,7 +3,7 @@
  * Each platform adapter mounts its own route; the flow, its repositories and the rate limit are shared.
  */
 import type { FastifyInstance } from 'fastify';
-import { type Ask, type Config, ConfigError, type Logger } from '#core';
+import { type Ask, type Config, ConfigError, type Logger, type RateLimitStore } from '#core';
 import {
   createChannelBindings,
   createChatAnswers,
@@ -25,6 +25,8 @@ export interface ChatPlatformsDeps {
   readonly database: Database;
   readonly ask: Ask;
   readonly metrics: Metrics;
+  /** Where questions per user are counted: shared (Redis) with several web processes; in memory by default. */
+  readonly rateLimits?: RateLimitStore | undefined;
   /** Where Teams gets its outbound tokens (default: the app id and password); tests hand in their own. */
   readonly teamsCredentials?: TeamsCredentialsFactory;
 }
@@ -54,7 +56,11 @@ export async function registerChatPlatforms(
     bindings: createChannelBindings(db),
     events: createProcessedEvents(db),
     answers: createChatAnswers(db),
-    rateLimiter: createRateLimiter({ limit: deps.config.CHAT_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
+    rateLimiter: createRateLimiter({
+      limit: deps.config.CHAT_RATE_LIMIT_PER_MINUTE,
+      windowMs: 60_000,
+      ...(deps.rateLimits ? { store: deps.rateLimits } : {}),
+    }),
     logger,
     onAnswered: (result) => {
       deps.metrics.asks.labels(String(result.answered)).inc();

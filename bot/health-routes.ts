@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from './metrics.ts';
 
+/** Thrown by the readiness check of a process that has begun shutting down. */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+}
+
 /** A dependency the process needs to serve: the database always, Redis where configured. */
 export interface ReadinessCheck {
   readonly name: string;
@@ -24,7 +29,11 @@ export function registerHealthRoutes(
         } catch (error) {
           // The reason helps an operator; it names the part, not connection strings or credentials.
           const reason =
-            error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'not reachable';
+            error instanceof ShuttingDownError
+              ? 'shutting down'
+              : error instanceof Error && error.name === 'TimeoutError'
+                ? 'timed out'
+                : 'not reachable';
           return [name, { ok: false, error: reason }] as const;
         }
       }),

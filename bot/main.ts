@@ -4,7 +4,13 @@
  */
 import path from 'node:path';
 import { AppError, type Config, ConfigError, type JobQueue, loadConfig, type ProgressFeed } from '#core';
-import { bootstrapDatabase, EMBEDDED_DATABASE_URL, openDatabase, serveEmbeddedDatabase } from '#db';
+import {
+  bootstrapDatabase,
+  describeStartupError,
+  EMBEDDED_DATABASE_URL,
+  openDatabase,
+  serveEmbeddedDatabase,
+} from '#db';
 import { resolveJwtSecret } from '../admin/api/index.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { createEngine } from '../workers/engine.ts';
@@ -15,10 +21,11 @@ import { publishIngestFailures } from '../workers/job-handlers.ts';
 import { createLogger } from '../workers/logger.ts';
 import { createStartupRequeuer } from '../workers/recovery.ts';
 import { createRedisProgressFeed } from '../workers/redis-progress-feed.ts';
+import { createRedisRateLimitStore } from '../workers/redis-rate-limit-store.ts';
 import { buildApp } from './app.ts';
 import { CONSOLE_DIST, consoleBuildReason } from './console-build.ts';
 import { readServerInfo, removeServerInfo, writeCliKey, writeServerInfo } from './data-dir.ts';
-import type { ReadinessCheck } from './health-routes.ts';
+import { type ReadinessCheck, ShuttingDownError } from './health-routes.ts';
 import { seedSampleDocuments } from './sample-docs.ts';
 
 async function main(): Promise<void> {
@@ -52,6 +59,8 @@ async function main(): Promise<void> {
   const progressFeed: ProgressFeed = redis
     ? createRedisProgressFeed({ ...redis, logger })
     : createInProcessProgressFeed();
+  // Several web processes behind one load balancer count sign-ins and questions together.
+  const rateLimits = redis ? createRedisRateLimitStore({ ...redis, logger }) : null;
   const shared =
     redis && !config.DATABASE_URL ? await serveEmbeddedDatabase({ dataDir, maxConnections: 100 }) : null;
   const engine = await createEngine({
@@ -79,7 +88,17 @@ async function main(): Promise<void> {
     adminPassword: config.ADMIN_PASSWORD,
   });
 
-  const readinessChecks: ReadinessCheck[] = [];
+  // A rolling upgrade: the load balancer sees 503 from the moment shutdown begins and sends new requests
+  // to the other processes, while this one finishes what it has (SHUTDOWN_DRAIN_MS) before closing.
+  let stopping = false;
+  const readinessChecks: ReadinessCheck[] = [
+    {
+      name: 'shutdown',
+      check: async () => {
+        if (stopping) throw new ShuttingDownError();
+      },
+    },
+  ];
   let assertCanEnqueue: (() => Promise<void>) | undefined;
   let bullmq: BullmqQueue | null = null;
   let queue: JobQueue & RecurringJobs;
@@ -136,6 +155,7 @@ async function main(): Promise<void> {
     readinessChecks,
     ...(assertCanEnqueue ? { assertCanEnqueue } : {}),
     progressFeed,
+    ...(rateLimits ? { rateLimits } : {}),
     // JWT_SECRET, or one generated once and kept in DATA_DIR so console sessions survive restarts.
     jwtSecret: resolveJwtSecret(config, dataDir),
     // `npm start` builds it first (prestart); started otherwise, the API runs without a console.
@@ -162,15 +182,16 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`ex-GPT is ready on ${url}  (health: ${url}/readyz)\n`);
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000);
+    const force = setTimeout(() => process.exit(1), 30_000 + config.SHUTDOWN_DRAIN_MS);
     force.unref();
     try {
+      await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
       await app.close();
+      await rateLimits?.close();
       await queue.close();
       await progressFeed.close();
       await engine.close();
@@ -209,8 +230,6 @@ function printFirstStart(
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `ex-GPT failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`ex-GPT failed to start: ${describeStartupError(error)}\n`);
   process.exit(1);
 });

@@ -45,6 +45,8 @@ export const configSchema = z
     JOB_LOCK_MS: int(1000, 600_000).default(30_000),
     /** How long a stopping process waits for running jobs before handing them back to the queue. */
     SHUTDOWN_GRACE_MS: int(0, 600_000).default(25_000),
+    /** On SIGTERM the web process answers /readyz with 503 at once and keeps serving this long (rolling upgrades). */
+    SHUTDOWN_DRAIN_MS: int(0, 120_000).default(0),
     /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
@@ -90,6 +92,14 @@ export const configSchema = z
      * 49 MB plain-text file (57k chunks) needs more than 1 GB and less than 2 GB.
      */
     PARSE_MEMORY_MB: int(64, 16_384).default(2048),
+    /**
+     * Tesseract's languages for scanned PDF pages ("kor+eng"); empty: no OCR. Used only where the
+     * `tesseract` program and these languages' data are installed.
+     */
+    OCR_LANGUAGES: z
+      .string()
+      .regex(/^([a-z_]+(\+[a-z_]+)*)?$/i, 'Tesseract languages joined by "+", e.g. kor+eng')
+      .default('kor+eng'),
     CHUNK_TOKENS: int(64, 4000).default(350),
     CHUNK_OVERLAP_TOKENS: int(0, 1000).default(50),
     CONTEXT_TOKENS: int(256, 200_000).default(3000),

@@ -24,6 +24,7 @@ export {
 } from './ingest-document.ts';
 export { DEFAULT_MODEL_PRICES, estimateCostUsd, type ModelPrice, priceOf } from './model-prices.ts';
 export type * from './ports.ts';
+export { createMemoryRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 export { NO_REDACTION, type RedactionRules, redactPersonalData } from './redaction.ts';
 export {
   constantTimeEqual,

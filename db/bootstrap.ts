@@ -2,6 +2,7 @@
  * First start of an empty database: the first admin, the default group, the `general` collection that
  * everyone may read, and an API key for the CLI. Returns the secrets so the caller can print them once.
  */
+import { sql } from 'drizzle-orm';
 import { generatePassword } from '../core/security.ts';
 import { createApiKey } from './api-keys.ts';
 import { appendAuditEvent } from './audit-log.ts';
@@ -26,6 +27,9 @@ export const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
 
 export async function bootstrapDatabase(db: Db, input: BootstrapInput): Promise<BootstrapResult> {
   return db.transaction(async (tx) => {
+    // Web processes and workers starting at once on a fresh database: one creates the first admin, the
+    // others wait here and then find it (without the lock both count 0 users and one fails on the e-mail).
+    await tx.execute(sql`select pg_advisory_xact_lock(724119002)`);
     await ensureDefaultGroup(tx);
     const { collection, created: collectionCreated } = await ensureCollection(tx, {
       name: GENERAL_COLLECTION,

@@ -100,13 +100,81 @@ async function migrateDatabase(
   // Several processes (web, workers) may start at once: one migrates while the others wait on the lock.
   const single = postgres(url!, { max: 1, onnotice: () => {}, ...(socketPath ? { path: socketPath } : {}) });
   try {
-    await single`select pg_advisory_lock(724_119_001)`;
-    await single`create extension if not exists vector`;
+    // No digit separators in SQL literals: PostgreSQL 15 rejects `724_119_001` (16+ syntax).
+    await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    await assertSupportedServer(single);
+    await single`create extension if not exists vector`.catch((error: unknown) => {
+      throw explainMissingVector(error);
+    });
+    await assertSupportedVector(single);
     await migratePostgres(drizzlePostgres(single), { migrationsFolder });
   } finally {
-    await single`select pg_advisory_unlock(724_119_001)`.catch(() => {});
+    await single`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
     await single.end({ timeout: 5 });
   }
+}
+
+const MIGRATION_LOCK_KEY = 724119001;
+
+/**
+ * What the code truly needs: PostgreSQL 15 (the oldest we test), pgvector 0.8.0 (`hnsw.iterative_scan` keeps an
+ * access-filtered vector search from coming back short; `binary_quantize` and `bit_hamming_ops` came in 0.7).
+ */
+export const SUPPORTED_POSTGRES = { major: 15, label: '15' } as const;
+export const SUPPORTED_PGVECTOR = { version: [0, 8, 0] as const, label: '0.8.0' } as const;
+
+/** Thrown before migrating when the server cannot run ex-GPT; the message is one sentence for an operator. */
+export class UnsupportedDatabaseError extends Error {
+  override readonly name = 'UnsupportedDatabaseError';
+}
+
+async function assertSupportedServer(client: postgres.Sql): Promise<void> {
+  const [row] = await client<{ num: string; version: string }[]>`
+    select current_setting('server_version_num') as num, current_setting('server_version') as version`;
+  const major = Math.floor(Number(row?.num ?? 0) / 10_000);
+  if (major < SUPPORTED_POSTGRES.major) {
+    throw new UnsupportedDatabaseError(
+      `DATABASE_URL points at PostgreSQL ${row?.version ?? 'of an unknown version'}, but ex-GPT needs PostgreSQL ${SUPPORTED_POSTGRES.label} or later.`,
+    );
+  }
+}
+
+async function assertSupportedVector(client: postgres.Sql): Promise<void> {
+  const [row] = await client<{ version: string }[]>`
+    select extversion as version from pg_extension where extname = 'vector'`;
+  const found = row?.version ?? '';
+  if (!isAtLeast(found, SUPPORTED_PGVECTOR.version)) {
+    throw new UnsupportedDatabaseError(
+      `The database has pgvector ${found}, but ex-GPT needs pgvector ${SUPPORTED_PGVECTOR.label} or later (ALTER EXTENSION vector UPDATE after installing a newer one).`,
+    );
+  }
+}
+
+/** `found` ("0.8.6", "0.7.0-rc1") compared with a version as numbers, part by part. */
+export function isAtLeast(found: string, needed: readonly number[]): boolean {
+  const parts = found.split(/[.-]/).map((part) => Number.parseInt(part, 10));
+  for (let i = 0; i < needed.length; i++) {
+    const have = parts[i] ?? 0;
+    if (Number.isNaN(have)) return false;
+    if (have !== needed[i]) return have > needed[i]!;
+  }
+  return true;
+}
+
+/** `create extension vector` failed: the server has no pgvector to install, or the role may not install it. */
+export function explainMissingVector(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/could not open extension control file|extension "vector" is not available/i.test(message)) {
+    return new UnsupportedDatabaseError(
+      `The PostgreSQL server at DATABASE_URL has no pgvector extension installed; ex-GPT needs pgvector ${SUPPORTED_PGVECTOR.label} or later (the pgvector/pgvector image, or build it from source).`,
+    );
+  }
+  if (/permission denied to create extension/i.test(message)) {
+    return new UnsupportedDatabaseError(
+      `The DATABASE_URL role may not create the pgvector extension: run CREATE EXTENSION vector once as a superuser (pgvector ${SUPPORTED_PGVECTOR.label} or later).`,
+    );
+  }
+  return error instanceof Error ? error : new Error(message);
 }
 
 /** Raw SQL rows, whichever driver runs underneath (PGlite answers `{ rows }`, postgres.js an array). */
@@ -114,4 +182,10 @@ export async function rows<T>(executor: Pick<Db, 'execute'>, query: SQL): Promis
   const result = (await executor.execute(query)) as unknown;
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/** For a process that could not start: an unsupported database is one sentence, anything else its stack. */
+export function describeStartupError(error: unknown): string {
+  if (error instanceof UnsupportedDatabaseError) return error.message;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

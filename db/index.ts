@@ -12,7 +12,17 @@ export {
   writeDocumentChunks,
 } from './chunk-index.ts';
 export { createChunkSearch } from './chunk-search.ts';
-export { type Database, type Db, type Executor, openDatabase, rows } from './client.ts';
+export {
+  type Database,
+  type Db,
+  describeStartupError,
+  type Executor,
+  openDatabase,
+  rows,
+  SUPPORTED_PGVECTOR,
+  SUPPORTED_POSTGRES,
+  UnsupportedDatabaseError,
+} from './client.ts';
 export {
   canReadCollection,
   ensureCollection,

@@ -35,6 +35,14 @@ export interface AnalysisPoolOptions {
   readonly logger: Logger;
   /** A thread with no work for this long is stopped. Default 30 s. */
   readonly idleMs?: number;
+  /** Tesseract's languages for scanned PDF pages (OCR_LANGUAGES); null or absent: no OCR. */
+  readonly ocrLanguages?: string | null;
+}
+
+/** What each parsing thread is started with (its `workerData`). */
+export interface AnalysisThreadSettings {
+  readonly ocrLanguages: string | null;
+  readonly timeoutMs: number;
 }
 
 interface Task {
@@ -122,6 +130,10 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
   function startThread(slot: Slot): Worker {
     const worker = new Worker(THREAD_FILE, {
       resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb },
+      workerData: {
+        ocrLanguages: options.ocrLanguages ?? null,
+        timeoutMs: options.timeoutMs,
+      } satisfies AnalysisThreadSettings,
       stdout: false,
       stderr: false,
     });

@@ -3,15 +3,22 @@
  * and posts the chunks back. Unusable files come back as `unprocessable` with the message the uploader
  * sees; anything else as a plain failure, which the job queue retries.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { isAppError } from '../core/errors.ts';
 import { analyzeFile } from '../core/ingest/analyze-file.ts';
+import { tesseractFor } from '../core/ingest/ocr-tesseract.ts';
 import { createTokenCounter } from '../core/ingest/tokens.ts';
-import type { AnalysisReply, AnalysisRequest } from './analysis-pool.ts';
+import type { AnalysisReply, AnalysisRequest, AnalysisThreadSettings } from './analysis-pool.ts';
 
 const port = parentPort;
 if (!port) throw new Error('analysis-thread.ts runs as a worker thread of workers/analysis-pool.ts');
 const counter = createTokenCounter();
+// Scanned PDF pages are read by Tesseract, a child process per page, within this thread's time limit.
+const settings = workerData as AnalysisThreadSettings;
+const parsing = {
+  ocr: tesseractFor(settings.ocrLanguages, settings.timeoutMs),
+  timeoutMs: settings.timeoutMs,
+};
 
 // One file at a time, in the order posted: the pool times each from its 'started'.
 let previous: Promise<void> = Promise.resolve();
@@ -23,7 +30,7 @@ async function analyze({ id, file }: AnalysisRequest): Promise<void> {
   const reply = (message: AnalysisReply) => port?.postMessage(message);
   reply({ id, stage: 'started' });
   try {
-    const chunks = await analyzeFile(file, counter, (stage) => reply({ id, stage }));
+    const chunks = await analyzeFile(file, counter, (stage) => reply({ id, stage }), parsing);
     reply({ id, chunks });
   } catch (error) {
     const unprocessable = isAppError(error) && error.code === 'unprocessable_document';

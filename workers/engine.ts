@@ -22,6 +22,7 @@ import { createLocalEmbedder } from '../core/embedding/local-embedder.ts';
 import { createOpenAiEmbedder } from '../core/embedding/openai-embedder.ts';
 import { createInThreadAnalyzer } from '../core/ingest/analyze-file.ts';
 import { createTokenCounter } from '../core/ingest/index.ts';
+import { tesseractFor } from '../core/ingest/ocr-tesseract.ts';
 import {
   createDocumentIngestor,
   type DocumentIngestor,
@@ -127,12 +128,19 @@ function createActiveModelRetriever(options: {
 /** Worker threads for parsing (INGEST_THREADS; unset: one core is left to the database and HTTP). */
 function createFileAnalyzer(config: Config, logger: Logger): FileAnalyzer {
   const threads = config.INGEST_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1));
-  if (threads === 0) return createInThreadAnalyzer(createTokenCounter());
+  const ocrLanguages = config.OCR_LANGUAGES === '' ? null : config.OCR_LANGUAGES;
+  if (threads === 0) {
+    return createInThreadAnalyzer(createTokenCounter(), {
+      ocr: tesseractFor(ocrLanguages, config.PARSE_TIMEOUT_MS),
+      timeoutMs: config.PARSE_TIMEOUT_MS,
+    });
+  }
   return createAnalysisPool({
     threads,
     timeoutMs: config.PARSE_TIMEOUT_MS,
     maxMemoryMb: config.PARSE_MEMORY_MB,
     logger,
+    ocrLanguages,
   });
 }
 

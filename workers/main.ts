@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { type Config, ConfigError, loadConfig } from '#core';
-import { openDatabase, openSharedEmbeddedDatabase } from '#db';
+import { describeStartupError, openDatabase, openSharedEmbeddedDatabase } from '#db';
 import { createBullmqQueue } from './bullmq-queue.ts';
 import { startBullmqWorker } from './bullmq-worker.ts';
 import { createEngine } from './engine.ts';
@@ -124,8 +124,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `ex-GPT worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`ex-GPT worker failed to start: ${describeStartupError(error)}\n`);
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import {
   type JobQueue,
   type Logger,
   type ProgressFeed,
+  type RateLimitStore,
 } from '#core';
 import { appendAuditEvent, type Db, findUserById, schema } from '#db';
 import { type AccessTokens, createAccessTokens } from './access-tokens.ts';
@@ -38,6 +39,8 @@ export interface AdminApiDeps {
   readonly progressFeed?: ProgressFeed | null | undefined;
   /** See resolveJwtSecret: JWT_SECRET, or the one generated in DATA_DIR. */
   readonly jwtSecret: string;
+  /** Where sign-in attempts are counted: shared (Redis) with several web processes; in memory by default. */
+  readonly rateLimits?: RateLimitStore | undefined;
 }
 
 export interface SessionGrant {
@@ -103,8 +106,18 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
         lockoutMinutes: config.LOGIN_LOCKOUT_MINUTES,
         refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       },
-      byAddress: createRateLimiter({ limit: config.LOGIN_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
-      byEmail: createRateLimiter({ limit: config.LOGIN_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
+      byAddress: createRateLimiter({
+        limit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+        windowMs: 60_000,
+        scope: 'login-address',
+        ...(deps.rateLimits ? { store: deps.rateLimits } : {}),
+      }),
+      byEmail: createRateLimiter({
+        limit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+        windowMs: 60_000,
+        scope: 'login-email',
+        ...(deps.rateLimits ? { store: deps.rateLimits } : {}),
+      }),
     },
     oidc,
     secureCookies,

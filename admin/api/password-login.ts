@@ -41,8 +41,8 @@ export async function passwordLogin(
   input: { email: string; password: string; meta: SessionMeta },
 ): Promise<SignedIn> {
   const email = input.email.trim().toLowerCase().slice(0, 320);
-  const address = deps.byAddress.take(input.meta.ip ?? 'unknown');
-  const perEmail = deps.byEmail.take(email);
+  const address = await deps.byAddress.take(input.meta.ip ?? 'unknown');
+  const perEmail = await deps.byEmail.take(email);
   if (!address.ok || !perEmail.ok) {
     const retry = Math.max(address.retryAfterSeconds, perEmail.retryAfterSeconds);
     throw new AppError('rate_limited', `Too many sign-in attempts. Try again in ${retry} seconds.`, {
@@ -115,7 +115,7 @@ export async function passwordLogin(
 
   switch (outcome.kind) {
     case 'ok':
-      deps.byEmail.reset(email);
+      await deps.byEmail.reset(email);
       return outcome.signedIn;
     case 'locked': {
       const minutes = Math.max(1, Math.ceil((outcome.until.getTime() - Date.now()) / 60_000));

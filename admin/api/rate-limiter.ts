@@ -1,48 +1,40 @@
 /**
- * A fixed-window counter per key, in memory. Good enough for one web process (the design's shape);
- * the account lockout in the database is what holds across processes.
+ * Sign-in attempts per address and per e-mail, counted in a RateLimitStore: in memory for one web process,
+ * in Redis when several serve behind one load balancer (so an attacker cannot multiply the limit by the
+ * number of processes). The account lockout in the database holds across processes either way.
  */
+import { createMemoryRateLimitStore, type RateLimitStore } from '#core';
+
 export interface RateLimiter {
   /** Counts one attempt; `ok` is false once the key is over its limit in the current window. */
-  take(key: string): { ok: boolean; retryAfterSeconds: number };
-  reset(key: string): void;
+  take(key: string): Promise<{ ok: boolean; retryAfterSeconds: number }>;
+  reset(key: string): Promise<void>;
 }
 
 export function createRateLimiter(options: {
   limit: number;
   windowMs: number;
+  /** Keeps this limiter's keys apart from others in a shared store. */
+  scope: string;
+  store?: RateLimitStore;
   now?: () => number;
   maxKeys?: number;
 }): RateLimiter {
-  const now = options.now ?? Date.now;
-  const maxKeys = options.maxKeys ?? 10_000;
-  const windows = new Map<string, { count: number; resetAt: number }>();
-
-  function sweep(at: number): void {
-    for (const [key, window] of windows) if (window.resetAt <= at) windows.delete(key);
-    // Still full (an attack from many addresses): forget the oldest rather than grow without bound.
-    while (windows.size >= maxKeys) {
-      const oldest = windows.keys().next().value;
-      if (oldest === undefined) break;
-      windows.delete(oldest);
-    }
-  }
-
+  const store =
+    options.store ??
+    createMemoryRateLimitStore({
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.maxKeys ? { maxKeys: options.maxKeys } : {}),
+    });
+  const keyOf = (key: string) => `${options.scope}:${key}`;
   return {
-    take(key) {
-      const at = now();
-      let window = windows.get(key);
-      if (!window || window.resetAt <= at) {
-        if (windows.size >= maxKeys) sweep(at);
-        window = { count: 0, resetAt: at + options.windowMs };
-        windows.set(key, window);
-      }
-      window.count += 1;
-      const ok = window.count <= options.limit;
-      return { ok, retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil((window.resetAt - at) / 1000)) };
+    async take(key) {
+      const { count, resetInMs } = await store.hit(keyOf(key), options.windowMs);
+      const ok = count <= options.limit;
+      return { ok, retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil(resetInMs / 1000)) };
     },
-    reset(key) {
-      windows.delete(key);
+    async reset(key) {
+      await store.reset(keyOf(key));
     },
   };
 }

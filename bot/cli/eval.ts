@@ -1,7 +1,8 @@
 /**
  * Retrieval quality on a BEIR dataset, through the product's own path: every corpus document is uploaded
  * and ingested (parse → chunk → embed → store) into a throwaway in-memory database, every query is
- * answered by the hybrid retriever, and a document scores its best chunk's score.
+ * answered by the hybrid retriever, and a document scores its best chunk's score. Prints nDCG@10 and
+ * recall@100 (BEIR's figures) and hit@1 and recall@5 (msmarco-ko's published ones).
  *
  *   npm run eval -- --dataset ../shared/eval/scifact [--split test|train] [--json] [--run FILE]
  *                   [--k1 N] [--b N] [--rrf-k N] [--lexical-weight N] [--vector-weight N]
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
-import { loadConfig, sha256Hex } from '#core';
+import { loadConfig } from '#core';
 import { createUser, ensureCollection, openDatabase, rows } from '#db';
 import { createAnalyzer } from '../../core/retrieval/analyzer.ts';
 import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
@@ -23,7 +24,7 @@ import { createHybridRetriever, DEFAULT_HYBRID_OPTIONS } from '../../core/retrie
 import { vacuumChunkIndex } from '../../db/chunk-index.ts';
 import { createChunkSearch, DEFAULT_CHUNK_SEARCH_OPTIONS } from '../../db/chunk-search.ts';
 import { createEngine } from '../../workers/engine.ts';
-import { forEachConcurrently } from './pool.ts';
+import { type BeirDoc, ingestCorpus, percentile, progress, readJsonl } from './eval-support.ts';
 
 const USAGE = `usage: npm run eval -- --dataset <BEIR folder> [--split test|train] [--json] [--run FILE]
   tuning: --k1 --b --rrf-k --lexical-weight --vector-weight --feedback-weight --bigram-weight
@@ -65,28 +66,6 @@ function numberFlag(name: keyof typeof values): number | undefined {
   return value;
 }
 
-function progress(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-interface BeirDoc {
-  readonly _id: string;
-  readonly title?: string;
-  readonly text?: string;
-}
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
 async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -121,34 +100,11 @@ async function main(): Promise<void> {
     const { collection } = await ensureCollection(db, { name: 'eval', everyone: true });
     const user = await createUser(db, { email: 'eval@example.com', role: 'member' });
 
-    // Ingest through the product path: upload (row + bytes), then the ingestion job's own code, with as
-    // many documents in flight as the in-process queue runs, so the chunk writes are grouped as they are there.
-    const started = performance.now();
-    const beirIdOf = new Map<string, string>();
-    let failed = 0;
-    let done = 0;
-    await forEachConcurrently(corpus, config.WORKER_CONCURRENCY, async (doc) => {
-      const bytes = new TextEncoder().encode(doc.text ?? '');
-      const upload = await engine.documents.upsertUpload({
-        collectionId: collection.id,
-        sourceKey: doc._id,
-        title: doc.title?.trim() || doc._id,
-        filename: `${doc._id}.txt`,
-        mimeType: 'text/plain',
-        bytes,
-        sha256: sha256Hex(bytes),
-        uploadedBy: null,
-      });
-      beirIdOf.set(upload.document.id, doc._id);
-      const outcome = await engine.ingestor.ingest(upload.document.id, upload.document.version);
-      if (outcome.status === 'failed') failed++;
-      done++;
-      if (done % 500 === 0 || done === corpus.length) {
-        const seconds = (performance.now() - started) / 1000;
-        progress(`ingested ${done}/${corpus.length} documents (${seconds.toFixed(1)} s)`);
-      }
-    });
-    const ingestSeconds = (performance.now() - started) / 1000;
+    // Ingest through the product path: upload (row + bytes), then the ingestion job's own code.
+    const ingested = await ingestCorpus(engine, collection.id, corpus, config.WORKER_CONCURRENCY);
+    const beirIdOf = ingested.corpusIdOf;
+    const failed = ingested.failed;
+    const ingestSeconds = ingested.seconds;
     // Embedded PGlite has no autovacuum; without it BM25's index-only scans read the table (slower only).
     await vacuumChunkIndex(db);
     const [counted] = await rows<{ n: number }>(db, sql`select count(*)::int as n from chunks`);
@@ -202,6 +158,8 @@ async function main(): Promise<void> {
     const result = {
       'ndcg@10': Number(summary.ndcg10.toFixed(4)),
       'recall@100': Number(summary.recall100.toFixed(4)),
+      'hit@1': Number(summary.hit1.toFixed(4)),
+      'recall@5': Number(summary.recall5.toFixed(4)),
       dataset: path.basename(dataset),
       split,
       queries: summary.queries,
@@ -236,6 +194,8 @@ async function main(): Promise<void> {
         ['dataset', `${result.dataset} (${split}, ${result.queries} queries)`],
         ['nDCG@10', result['ndcg@10'].toFixed(4)],
         ['recall@100', result['recall@100'].toFixed(4)],
+        ['hit@1', result['hit@1'].toFixed(4)],
+        ['recall@5', result['recall@5'].toFixed(4)],
         [
           'documents / chunks',
           `${result.documents} / ${result.chunks}${failed ? ` (${failed} failed)` : ''}`,

@@ -245,7 +245,7 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
           }
         }
         const userKey = `${message.user.platform}:${message.user.workspaceId}:${message.user.userId}`;
-        const allowed = deps.rateLimiter.take(userKey);
+        const allowed = await deps.rateLimiter.take(userKey);
         if (!allowed.allowed) {
           await notice(platform, message, rateLimited(tr, allowed.retryAfterMs));
           return 'rate_limited';

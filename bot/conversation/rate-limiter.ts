@@ -1,37 +1,38 @@
 /**
- * Per-user rate limit for chat questions: a sliding window of the last `limit` question times per key.
- * In-process: with several web processes each allows `limit`, which is fine for a courtesy limit.
+ * Per-user rate limit for chat questions: at most `limit` questions per window, counted in a RateLimitStore
+ * (in memory for one web process, Redis when several share the load, so the limit is the same whichever
+ * process Slack or Teams reaches).
  */
+import { createMemoryRateLimitStore, type RateLimitStore } from '#core';
+
 export interface RateLimiter {
   /** Counts one question for `key`; when over the limit, says how long until the next one is allowed. */
-  take(key: string): { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+  take(
+    key: string,
+  ): Promise<{ readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number }>;
 }
 
 export interface RateLimiterOptions {
   readonly limit: number;
   readonly windowMs: number;
+  readonly store?: RateLimitStore;
   readonly now?: () => number;
-  /** Keys kept at most; the least recently seen are forgotten first. */
+  /** Keys kept at most by the in-memory store; the oldest are forgotten first. */
   readonly maxKeys?: number;
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const now = options.now ?? Date.now;
-  const maxKeys = options.maxKeys ?? 10_000;
-  const seen = new Map<string, number[]>();
+  const store =
+    options.store ??
+    createMemoryRateLimitStore({
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.maxKeys ? { maxKeys: options.maxKeys } : {}),
+    });
   return {
-    take(key) {
-      const t = now();
-      const times = (seen.get(key) ?? []).filter((at) => t - at < options.windowMs);
-      seen.delete(key);
-      if (times.length >= options.limit) {
-        seen.set(key, times);
-        return { allowed: false, retryAfterMs: options.windowMs - (t - times[0]!) };
-      }
-      times.push(t);
-      seen.set(key, times);
-      if (seen.size > maxKeys) seen.delete(seen.keys().next().value!);
-      return { allowed: true };
+    async take(key) {
+      const { count, resetInMs } = await store.hit(`chat:${key}`, options.windowMs);
+      if (count <= options.limit) return { allowed: true };
+      return { allowed: false, retryAfterMs: Math.max(1, resetInMs) };
     },
   };
 }

@@ -8,7 +8,7 @@ describe('local embedder', () => {
   const embedder = createLocalEmbedder({ dimensions: 256 });
 
   it('names its model by algorithm and dimensions', () => {
-    expect(embedder.model).toBe('local-hash-v1-256');
+    expect(embedder.model).toBe('local-hash-v2-256');
     expect(embedder.dimensions).toBe(256);
     expect(() => createLocalEmbedder({ dimensions: 4096 })).toThrow(RangeError);
   });

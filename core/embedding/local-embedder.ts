@@ -6,7 +6,7 @@
  */
 
 import type { Embedder } from '../ports.ts';
-import { tokenize } from '../retrieval/tokenizer.ts';
+import { analyzeText } from '../text/index.ts';
 
 export interface HashingFeatures {
   readonly wordWeight: number;
@@ -15,10 +15,13 @@ export interface HashingFeatures {
   /** Character n-gram sizes, over the unstemmed word padded with boundary marks ("<vaccin>"). */
   readonly charMin: number;
   readonly charMax: number;
+  /** The same for Hangul, Han and Kana words, whose syllables each carry far more than a Latin letter. */
+  readonly cjkCharMin: number;
+  readonly cjkCharMax: number;
 }
 
 /** Bump the version whenever a change would move any vector: the model name keeps old vectors apart. */
-const ALGORITHM = 'local-hash-v1';
+const ALGORITHM = 'local-hash-v2';
 
 /**
  * Character 3–5-grams alone, tuned on SciFact's train queries (product chunking, hybrid with BM25 and
@@ -31,6 +34,8 @@ export const DEFAULT_HASHING_FEATURES: HashingFeatures = {
   charWeight: 1,
   charMin: 3,
   charMax: 5,
+  cjkCharMin: 2,
+  cjkCharMax: 3,
 };
 
 const SEED_WORD = 0x9e3779b1;
@@ -60,20 +65,26 @@ function countFeature(counts: Map<number, number>, hash: number, weight: number)
 
 /** Feature hash → weighted count for one text. Exposed for tuning experiments. */
 export function hashedFeatures(text: string, features: HashingFeatures): Map<number, number> {
-  const { words, surfaces, breaks } = tokenize(text);
   const counts = new Map<number, number>();
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
+  let previous: string | undefined;
+  for (const token of analyzeText(text).tokens) {
+    if (token.phraseStart) previous = undefined;
+    if (token.stopword) continue;
+    const word = token.term;
     if (features.wordWeight > 0) countFeature(counts, hashString(word, SEED_WORD), features.wordWeight);
-    if (features.bigramWeight > 0 && i > 0 && !breaks.has(i)) {
-      const pair = `${words[i - 1]} ${word}`;
+    if (features.bigramWeight > 0 && previous !== undefined) {
+      const pair = `${previous} ${word}`;
       countFeature(counts, hashString(pair, SEED_BIGRAM), features.bigramWeight);
     }
+    previous = word;
     if (features.charWeight > 0) {
-      const padded = `<${surfaces[i]}>`;
+      const padded = `<${token.surface}>`;
+      const latin = token.script === 'latin' || token.script === 'other';
+      const min = latin ? features.charMin : features.cjkCharMin;
+      const max = latin ? features.charMax : features.cjkCharMax;
       // Each word spreads the same total weight over its n-grams, so long words do not dominate.
       const grams: number[] = [];
-      for (let n = features.charMin; n <= features.charMax; n++) {
+      for (let n = min; n <= max; n++) {
         for (let s = 0; s + n <= padded.length; s++) grams.push(hashString(padded, SEED_CHAR ^ n, s, s + n));
       }
       const share = features.charWeight / Math.sqrt(Math.max(1, grams.length));

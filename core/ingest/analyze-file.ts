@@ -7,6 +7,7 @@ import { UnprocessableDocumentError } from '../errors.ts';
 import type { AnalyzedChunk, FileAnalyzer, FileToAnalyze } from '../ports.ts';
 import { analyzeDocument, textForIndexing } from '../retrieval/analyzer.ts';
 import { chunkDocument } from './chunker.ts';
+import type { PageRecognizer } from './ocr.ts';
 import { parseDocument } from './parse-document.ts';
 import type { TokenCounter } from './tokens.ts';
 
@@ -19,12 +20,15 @@ export async function analyzeFile(
   counter: TokenCounter,
   /** Called when the work moves on to the next stage ('chunking' after the parse). */
   onStage?: (stage: 'chunking') => void,
+  parsing: ParsingOptions = {},
 ): Promise<AnalyzedChunk[]> {
   const parsed = await parseDocument({
     bytes: file.bytes,
     filename: file.filename,
     mimeType: file.mimeType,
     maxBytes: file.maxBytes,
+    ocr: parsing.ocr ?? null,
+    timeoutMs: parsing.timeoutMs,
   });
   onStage?.('chunking');
   const drafts = chunkDocument(parsed, {
@@ -43,12 +47,19 @@ export async function analyzeFile(
   });
 }
 
+export interface ParsingOptions {
+  /** Reads scanned PDF pages; null or absent: a PDF of scans fails saying how to enable OCR. */
+  readonly ocr?: PageRecognizer | null;
+  /** How long one PDF may take to read, OCR included. */
+  readonly timeoutMs?: number | undefined;
+}
+
 /** The analyzer that works in the caller's thread: for tests, tools, and INGEST_THREADS=0. */
-export function createInThreadAnalyzer(counter: TokenCounter): FileAnalyzer {
+export function createInThreadAnalyzer(counter: TokenCounter, parsing: ParsingOptions = {}): FileAnalyzer {
   return {
     async analyze(file, options) {
       options?.signal?.throwIfAborted();
-      return analyzeFile(file, counter, options?.onStage);
+      return analyzeFile(file, counter, options?.onStage, parsing);
     },
     async close() {},
   };

@@ -1,4 +1,5 @@
 import { UnprocessableDocumentError } from '../errors.ts';
+import { CompoundFileError, readCompoundFile } from './compound-file.ts';
 import type { DocumentKind } from './parsed-document.ts';
 import { isZip, readZipDirectory, ZipFormatError } from './zip-directory.ts';
 
@@ -10,9 +11,16 @@ export const MIME_TYPES: Readonly<Record<DocumentKind, string>> = Object.freeze(
   markdown: 'text/markdown',
   text: 'text/plain',
   csv: 'text/csv',
+  hwp: 'application/x-hwp',
+  hwpx: 'application/hwp+zip',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  eml: 'message/rfc822',
+  msg: 'application/vnd.ms-outlook',
 });
 
-export const SUPPORTED_TYPES_LABEL = 'PDF, DOCX, HTML, Markdown, plain text, CSV';
+export const SUPPORTED_TYPES_LABEL =
+  'PDF, DOCX, HWP, HWPX, XLSX, PPTX, EML, MSG, HTML, Markdown, plain text, CSV';
 
 const EXTENSIONS: Readonly<Record<string, DocumentKind>> = {
   pdf: 'pdf',
@@ -28,6 +36,13 @@ const EXTENSIONS: Readonly<Record<string, DocumentKind>> = {
   text: 'text',
   csv: 'csv',
   tsv: 'csv',
+  hwp: 'hwp',
+  hwpx: 'hwpx',
+  xlsx: 'xlsx',
+  xlsm: 'xlsx',
+  pptx: 'pptx',
+  eml: 'eml',
+  msg: 'msg',
 };
 
 const MIME_KINDS: Readonly<Record<string, DocumentKind>> = {
@@ -42,6 +57,31 @@ const MIME_KINDS: Readonly<Record<string, DocumentKind>> = {
   'text/csv': 'csv',
   'application/csv': 'csv',
   'text/tab-separated-values': 'csv',
+  [MIME_TYPES.hwp]: 'hwp',
+  'application/haansofthwp': 'hwp',
+  'application/vnd.hancom.hwp': 'hwp',
+  [MIME_TYPES.hwpx]: 'hwpx',
+  'application/haansofthwpx': 'hwpx',
+  'application/vnd.hancom.hwpx': 'hwpx',
+  [MIME_TYPES.xlsx]: 'xlsx',
+  [MIME_TYPES.pptx]: 'pptx',
+  'message/rfc822': 'eml',
+  [MIME_TYPES.msg]: 'msg',
+};
+
+/** The zip formats, told apart by the part only that format has. */
+const ZIP_KINDS: readonly { readonly part: string; readonly kind: DocumentKind }[] = [
+  { part: 'word/document.xml', kind: 'docx' },
+  { part: 'xl/workbook.xml', kind: 'xlsx' },
+  { part: 'ppt/presentation.xml', kind: 'pptx' },
+  { part: 'Contents/section0.xml', kind: 'hwpx' },
+];
+
+/** What each encrypted OOXML file is called: Office wraps it in a compound file, not a zip. */
+const OFFICE_LABELS: Partial<Record<DocumentKind, string>> = {
+  docx: 'Word document',
+  xlsx: 'Excel workbook',
+  pptx: 'PowerPoint presentation',
 };
 
 /** Formats recognised by their first bytes, so a renamed image or program is refused by name. */
@@ -57,6 +97,18 @@ const BINARY_SIGNATURES: readonly { readonly label: string; readonly bytes: read
 ];
 
 const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+/** "HWP Document File V3": HWP 3.0 files are not compound files and have no published format. */
+const HWP3_SIGNATURE = [...'HWP Document File V3'].map((char) => char.charCodeAt(0));
+
+/** Kinds whose bytes are a container (zip or compound file): never accepted by name alone. */
+const BINARY_KINDS: ReadonlySet<DocumentKind> = new Set(['hwp', 'hwpx', 'xlsx', 'pptx', 'msg']);
+const KIND_NAMES: Partial<Record<DocumentKind, string>> = {
+  hwp: 'an HWP document',
+  hwpx: 'an HWPX document',
+  xlsx: 'an Excel workbook',
+  pptx: 'a PowerPoint presentation',
+  msg: 'an Outlook message',
+};
 
 export interface DetectedType {
   readonly kind: DocumentKind;
@@ -80,20 +132,23 @@ export function detectDocumentType(input: {
 
   if (startsWithPdfSignature(bytes)) return detected('pdf');
 
-  if (startsWith(bytes, OLE_SIGNATURE)) {
-    if (claimed === 'docx') {
-      throw new UnprocessableDocumentError(
-        'This Word document is password-protected (or saved in the old .doc format). Remove the password or save it as .docx, then upload it again.',
-      );
-    }
-    throw unsupported(extension, declared, 'old Microsoft Office format');
+  if (startsWith(bytes, OLE_SIGNATURE)) return detectCompoundFile(bytes, claimed, extension, declared);
+
+  if (startsWith(bytes, HWP3_SIGNATURE)) {
+    throw new UnprocessableDocumentError(
+      'This is an old HWP 3.0 document. Open it in Hancom Office, save it as .hwp (HWP 5) or .hwpx, then upload it again.',
+    );
   }
 
   if (isZip(bytes)) {
-    if (zipContains(bytes, 'word/document.xml')) return detected('docx');
+    const names = zipNames(bytes);
+    const found = ZIP_KINDS.find((candidate) => names.has(candidate.part));
+    if (found !== undefined) return detected(found.kind);
     if (claimed === 'docx') {
       throw new UnprocessableDocumentError('This Word document is damaged and cannot be opened.');
     }
+    // The parser of the claimed zip format names what is missing; anything else is just a zip.
+    if (claimed === 'xlsx' || claimed === 'pptx' || claimed === 'hwpx') return detected(claimed);
     throw unsupported(extension, declared, 'zip archive');
   }
 
@@ -105,6 +160,9 @@ export function detectDocumentType(input: {
   }
   if (claimed === 'docx') {
     throw new UnprocessableDocumentError('This Word document is damaged and cannot be opened.');
+  }
+  if (claimed !== undefined && BINARY_KINDS.has(claimed)) {
+    throw new UnprocessableDocumentError(`This file is named as ${KIND_NAMES[claimed]} but is not one.`);
   }
   if (claimed !== undefined) return detected(claimed);
 
@@ -165,13 +223,51 @@ function startsWith(bytes: Uint8Array, signature: readonly number[]): boolean {
   return signature.every((byte, i) => bytes[i] === byte);
 }
 
-function zipContains(bytes: Uint8Array, name: string): boolean {
+function zipNames(bytes: Uint8Array): ReadonlySet<string> {
   try {
-    return readZipDirectory(bytes).some((entry) => entry.name === name);
+    return new Set(readZipDirectory(bytes).map((entry) => entry.name));
   } catch (error) {
-    if (error instanceof ZipFormatError) return false;
+    if (error instanceof ZipFormatError) return new Set();
     throw error;
   }
+}
+
+/**
+ * HWP 5.0 and Outlook .msg are compound files, told apart by their streams. So are encrypted Word, Excel
+ * and PowerPoint files (an EncryptedPackage stream) and the old .doc/.xls/.ppt formats, which we refuse.
+ */
+function detectCompoundFile(
+  bytes: Uint8Array,
+  claimed: DocumentKind | undefined,
+  extension: string | null,
+  declared: string | null,
+): DetectedType {
+  let paths: ReadonlySet<string>;
+  try {
+    paths = new Set(readCompoundFile(bytes).paths);
+  } catch (error) {
+    // A damaged container: the parser of the format it claims to be says so in its own words.
+    if (error instanceof CompoundFileError && (claimed === 'hwp' || claimed === 'msg'))
+      return detected(claimed);
+    if (error instanceof CompoundFileError) throw unsupported(extension, declared, 'damaged compound file');
+    throw error;
+  }
+  if (paths.has('FileHeader') && [...paths].some((path) => path.startsWith('BodyText/')))
+    return detected('hwp');
+  if ([...paths].some((path) => path.startsWith('__substg1.0_'))) return detected('msg');
+  const office = claimed !== undefined ? OFFICE_LABELS[claimed] : undefined;
+  if (paths.has('EncryptedPackage') && office !== undefined) {
+    throw new UnprocessableDocumentError(
+      `This ${office} is password-protected. Remove the password and upload it again.`,
+    );
+  }
+  if (office !== undefined) {
+    throw new UnprocessableDocumentError(
+      `This ${office} is password-protected or saved in the old Office 97-2003 format. Remove the password or save it in the current format (.docx, .xlsx, .pptx), then upload it again.`,
+    );
+  }
+  if (claimed === 'hwp' || claimed === 'msg') return detected(claimed);
+  throw unsupported(extension, declared, 'old Microsoft Office format');
 }
 
 function looksLikeHtml(bytes: Uint8Array): boolean {

@@ -1,11 +1,19 @@
 import { UnprocessableDocumentError } from '../errors.ts';
 import { detectDocumentType } from './detect-type.ts';
+import type { AttachmentParser } from './message-blocks.ts';
+import type { PageRecognizer } from './ocr.ts';
 import { parseCsv } from './parse-csv.ts';
 import { parseDocx } from './parse-docx.ts';
+import { parseEml } from './parse-eml.ts';
 import { parseHtml } from './parse-html.ts';
+import { parseHwp } from './parse-hwp.ts';
+import { parseHwpx } from './parse-hwpx.ts';
 import { parseMarkdown } from './parse-markdown.ts';
+import { parseMsg } from './parse-msg.ts';
 import { parsePdf } from './parse-pdf.ts';
+import { parsePptx } from './parse-pptx.ts';
 import { parseText } from './parse-text.ts';
+import { parseXlsx } from './parse-xlsx.ts';
 import type { DocumentKind, ParsedDocument } from './parsed-document.ts';
 import { hasText } from './parsed-document.ts';
 
@@ -18,6 +26,12 @@ export interface ParseDocumentInput {
   readonly mimeType?: string | undefined;
   /** Larger files are refused before anything is parsed. Default 50 MB. */
   readonly maxBytes?: number | undefined;
+  /** Reads PDF pages that have no text layer; null or absent: such pages fail the document, saying how to enable OCR. */
+  readonly ocr?: PageRecognizer | null | undefined;
+  /** How long a PDF may take to read, OCR included. Default 120 s. */
+  readonly timeoutMs?: number | undefined;
+  /** 1 inside an e-mail's attachment: attachments of attachments are named, not read. */
+  readonly depth?: number | undefined;
 }
 
 export interface ParsedFile extends ParsedDocument {
@@ -45,7 +59,7 @@ export async function parseDocument(input: ParseDocumentInput): Promise<ParsedFi
   const { kind, mimeType } = detectDocumentType(input);
   let parsed: ParsedDocument;
   try {
-    parsed = await parseAs(kind, input.bytes);
+    parsed = await parseAs(kind, input);
   } catch (error) {
     if (error instanceof UnprocessableDocumentError) throw error;
     // A library failing on input it should have handled: still the document's fault, say so plainly.
@@ -69,12 +83,37 @@ const LABELS: Readonly<Record<DocumentKind, string>> = {
   markdown: 'Markdown file',
   text: 'text file',
   csv: 'CSV file',
+  hwp: 'HWP document',
+  hwpx: 'HWPX document',
+  xlsx: 'Excel workbook',
+  pptx: 'PowerPoint presentation',
+  eml: 'e-mail',
+  msg: 'Outlook message',
 };
 
-function parseAs(kind: DocumentKind, bytes: Uint8Array): ParsedDocument | Promise<ParsedDocument> {
+function parseAs(kind: DocumentKind, input: ParseDocumentInput): ParsedDocument | Promise<ParsedDocument> {
+  const { bytes } = input;
+  const depth = input.depth ?? 0;
+  // An attachment is parsed as a document of its own, within what is left of the parent's size limit.
+  const parseAttachment: AttachmentParser | null =
+    depth >= 1
+      ? null
+      : (attachment) =>
+          parseDocument({
+            bytes: attachment.bytes,
+            filename: attachment.filename,
+            mimeType: attachment.mimeType,
+            maxBytes: input.maxBytes,
+            ocr: input.ocr,
+            timeoutMs: input.timeoutMs,
+            depth: depth + 1,
+          });
   switch (kind) {
     case 'pdf':
-      return parsePdf(bytes);
+      return parsePdf(bytes, {
+        ocr: input.ocr ?? null,
+        ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+      });
     case 'docx':
       return parseDocx(bytes);
     case 'html':
@@ -85,6 +124,18 @@ function parseAs(kind: DocumentKind, bytes: Uint8Array): ParsedDocument | Promis
       return parseText(bytes);
     case 'csv':
       return parseCsv(bytes);
+    case 'hwp':
+      return parseHwp(bytes);
+    case 'hwpx':
+      return parseHwpx(bytes);
+    case 'xlsx':
+      return parseXlsx(bytes);
+    case 'pptx':
+      return parsePptx(bytes);
+    case 'eml':
+      return parseEml(bytes, parseAttachment);
+    case 'msg':
+      return parseMsg(bytes, parseAttachment);
   }
 }
 

@@ -109,3 +109,47 @@ describe('parseDocx', () => {
     expect(error.message).toBe('This Word document is damaged and cannot be opened.');
   });
 });
+
+describe('parseDocx zip bombs outside the .xml names', () => {
+  const MAIN_BIN_RELS = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+  <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/main.bin"/>
+</Relationships>`;
+  const body = (filler: string) =>
+    `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>연차 휴가${filler}</w:t></w:r></w:p></w:body></w:document>`;
+
+  it('refuses a main part renamed word/main.bin that expands like a bomb, before mammoth reads it', async () => {
+    const bytes = buildDocx([], {
+      entries: [
+        { name: '_rels/.rels', data: MAIN_BIN_RELS },
+        { name: 'word/main.bin', data: body(' '.repeat(24 * 1024 * 1024)) },
+      ],
+    });
+    expect(bytes.byteLength).toBeLessThan(200 * 1024);
+    const error = await unprocessable(() => parseDocx(bytes));
+    expect(error.message).toMatch(/^This Word document expands to more than 160 MB of text when opened/);
+  });
+
+  it('refuses a word/main.bin whose header under-states its size as damaged, by our capped inflation', async () => {
+    const bytes = buildDocx([], {
+      entries: [
+        { name: '_rels/.rels', data: MAIN_BIN_RELS },
+        { name: 'word/main.bin', data: body(' '.repeat(16 * 1024 * 1024)), declaredSize: 4096 },
+      ],
+    });
+    const error = await unprocessable(() => parseDocx(bytes));
+    expect(error.message).toBe('This Word document is damaged and cannot be opened.');
+    expect(error.cause).toBeInstanceOf(ZipFormatError);
+  });
+
+  it('still reads a Korean document whose main part has an unusual name', async () => {
+    const bytes = buildDocx([], {
+      entries: [
+        { name: '_rels/.rels', data: MAIN_BIN_RELS },
+        { name: 'word/main.bin', data: body('는 15일입니다.') },
+      ],
+    });
+    const doc = await parseDocx(bytes);
+    expect(doc.blocks).toEqual([{ kind: 'paragraph', text: '연차 휴가는 15일입니다.' }]);
+  });
+});

@@ -5,12 +5,12 @@ import { decodeHtmlEntities } from './html-entities.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { normalizeWhitespace } from './parsed-document.ts';
 import type { ZipEntry } from './zip-directory.ts';
-import { inflateEntry, readZipDirectory, ZipFormatError } from './zip-directory.ts';
+import { inflateEntry, readZipWithinLimits, ZipFormatError, ZipTooLargeError } from './zip-directory.ts';
 
 /**
- * The XML parts mammoth reads (document, styles, numbering, notes, relationships) may expand to at most
- * this much in total. A 1,000-page text-only document is ~30 MB of XML; anything far beyond is a zip bomb.
- * Images and other media are never inflated: mammoth is told to leave them alone.
+ * All parts together (XML, and media too: mammoth finds its parts through relationships, so any name
+ * may hold the main document) may expand to at most this much. A 1,000-page text-only document is
+ * ~30 MB of XML; anything far beyond is a zip bomb.
  */
 const MAX_XML_BYTES = 160 * 1024 * 1024;
 
@@ -49,8 +49,9 @@ export async function parseDocx(bytes: Uint8Array): Promise<ParsedDocument> {
 function checkZip(bytes: Uint8Array): ZipEntry[] {
   let entries: ZipEntry[];
   try {
-    entries = readZipDirectory(bytes);
+    entries = readZipWithinLimits(bytes, { maxTotalBytes: MAX_XML_BYTES });
   } catch (error) {
+    if (error instanceof ZipTooLargeError) throw tooLarge(error);
     throw new UnprocessableDocumentError(DAMAGED, { cause: error });
   }
   if (!entries.some((entry) => entry.name === 'word/document.xml')) {
@@ -62,24 +63,13 @@ function checkZip(bytes: Uint8Array): ZipEntry[] {
     );
   }
 
-  const parts = entries.filter((entry) => /\.(xml|rels)$/i.test(entry.name));
-  const declared = parts.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
-  if (declared > MAX_XML_BYTES) throw tooLarge();
-  // Inflate each part under a cap: a part that expands beyond what its header declares is refused here.
-  for (const entry of parts) {
-    try {
-      inflateEntry(bytes, entry, MAX_XML_BYTES);
-    } catch (error) {
-      if (error instanceof ZipFormatError) throw new UnprocessableDocumentError(DAMAGED, { cause: error });
-      throw error;
-    }
-  }
   return entries;
 }
 
-function tooLarge(): UnprocessableDocumentError {
+function tooLarge(cause: ZipTooLargeError): UnprocessableDocumentError {
   return new UnprocessableDocumentError(
     `This Word document expands to more than ${MAX_XML_BYTES / 1024 / 1024} MB of text when opened, which is more than we can process. Split it into smaller documents.`,
+    { cause },
   );
 }
 

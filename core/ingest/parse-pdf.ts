@@ -1,12 +1,19 @@
-import { getDocumentProxy } from 'unpdf';
+import { extractImages, getDocumentProxy } from 'unpdf';
 import { UnprocessableDocumentError } from '../errors.ts';
+import type { PageRecognizer } from './ocr.ts';
+import { OCR_UNAVAILABLE } from './ocr.ts';
 import type { Block, ParsedDocument } from './parsed-document.ts';
 import { normalizeWhitespace } from './parsed-document.ts';
 
 export interface PdfOptions {
   /** Checked between pages: a PDF that takes longer is refused rather than holding a worker forever. */
   readonly timeoutMs?: number;
+  /** Reads pages with no text layer (scans). Without it, a PDF of scans only fails with how to enable OCR. */
+  readonly ocr?: PageRecognizer | null;
 }
+
+/** Images smaller than this (logos, stamps, rules) are not worth recognising. */
+const MIN_OCR_PIXELS = 200 * 100;
 
 interface PdfTextItem {
   readonly str: string;
@@ -41,6 +48,7 @@ export async function parsePdf(bytes: Uint8Array, options: PdfOptions = {}): Pro
 
   try {
     const blocks: Block[] = [];
+    let scannedPages = 0;
     for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber++) {
       if (Date.now() > deadline) {
         throw new UnprocessableDocumentError(
@@ -49,17 +57,52 @@ export async function parsePdf(bytes: Uint8Array, options: PdfOptions = {}): Pro
       }
       const page = await pdf.getPage(pageNumber);
       const content = await page.getTextContent();
-      for (const text of pageParagraphs(content.items as readonly PdfTextItem[])) {
-        blocks.push({ kind: 'paragraph', text, page: pageNumber });
-      }
+      const paragraphs = pageParagraphs(content.items as readonly PdfTextItem[]);
       page.cleanup();
+      if (paragraphs.length === 0) {
+        const images = (await extractImages(pdf, pageNumber)).filter(
+          (image) => image.width * image.height >= MIN_OCR_PIXELS,
+        );
+        if (images.length > 0) scannedPages++;
+        if (images.length > 0 && options.ocr) {
+          for (const image of images)
+            paragraphs.push(...(await recognizePage(options.ocr, image, pageNumber, deadline)));
+        }
+      }
+      for (const text of paragraphs) blocks.push({ kind: 'paragraph', text, page: pageNumber });
     }
+    if (blocks.length === 0 && scannedPages > 0 && !options.ocr)
+      throw new UnprocessableDocumentError(OCR_UNAVAILABLE);
     return { title: await readTitle(pdf), blocks };
   } catch (error) {
     throw translatePdfError(error);
   } finally {
     await pdf.destroy();
   }
+}
+
+/** One scanned image → paragraphs, stopped at the parse deadline like any other page. */
+async function recognizePage(
+  ocr: PageRecognizer,
+  image: Parameters<PageRecognizer['recognize']>[0],
+  pageNumber: number,
+  deadline: number,
+): Promise<string[]> {
+  let text: string;
+  try {
+    text = await ocr.recognize(image, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
+  } catch (error) {
+    throw new UnprocessableDocumentError(
+      Date.now() >= deadline
+        ? `This PDF took too long to read: text recognition (OCR) stopped at page ${pageNumber}. Try splitting it into smaller files.`
+        : `Text recognition (OCR) could not read page ${pageNumber} of this PDF.`,
+      { cause: error },
+    );
+  }
+  return text
+    .split(/\n\s*\n/)
+    .map((paragraph) => normalizeWhitespace(paragraph))
+    .filter((paragraph) => paragraph !== '');
 }
 
 async function readTitle(pdf: Awaited<ReturnType<typeof getDocumentProxy>>): Promise<string | null> {

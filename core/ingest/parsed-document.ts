@@ -1,6 +1,19 @@
 /** The one structure every parser produces and the chunker consumes. */
 
-export const DOCUMENT_KINDS = ['pdf', 'docx', 'html', 'markdown', 'text', 'csv'] as const;
+export const DOCUMENT_KINDS = [
+  'pdf',
+  'docx',
+  'html',
+  'markdown',
+  'text',
+  'csv',
+  'hwp',
+  'hwpx',
+  'xlsx',
+  'pptx',
+  'eml',
+  'msg',
+] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 export interface HeadingBlock {

@@ -3,8 +3,8 @@ import { inflateRawSync } from 'node:zlib';
 /**
  * Just enough of the ZIP format to look inside an upload before handing it to a library:
  * the central directory (names and declared sizes) and size-capped inflation of single entries.
- * It lets detection tell a DOCX from any other zip, and lets the DOCX parser refuse zip bombs
- * before mammoth (JSZip) inflates anything into memory.
+ * It lets detection tell a DOCX from any other zip, and lets the Office parsers refuse zip bombs
+ * (`readZipWithinLimits`) before a library (mammoth's JSZip and the like) inflates anything into memory.
  */
 
 export interface ZipEntry {
@@ -23,6 +23,58 @@ export class ZipFormatError extends Error {
     super(message, options);
     this.name = 'ZipFormatError';
   }
+}
+
+/**
+ * Thrown when a zip would expand to more than a parser allows (in total or by ratio): a zip bomb, or a
+ * document too large to process. Callers tell the uploader the file is too large, not damaged.
+ */
+export class ZipTooLargeError extends ZipFormatError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ZipTooLargeError';
+  }
+}
+
+export interface ZipLimits {
+  /** The most all entries together may expand to, whatever their names. */
+  readonly maxTotalBytes: number;
+  /**
+   * The most an entry may expand relative to its compressed size, once past `ratioGraceBytes`. Apache POI
+   * refuses below 1 % (ratio 100) by default; real Office XML compresses 5-20×.
+   */
+  readonly maxRatio?: number;
+  /** Entries up to this size are not held to the ratio (tiny parts compress absurdly well). Default 1 MB. */
+  readonly ratioGraceBytes?: number;
+  readonly maxEntries?: number;
+}
+
+/**
+ * Reads the directory and proves every entry (whatever its name: a part may be referenced by any name
+ * through the package's relationships) expands to what it declares, within the limits: the sum of the
+ * declared sizes, each entry's ratio, and then each entry actually inflated under a byte cap (a header
+ * that under-states its size fails here). One entry is inflated at a time and dropped, so checking costs
+ * at most the largest entry's size in memory. Throws ZipTooLargeError for a bomb, ZipFormatError for a
+ * damaged zip.
+ */
+export function readZipWithinLimits(bytes: Uint8Array, limits: ZipLimits): ZipEntry[] {
+  const maxRatio = limits.maxRatio ?? 100;
+  const grace = limits.ratioGraceBytes ?? 1024 * 1024;
+  const entries = readZipDirectory(bytes, limits.maxEntries);
+  let declared = 0;
+  for (const entry of entries) {
+    declared += entry.uncompressedSize;
+    if (declared > limits.maxTotalBytes) {
+      throw new ZipTooLargeError(`entries expand to more than ${limits.maxTotalBytes} bytes`);
+    }
+    if (entry.uncompressedSize > grace && entry.uncompressedSize > maxRatio * entry.compressedSize) {
+      throw new ZipTooLargeError(`${entry.name} expands more than ${maxRatio} times`);
+    }
+  }
+  for (const entry of entries) {
+    if (!entry.encrypted) inflateEntry(bytes, entry, limits.maxTotalBytes);
+  }
+  return entries;
 }
 
 const EOCD_SIGNATURE = 0x06054b50;

@@ -1,10 +1,11 @@
 /**
- * Text → terms for BM25. Documents and queries go through the same steps so their terms meet:
- * NFKC + lowercase, Unicode word tokens (letters, marks, digits; "covid-19", "il-6", "2.5" stay whole),
- * English stopwords out, Porter stemming, and adjacent-term bigrams as extra proximity terms.
+ * Text → terms for BM25. Documents and queries go through the same steps so their terms meet: the shared
+ * text analyzer (`core/text`: script runs, stopwords, stemming, Korean particles, CJK bigrams), then
+ * adjacent-word pairs as extra proximity terms.
  */
+
 import type { LexicalDoc, LexicalQueryTerm } from '../ports.ts';
-import { type TokenStream, tokenize } from './tokenizer.ts';
+import { analyzeText, DEFAULT_TEXT_ANALYZER_OPTIONS, type TextAnalyzerOptions } from '../text/index.ts';
 
 export interface AnalyzerOptions {
   /** Index adjacent-term pairs ("insulin resist") as extra terms; they never count towards the length. */
@@ -13,12 +14,15 @@ export interface AnalyzerOptions {
   readonly bigramWeight: number;
   /** "il-6" also yields the joined term "il6", so "IL6" and "IL-6" meet; weight of that term in queries. */
   readonly joinedWeight: number;
+  /** How the text analyzer indexes Korean words (tuning only: stored terms depend on it). */
+  readonly text: TextAnalyzerOptions;
 }
 
 export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   bigrams: true,
   bigramWeight: 0.2,
   joinedWeight: 0.5,
+  text: DEFAULT_TEXT_ANALYZER_OPTIONS,
 };
 
 function addTerm(terms: Map<string, number>, term: string, weight: number): void {
@@ -27,12 +31,27 @@ function addTerm(terms: Map<string, number>, term: string, weight: number): void
 
 const BIGRAM_SEPARATOR = ' ';
 
-function bigramsOf(stream: TokenStream, each: (bigram: string) => void): void {
-  const { words, breaks } = stream;
-  for (let i = 1; i < words.length; i++) {
-    if (breaks.has(i)) continue;
-    each(`${words[i - 1]}${BIGRAM_SEPARATOR}${words[i]}`);
+interface TermStream {
+  /** Index terms of content words, in order. */
+  readonly unigrams: string[];
+  /** Adjacent content-word pairs within a phrase. */
+  readonly pairs: string[];
+  readonly joined: readonly string[];
+}
+
+function termStream(text: string, options: TextAnalyzerOptions): TermStream {
+  const { tokens, joined } = analyzeText(text, options);
+  const unigrams: string[] = [];
+  const pairs: string[] = [];
+  let previous: string | undefined;
+  for (const token of tokens) {
+    if (token.phraseStart) previous = undefined;
+    if (token.stopword) continue;
+    for (const term of token.indexTerms) unigrams.push(term);
+    if (previous !== undefined) pairs.push(`${previous}${BIGRAM_SEPARATOR}${token.term}`);
+    previous = token.term;
   }
+  return { unigrams, pairs, joined };
 }
 
 export interface Analyzer {
@@ -44,23 +63,23 @@ export function createAnalyzer(options: Partial<AnalyzerOptions> = {}): Analyzer
   const settings = { ...DEFAULT_ANALYZER_OPTIONS, ...options };
   return {
     analyzeDocument(text) {
-      const stream = tokenize(text);
+      const stream = termStream(text, settings.text);
       const terms = new Map<string, number>();
-      for (const word of stream.words) addTerm(terms, word, 1);
+      for (const term of stream.unigrams) addTerm(terms, term, 1);
       for (const word of stream.joined) if (!terms.has(word)) addTerm(terms, word, 1);
-      if (settings.bigrams) bigramsOf(stream, (bigram) => addTerm(terms, bigram, 1));
-      return { terms, length: stream.words.length };
+      if (settings.bigrams) for (const pair of stream.pairs) addTerm(terms, pair, 1);
+      return { terms, length: stream.unigrams.length };
     },
     analyzeQuery(text) {
-      const stream = tokenize(text);
+      const stream = termStream(text, settings.text);
       const weights = new Map<string, number>();
-      for (const word of stream.words) addTerm(weights, word, 1);
+      for (const term of stream.unigrams) addTerm(weights, term, 1);
       if (settings.joinedWeight > 0) {
         for (const word of stream.joined)
           if (!weights.has(word)) addTerm(weights, word, settings.joinedWeight);
       }
       if (settings.bigrams && settings.bigramWeight > 0) {
-        bigramsOf(stream, (bigram) => addTerm(weights, bigram, settings.bigramWeight));
+        for (const pair of stream.pairs) addTerm(weights, pair, settings.bigramWeight);
       }
       return [...weights].map(([term, weight]) => ({ term, weight }));
     },

@@ -51,6 +51,19 @@ describe('trec_eval metrics', () => {
     expect(summary.recall100).toBeCloseTo(0.5, 12);
   });
 
+  it('counts hit@1 only when the first document is relevant, and recall@5 within the first five', () => {
+    const qrels = parseQrels('q1\td1\t1\nq1\td9\t1\nq2\td2\t1\n');
+    const ranked = (...ids: string[]) => ids.map((docId, i) => ({ docId, score: 10 - i }));
+    const run = new Map([
+      ['q1', ranked('d1', 'x', 'y', 'z', 'w', 'd9')],
+      ['q2', ranked('x', 'd2')],
+    ]);
+    const summary = evaluateRun(run, qrels);
+    expect(summary.hit1).toBeCloseTo(0.5, 12);
+    // q1 finds one of its two in the first five, q2 its only one.
+    expect(summary.recall5).toBeCloseTo(0.75, 12);
+  });
+
   it('reads four-column TREC qrels too', () => {
     expect(parseQrels('7 0 doc-1 2\n7 0 doc-2 0\n')).toEqual(
       new Map([

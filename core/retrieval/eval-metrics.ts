@@ -54,12 +54,17 @@ export interface QueryMetrics {
   readonly queryId: string;
   readonly ndcg10: number;
   readonly recall100: number;
+  /** 1 when the first document is relevant (the "HitRate@1" msmarco-ko's published figures use). */
+  readonly hit1: number;
+  readonly recall5: number;
 }
 
 export interface EvalSummary {
   readonly queries: number;
   readonly ndcg10: number;
   readonly recall100: number;
+  readonly hit1: number;
+  readonly recall5: number;
   readonly perQuery: readonly QueryMetrics[];
 }
 
@@ -72,7 +77,14 @@ export function evaluateRun(run: Run, qrels: Qrels): EvalSummary {
   for (const [queryId, judged] of qrels) {
     if (![...judged.values()].some((grade) => grade > 0)) continue;
     const ranked = sortRun(run.get(queryId) ?? []);
-    perQuery.push({ queryId, ndcg10: ndcgAt(10, ranked, judged), recall100: recallAt(100, ranked, judged) });
+    const first = ranked[0];
+    perQuery.push({
+      queryId,
+      ndcg10: ndcgAt(10, ranked, judged),
+      recall100: recallAt(100, ranked, judged),
+      hit1: first !== undefined && (judged.get(first.docId) ?? 0) > 0 ? 1 : 0,
+      recall5: recallAt(5, ranked, judged),
+    });
   }
   const mean = (pick: (m: QueryMetrics) => number) =>
     perQuery.length === 0 ? 0 : perQuery.reduce((sum, m) => sum + pick(m), 0) / perQuery.length;
@@ -80,6 +92,8 @@ export function evaluateRun(run: Run, qrels: Qrels): EvalSummary {
     queries: perQuery.length,
     ndcg10: mean((m) => m.ndcg10),
     recall100: mean((m) => m.recall100),
+    hit1: mean((m) => m.hit1),
+    recall5: mean((m) => m.recall5),
     perQuery,
   };
 }

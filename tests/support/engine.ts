@@ -17,13 +17,13 @@ import {
   type Database,
   ensureCollection,
   findUserByEmail,
-  openDatabase,
   schema,
   toPrincipal,
 } from '#db';
 import { mimeTypeOf } from '../../bot/cli/files.ts';
 import { createEngine, type Engine } from '../../workers/engine.ts';
 import { createInProcessQueue, type InProcessQueue } from '../../workers/in-process-queue.ts';
+import { type DatabaseKind, openTestDatabase } from './databases.ts';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
@@ -39,10 +39,10 @@ export interface TestEngine {
 
 export async function createTestEngine(
   env: Record<string, string> = {},
-  options: { database?: Database; onProgress?: ProgressListener } = {},
+  options: { database?: Database; databaseKind?: DatabaseKind; onProgress?: ProgressListener } = {},
 ): Promise<TestEngine> {
   const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', ...env });
-  const database = options.database ?? (await openDatabase());
+  const database = options.database ?? (await openTestDatabase(options.databaseKind ?? 'pglite'));
   const engine = await createEngine({
     config,
     logger: silentLogger,

@@ -1,6 +1,6 @@
 /**
- * Redis for the tests that are about BullMQ. `.ci/run` starts a redis-server and exports REDIS_TEST_URL;
- * elsewhere run `docker compose up -d redis` (it listens on 127.0.0.1:6379, the default here).
+ * Redis for the tests that are about BullMQ. The test run's global setup (tests/support/global-setup.ts)
+ * starts a throwaway redis-server and exports REDIS_TEST_URL, unless REDIS_TEST_URL already names one.
  * When Redis is not there these tests FAIL, with a message saying how to start it: they are never skipped.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ export async function requireRedis(url: string = REDIS_TEST_URL): Promise<string
   } catch (error) {
     throw new Error(
       `These tests need Redis at ${url} (${error instanceof Error ? error.message : String(error)}). ` +
-        'Start one with `docker compose up -d redis`, or point REDIS_TEST_URL at yours; `.ci/run` starts one itself.',
+        '`npm test` starts one itself (it needs redis-server: `sudo apt-get install redis-server`), or point REDIS_TEST_URL at yours.',
     );
   } finally {
     client.disconnect();
@@ -117,7 +117,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   return own;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

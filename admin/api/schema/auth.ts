@@ -103,7 +103,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         z.object({ currentPassword: z.string().min(1, 'is required').max(1024), newPassword: passwordRule }),
         args,
       );
-      if (!ctx.services.login.byAddress.take(ctx.meta.ip ?? 'unknown').ok) {
+      if (!(await ctx.services.login.byAddress.take(ctx.meta.ip ?? 'unknown')).ok) {
         throw new AppError('rate_limited', 'Too many attempts. Try again in a minute.');
       }
       const user = await findUserById(ctx.services.db, actor.userId);
