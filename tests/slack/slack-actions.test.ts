@@ -35,9 +35,13 @@ afterEach(() => {
 
 const calls = (method: string) => rig.slack.callsTo(method);
 
+/** The fixture's slash command with a real question: its own text, "Hi", has no evidence in any document. */
+const askForm = () =>
+  fixture('slash_command.form.txt').replace('&text=Hi&', '&text=How+many+vacation+days+do+I+get%3F&');
+
 /** Runs the fixture's slash command (`/hello-world Hi` from W111 in C111) and returns the answer's id. */
 async function askPrivately(): Promise<string> {
-  const response = await rig.send(fixture('slash_command.form.txt'));
+  const response = await rig.send(askForm());
   expect(response.statusCode).toBe(200);
   await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postEphemeral'));
   await rig.drain();
@@ -67,7 +71,7 @@ function click(actionId: string, value: string, user = 'W111'): string {
 
 describe('/ask', () => {
   it('answers privately, at once, with sources, a share button and feedback buttons', async () => {
-    const response = await rig.send(fixture('slash_command.form.txt'));
+    const response = await rig.send(askForm());
     expect(response.statusCode).toBe(200);
     await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postEphemeral'));
     await rig.drain();
@@ -81,7 +85,7 @@ describe('/ask', () => {
     // Ephemeral messages cannot stream: nothing was streamed, and nothing was posted for the channel.
     expect(calls('chat.startStream')).toEqual([]);
     expect(calls('chat.postMessage')).toEqual([]);
-    expect(JSON.stringify(rig.model.requests.at(-1)?.body)).toContain('Hi');
+    expect(JSON.stringify(rig.model.requests.at(-1)?.body)).toContain('How many vacation days');
   });
 
   it('asks for a question when the command comes without one', async () => {
