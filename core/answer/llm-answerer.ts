@@ -101,12 +101,18 @@ export function createLlmAnswerer(options: LlmAnswererOptions): Answerer {
 
 const DEFAULT_MIN_EVIDENCE = 0.3;
 
+/** A greeting that opens a message says nothing about what is asked ("Hi there!", "안녕하세요, …"). */
+const OPENING_GREETING =
+  /^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|안녕하세요|안녕)(?![\p{L}\p{N}])[\s!,.?~]*/iu;
+
 /** Whether the context holds enough of the question's words to be worth asking the model about. */
 function hasEvidence(input: AnswerInput, minEvidence: number): boolean {
   if (input.context.length === 0) return false;
-  const found = extractAnswer(input.question, input.context);
-  // A question with no content words at all ("?", an emoji) is the model's to judge.
-  return found === undefined ? input.question.trim() !== '' : found.features.contextCoverage >= minEvidence;
+  const question = input.question.replace(OPENING_GREETING, '');
+  // Small talk ("Hi") and a question with no content words at all ("?", an emoji) are the model's to judge.
+  if (question.trim() === '') return true;
+  const found = extractAnswer(question, input.context);
+  return found === undefined ? true : found.features.contextCoverage >= minEvidence;
 }
 
 async function* attempt(
