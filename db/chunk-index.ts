@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
-import { type IndexedChunk, LEXICAL_ANALYSIS_VERSION } from '#core';
+import { type IndexedChunk, LEXICAL_ANALYSIS_VERSION, type LexicalDoc } from '#core';
 import { type Db, type Executor, rows } from './client.ts';
 
 /** Longer "terms" are pasted hashes or URLs: never worth a vocabulary row (and btree keys are bounded). */
@@ -245,15 +245,7 @@ export async function writeChunksOfDocuments(
   const ids = all.map(({ write, chunk }) => idOf.get(`${write.documentId}:${chunk.position}`)!);
 
   // Vocabulary: how many of the new chunks contain each term.
-  const chunkFrequency = new Map<string, number>();
-  for (const { chunk } of all) {
-    for (const term of chunk.lexical.terms.keys()) {
-      if (term.length > 0 && term.length <= MAX_TERM_LENGTH) {
-        chunkFrequency.set(term, (chunkFrequency.get(term) ?? 0) + 1);
-      }
-    }
-  }
-  const termIds = await upsertTerms(tx, chunkFrequency);
+  const termIds = await upsertTerms(tx, chunkFrequencies(all.map(({ chunk }) => chunk.lexical)));
 
   const postingTerm: number[] = [];
   const postingChunk: number[] = [];
@@ -370,4 +362,16 @@ export async function moveDocumentChunks(
  */
 export async function vacuumChunkIndex(db: Pick<Db, 'execute'>): Promise<void> {
   await db.execute(sql`vacuum (analyze) lex_postings, lex_terms, lex_stats, chunks, chunk_embeddings`);
+}
+
+/** In how many of these chunks each storable term occurs: what df grows by when they are written. */
+export function chunkFrequencies(lexicals: Iterable<LexicalDoc>): Map<string, number> {
+  const frequency = new Map<string, number>();
+  for (const lexical of lexicals) {
+    for (const term of lexical.terms.keys()) {
+      if (term.length > 0 && term.length <= MAX_TERM_LENGTH)
+        frequency.set(term, (frequency.get(term) ?? 0) + 1);
+    }
+  }
+  return frequency;
 }

@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { LexicalDoc } from '#core';
-import { lockIndexStatistics, MAX_TERM_LENGTH, numberArray, upsertTerms } from './chunk-index.ts';
+import { chunkFrequencies, lockIndexStatistics, numberArray, upsertTerms } from './chunk-index.ts';
 import { type Db, rows } from './client.ts';
 import type { ChunkToEmbed } from './embedding-models.ts';
 
@@ -94,15 +94,7 @@ export async function rewriteChunkPostings(
       where t.id = gone.term_id`);
     await tx.execute(sql`delete from lex_postings where chunk_id = any(${ids}::bigint[])`);
 
-    const chunkFrequency = new Map<string, number>();
-    for (const { lexical } of todo) {
-      for (const term of lexical.terms.keys()) {
-        if (term.length > 0 && term.length <= MAX_TERM_LENGTH) {
-          chunkFrequency.set(term, (chunkFrequency.get(term) ?? 0) + 1);
-        }
-      }
-    }
-    const termIds = await upsertTerms(tx, chunkFrequency);
+    const termIds = await upsertTerms(tx, chunkFrequencies(todo.map(({ lexical }) => lexical)));
     const postingTerm: number[] = [];
     const postingChunk: number[] = [];
     const postingCollection: string[] = [];
