@@ -117,6 +117,12 @@ export const configSchema = z
     SHUTDOWN_DRAIN_MS: int(0, 120_000).default(0),
     /** Signs console access tokens. Unset on the embedded default: generated once and kept in DATA_DIR. */
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /** Seals connector secrets (client secrets, tokens) before they are stored; sources needing one refuse without it. */
+    CONNECTOR_SECRET_KEY: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters').optional(),
+    ),
+    /** Most pages one website source crawls per run. */
+    CONNECTOR_MAX_PAGES: int(1, 1_000_000).default(500),
     ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(14),
     LOGIN_MAX_FAILURES: int(1, 100).default(5),

@@ -10,6 +10,7 @@ export {
 } from './ask.ts';
 export { AUDIT_GENESIS_HASH, type AuditFields, canonicalJson, hashAuditEvent } from './audit.ts';
 export * from './config.ts';
+export * from './connectors/index.ts';
 export type * from './domain.ts';
 export { API_KEY_SCOPES, DOCUMENT_STATUSES, PLATFORMS, ROLES } from './domain.ts';
 export * from './errors.ts';

@@ -253,6 +253,8 @@ export interface JobPayloads {
   'purge-conversations': { olderThanDays: number };
   /** A UTC day (YYYY-MM-DD); absent: yesterday and today, which the hourly schedule keeps current. */
   'rollup-usage': { day?: string };
+  /** One run of a connector source; `manual`: asked for now (it runs even when the schedule is paused). */
+  'sync-source': { sourceId: string; manual?: boolean };
 }
 export type JobName = keyof JobPayloads;
 

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -23,6 +24,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { SourceRun } from '../core/connectors/source-store.ts';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -235,15 +237,90 @@ export const documents = pgTable(
     chunkCount: integer('chunk_count').notNull().default(0),
     uploadedBy: uuid('uploaded_by').references(() => users.id, { onDelete: 'set null' }),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** The connector source it was synced from (null: uploaded). Its `sourceKey` is `<source id>:<external id>`. */
+    sourceId: uuid('source_id').references((): AnyPgColumn => sources.id, { onDelete: 'set null' }),
+    /**
+     * The source sent its own readers (document_readers): only they may read it, on top of the collection's
+     * rule. False: the collection's rule alone, as for uploads.
+     */
+    restricted: boolean('restricted').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     indexedAt: timestamp('indexed_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('documents_source_key').on(t.collectionId, t.sourceKey),
+    index('documents_source_idx').on(t.sourceId),
     index('documents_status_idx').on(t.status),
     index('documents_created_idx').on(t.createdAt),
   ],
+);
+
+/**
+ * A document's readers as its source knows them: users by e-mail (lower case) or groups by the provider's
+ * id, matched to groups' `externalId`. Read only when the document is `restricted`.
+ */
+export const documentReaders = pgTable(
+  'document_readers',
+  {
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<'email' | 'group'>().notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.documentId, t.kind, t.value] }),
+    index('document_readers_value_idx').on(t.kind, t.value),
+  ],
+);
+
+// ---------- connector sources ----------
+
+/** A configured connector (a folder, a website, a SharePoint drive…) that keeps one collection in sync. */
+export const sources = pgTable('sources', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  kind: text('kind').notNull(),
+  collectionId: uuid('collection_id')
+    .notNull()
+    .references(() => collections.id, { onDelete: 'restrict' }),
+  /** The connector's settings, without secrets. */
+  config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+  /** Secrets (tokens, client secrets) sealed with CONNECTOR_SECRET_KEY (AES-256-GCM); never returned. */
+  secret: text('secret'),
+  /** Minutes between scheduled runs; null: only when run by hand. */
+  scheduleMinutes: integer('schedule_minutes'),
+  paused: boolean('paused').notNull().default(false),
+  /** Where the next incremental run starts (a delta link, a page token); null: from the beginning. */
+  cursor: text('cursor'),
+  /** Bumped when a run starts; a run that crashed is resumed under the same number. */
+  runNumber: integer('run_number').notNull().default(0),
+  /** idle · running · failed */
+  state: text('state').notNull().default('idle'),
+  /** The current run's counts while it runs, the last run's once done. */
+  lastRun: jsonb('last_run').$type<SourceRun>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** What a source last delivered for each of its items: skips unchanged items and finds the deleted ones. */
+export const sourceItems = pgTable(
+  'source_items',
+  {
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    documentId: uuid('document_id').references(() => documents.id, { onDelete: 'set null' }),
+    /** The source's version of the item (ETag, mtime and size, cTag…). */
+    version: text('version').notNull(),
+    /** Connector state kept between runs (HTTP validators, a page's links). */
+    state: jsonb('state').$type<Record<string, unknown>>(),
+    /** The run that last listed it: after a complete listing, older ones are gone at the source. */
+    seenRun: integer('seen_run').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceId, t.externalId] })],
 );
 
 /** The uploaded bytes, kept so that any worker can (re)process a document and nothing accepted is lost. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   type ChunkSearch,
   type Config,
+  createSecretBox,
   type DocumentRepository,
   type Embedder,
   type FileAnalyzer,
@@ -44,7 +45,10 @@ import {
   type HybridRetriever,
   localEmbedderVectorWeight,
 } from '../core/retrieval/hybrid-retriever.ts';
+import { createSourceStore } from '../db/sources.ts';
 import { createAnalysisPool } from './analysis-pool.ts';
+import { type ConnectorLimits, createConnectorFactory } from './connectors/index.ts';
+import type { SyncSourceDeps } from './connectors/sync-source.job.ts';
 import {
   createJobFailureRecorder,
   createJobHandlers,
@@ -197,6 +201,9 @@ export interface EngineOptions {
   readonly database?: Database;
   readonly onProgress?: ProgressListener;
   readonly documentLink?: (documentId: string) => string | null;
+  /** Overrides of the connectors' HTTP behaviour (tests: no real waits between retries). */
+  readonly connectorHttp?: ConnectorLimits['http'];
+  readonly onSourceRun?: SyncSourceDeps['onRunProgress'];
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
@@ -284,6 +291,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       db: database.db,
       embedderFor,
       batchSize: config.EMBEDDING_BATCH_SIZE,
+      sync: {
+        sources: createSourceStore(database.db),
+        secrets: createSecretBox(config.CONNECTOR_SECRET_KEY),
+        connectorFor: createConnectorFactory({
+          maxBytes: config.MAX_UPLOAD_BYTES,
+          maxPages: config.CONNECTOR_MAX_PAGES,
+          ...(options.connectorHttp ? { http: options.connectorHttp } : {}),
+        }),
+        ...(options.onSourceRun ? { onRunProgress: options.onSourceRun } : {}),
+      },
     }),
     onJobFailed: createJobFailureRecorder({ documents, logger }),
     ask,

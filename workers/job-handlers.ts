@@ -10,6 +10,7 @@ import {
   UnprocessableDocumentError,
 } from '#core';
 import type { DocumentIngestor } from '../core/ingest-document.ts';
+import { createSyncSourceHandler, type SyncSourceDeps } from './connectors/sync-source.job.ts';
 import {
   createPurgeConversationsHandler,
   createRollupUsageHandler,
@@ -42,6 +43,8 @@ export interface JobHandlerDeps extends ReembedDeps, HousekeepingDeps {
   readonly ingestor: DocumentIngestor;
   readonly documents: DocumentRepository;
   readonly logger: Logger;
+  /** Connector sources: what the sync job needs beyond the above. */
+  readonly sync?: Omit<SyncSourceDeps, 'ingestor' | 'documents' | 'logger'>;
 }
 
 /** The longest failure reason stored on a document or a failed job, or logged. */
@@ -105,6 +108,16 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
     'reindex-lexical': createReindexLexicalHandler(deps),
     'purge-conversations': createPurgeConversationsHandler(deps),
     'rollup-usage': createRollupUsageHandler(deps),
+    'sync-source': deps.sync
+      ? createSyncSourceHandler({
+          ...deps.sync,
+          ingestor: deps.ingestor,
+          documents: deps.documents,
+          logger: deps.logger,
+        })
+      : async () => {
+          throw new UnprocessableDocumentError('Connector sources are not set up in this process.');
+        },
   };
   return {
     'ingest-document': sanitized(handlers['ingest-document']!),
@@ -112,6 +125,7 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
     'reembed-all': sanitized(handlers['reembed-all']!),
     'purge-conversations': sanitized(handlers['purge-conversations']!),
     'rollup-usage': sanitized(handlers['rollup-usage']!),
+    'sync-source': sanitized(handlers['sync-source']!),
   };
 }
 

@@ -1,0 +1,112 @@
+/**
+ * Folder source: a local or mounted network path, listed in full on every run (an item's version is its
+ * size and modification time, so unchanged files are not read again). Hidden files and symbolic links are
+ * skipped: a link could lead outside the folder the admin chose.
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import {
+  AppError,
+  type ChangeBatch,
+  type Connector,
+  type SourceChange,
+  UnprocessableDocumentError,
+} from '#core';
+
+export const folderConfigSchema = z.object({
+  path: z
+    .string()
+    .trim()
+    .min(1, 'a folder path is required')
+    .refine(path.isAbsolute, 'must be an absolute path'),
+});
+export type FolderConfig = z.infer<typeof folderConfigSchema>;
+
+const BATCH = 100;
+
+export function createFolderConnector(config: FolderConfig, options: { maxBytes: number }): Connector {
+  const root = path.resolve(config.path);
+
+  async function* walk(dir: string, signal: AbortSignal): AsyncGenerator<string> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      signal.throwIfAborted();
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) yield* walk(full, signal);
+      else if (entry.isFile()) yield full;
+    }
+  }
+
+  const externalIdOf = (full: string) => path.relative(root, full).split(path.sep).join('/');
+
+  async function test(): Promise<void> {
+    const info = await stat(root).catch(() => null);
+    const readable = info?.isDirectory()
+      ? await readdir(root).then(
+          () => true,
+          () => false,
+        )
+      : false;
+    if (!readable) throw new AppError('invalid_input', `${root} is not a folder this server can read.`);
+  }
+
+  return {
+    mode: 'full',
+    test,
+
+    async *listChanges(_cursor, context): AsyncIterable<ChangeBatch> {
+      await test();
+      let changes: SourceChange[] = [];
+      for await (const full of walk(root, context.signal)) {
+        const info = await stat(full).catch(() => null);
+        if (!info) continue;
+        const externalId = externalIdOf(full);
+        const version = `${info.size}:${Math.trunc(info.mtimeMs)}`;
+        const known = await context.known(externalId);
+        changes.push(
+          known?.version === version
+            ? { kind: 'unchanged', externalId }
+            : { kind: 'upsert', item: { externalId, version } },
+        );
+        if (changes.length >= BATCH) {
+          yield { changes, cursor: null };
+          changes = [];
+        }
+      }
+      if (changes.length > 0) yield { changes, cursor: null };
+    },
+
+    async fetch(item) {
+      const full = path.join(root, ...item.externalId.split('/'));
+      if (!full.startsWith(root + path.sep)) return null;
+      const handle = await open(full, 'r').catch(() => null);
+      if (!handle) return null;
+      try {
+        const info = await handle.stat();
+        if (info.size > options.maxBytes) {
+          throw new UnprocessableDocumentError(
+            `${item.externalId} is larger than ${Math.round(options.maxBytes / 1048576)} MB (MAX_UPLOAD_BYTES).`,
+          );
+        }
+        const bytes = new Uint8Array(await handle.readFile());
+        const filename = path.basename(full);
+        return {
+          bytes,
+          filename,
+          title: filename.replace(/\.[^.]+$/, '') || filename,
+          url: pathToFileURL(full).href,
+        };
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async listReaders() {
+      return null;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createFolderConnector, type FolderConfig, folderConfigSchema } from './folder-connector.ts';

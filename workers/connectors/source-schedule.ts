@@ -1,0 +1,27 @@
+/** Each source's schedule as a recurring `sync-source` job; paused or unscheduled sources have none. */
+import type { StoredSource } from '#core';
+import type { RecurringJobs } from '../housekeeping-schedule.ts';
+
+const scheduleId = (sourceId: string) => `schedule:sync-source:${sourceId}`;
+
+export async function scheduleSource(
+  jobs: RecurringJobs,
+  source:
+    | Pick<StoredSource, 'id' | 'paused' | 'scheduleMinutes'>
+    | { readonly id: string; readonly deleted: true },
+): Promise<void> {
+  if ('deleted' in source || source.paused || source.scheduleMinutes === null) {
+    await jobs.cancelRepeat(scheduleId(source.id));
+    return;
+  }
+  await jobs.repeat(
+    scheduleId(source.id),
+    'sync-source',
+    { sourceId: source.id },
+    source.scheduleMinutes * 60_000,
+  );
+}
+
+export async function scheduleSources(jobs: RecurringJobs, sources: readonly StoredSource[]): Promise<void> {
+  for (const source of sources) await scheduleSource(jobs, source);
+}

@@ -1,0 +1,6 @@
+export {
+  createWebsiteConnector,
+  type WebsiteConfig,
+  type WebsiteLimits,
+  websiteConfigSchema,
+} from './website-connector.ts';
