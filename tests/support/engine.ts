@@ -21,7 +21,7 @@ import {
   toPrincipal,
 } from '#db';
 import { mimeTypeOf } from '../../bot/cli/files.ts';
-import { createEngine, type Engine } from '../../workers/engine.ts';
+import { createEngine, type Engine, type EngineOptions } from '../../workers/engine.ts';
 import { createInProcessQueue, type InProcessQueue } from '../../workers/in-process-queue.ts';
 import { type DatabaseKind, openTestDatabase } from './databases.ts';
 
@@ -39,7 +39,12 @@ export interface TestEngine {
 
 export async function createTestEngine(
   env: Record<string, string> = {},
-  options: { database?: Database; databaseKind?: DatabaseKind; onProgress?: ProgressListener } = {},
+  options: {
+    database?: Database;
+    databaseKind?: DatabaseKind;
+    onProgress?: ProgressListener;
+    connectorHttp?: EngineOptions['connectorHttp'];
+  } = {},
 ): Promise<TestEngine> {
   const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', ...env });
   const database = options.database ?? (await openTestDatabase(options.databaseKind ?? 'pglite'));
@@ -48,6 +53,7 @@ export async function createTestEngine(
     logger: silentLogger,
     database,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.connectorHttp ? { connectorHttp: options.connectorHttp } : {}),
   });
   const boot = await bootstrapDatabase(database.db, {
     adminEmail: 'admin@example.com',
