@@ -117,7 +117,11 @@ describe('folder source', () => {
   });
 
   it('a folder that cannot be read fails the run with a reason and deletes nothing', async () => {
-    const missing = await buildSource(t, { kind: 'folder', collectionId, config: { path: path.join(dir, 'nope') } });
+    const missing = await buildSource(t, {
+      kind: 'folder',
+      collectionId,
+      config: { path: path.join(dir, 'nope') },
+    });
     const run = await runSource(t, missing);
     expect(run.state).toBe('failed');
     expect(run.error).toBe(`${path.join(dir, 'nope')} is not a folder this server can read.`);

@@ -158,3 +158,10 @@ export async function readCapped(
   }
   return { bytes, truncated: false };
 }
+
+/** "256 KB", "50 MB": a size limit as people read it. */
+export function formatLimit(bytes: number): string {
+  return bytes >= 1048576
+    ? `${Math.round(bytes / 1048576)} MB`
+    : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}

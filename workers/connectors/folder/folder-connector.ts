@@ -14,6 +14,7 @@ import {
   type SourceChange,
   UnprocessableDocumentError,
 } from '#core';
+import { formatLimit } from '../http-client.ts';
 
 export const folderConfigSchema = z.object({
   path: z
@@ -89,7 +90,7 @@ export function createFolderConnector(config: FolderConfig, options: { maxBytes:
         const info = await handle.stat();
         if (info.size > options.maxBytes) {
           throw new UnprocessableDocumentError(
-            `${item.externalId} is larger than ${Math.round(options.maxBytes / 1048576)} MB (MAX_UPLOAD_BYTES).`,
+            `${item.externalId} is larger than ${formatLimit(options.maxBytes)} (MAX_UPLOAD_BYTES).`,
           );
         }
         const bytes = new Uint8Array(await handle.readFile());

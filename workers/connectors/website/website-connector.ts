@@ -13,7 +13,13 @@ import {
   isAppError,
   sha256Hex,
 } from '#core';
-import { createHttpClient, type HttpClient, type HttpClientOptions, readCapped } from '../http-client.ts';
+import {
+  createHttpClient,
+  formatLimit,
+  type HttpClient,
+  type HttpClientOptions,
+  readCapped,
+} from '../http-client.ts';
 import { readPage } from './page-links.ts';
 import { ALLOW_ALL, parseRobots, type Robots } from './robots.ts';
 import { parseSitemap } from './sitemap.ts';
@@ -218,13 +224,12 @@ export function createWebsiteConnector(raw: WebsiteConfig, limits: WebsiteLimits
         }
         const { bytes, truncated } = await readCapped(response, limits.maxBytes);
         if (truncated) {
-          const mb = Math.round(limits.maxBytes / 1048576);
           yield {
             changes: [
               {
                 kind: 'failed',
                 externalId,
-                reason: `larger than ${mb} MB (MAX_UPLOAD_BYTES): cut off, not indexed`,
+                reason: `larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES): cut off, not indexed`,
               },
             ],
             cursor: null,
