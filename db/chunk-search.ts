@@ -2,7 +2,8 @@
  * The read side of retrieval: BM25 over lex_postings, cosine search over chunk_embeddings (the model's
  * HNSW index, or an exact scan when few chunks are readable), and loading chunks. Every statement carries
  * the access policy: a chunk is readable only when its collection is open to everyone or to a group the
- * user is a member of, intersected with `scope.collectionIds` when given. Nothing is filtered afterwards.
+ * user is a member of, intersected with `scope.collectionIds` when given, and, where a connector synced the
+ * document's own readers, only when the user is among them. Nothing is filtered afterwards.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { ChunkSearch, LexicalQueryTerm, RetrievalScope, RetrievedChunk, ScoredChunkId } from '#core';
@@ -84,6 +85,23 @@ function readableCollections(scope: RetrievalScope): SQL | null {
       where r.collection_id = c.id and m.user_id = ${scope.userId}::uuid))${narrowing}`;
 }
 
+/**
+ * Documents in the readable collections that the user may still not read: their source sent readers
+ * (`restricted`) and the user is none of them, neither by e-mail nor through a group whose `externalId`
+ * the source named. Refers to the `readable` CTE; the chunks of these documents are excluded in SQL.
+ */
+function hiddenDocuments(scope: RetrievalScope): SQL {
+  return sql`select d.id from documents d
+    where d.restricted and d.collection_id in (select id from readable)
+      and not exists (
+        select 1 from document_readers dr
+        where dr.document_id = d.id and (
+          (dr.kind = 'email' and dr.value = (select lower(u.email) from users u where u.id = ${scope.userId}::uuid))
+          or (dr.kind = 'group' and dr.value in (
+            select g.external_id from groups g join memberships m on m.group_id = g.id
+            where m.user_id = ${scope.userId}::uuid and g.external_id is not null))))`;
+}
+
 /** Embedding model names become SQL literals (to match the partial index): keep them plain. */
 const MODEL_NAME = /^[\w.:/@+-]{1,200}$/u;
 
@@ -142,6 +160,9 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
             ), common as materialized (
               select q.id, q.wi from q where q.id not in (select id from selective)
             ), readable as materialized (${readable}),
+            hidden_chunks as materialized (
+              select c.id from chunks c where c.document_id in (${hiddenDocuments(scope)})
+            ),
             candidates as materialized (
               -- LATERAL + offset 0 keeps the plan term-driven (an index scan per query term) even without
               -- table statistics, which PGlite never gathers on its own.
@@ -154,6 +175,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
                 offset 0
               ) p
               where p.collection_id in (select id from readable)
+                and p.chunk_id not in (select id from hidden_chunks)
               group by p.chunk_id
               order by partial desc, p.chunk_id
               limit ${sql.raw(String(candidates))}
@@ -211,11 +233,13 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         rows<{ chunk_id: string; distance: number }>(
           tx,
           // Every readable chunk's exact cosine distance; the HNSW index (on sign bits) plays no part.
-          sql`with readable as materialized (${readable})
+          sql`with readable as materialized (${readable}),
+              hidden as materialized (${hiddenDocuments(scope)})
               select c.id::text as chunk_id, cosine_distance(${column}, ${target})::float8 as distance
               from chunks c
               join chunk_embeddings e on e.chunk_id = c.id and e.model = ${modelLiteral}
               where c.collection_id = any(array(select id from readable))
+                and c.document_id not in (select id from hidden)
               order by distance, c.id
               limit ${top}`,
         );
@@ -225,6 +249,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         const [plan] = await rows<{ readable: number; shortlist: number }>(
           tx,
           sql`with readable as materialized (${readable}),
+              hidden as materialized (${hiddenDocuments(scope)}),
               size as (
                 select least(1000, greatest(${sql.raw(String(Math.floor(limit) * 2))}, ${shortlistSql}))::int as shortlist
               )
@@ -233,6 +258,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
                      set_config('hnsw.ef_search', least(1000, greatest(${sql.raw(String(Math.floor(settings.efSearch)))}, size.shortlist))::text, true),
                      (select count(*)::int from (
                         select 1 from chunks c where c.collection_id = any(array(select id from readable))
+                          and c.document_id not in (select id from hidden)
                         limit ${sql.raw(String(exactMax + 1))}) few) as readable,
                      size.shortlist
               from size`,
@@ -248,12 +274,16 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         const approximate = await rows<{ chunk_id: string; distance: number }>(
           tx,
           sql`with readable as materialized (${readable}),
+              hidden_chunks as materialized (
+                select c.id from chunks c where c.document_id in (${hiddenDocuments(scope)})
+              ),
               nearest as materialized (
                 select e.chunk_id, e.embedding
                 from chunk_embeddings e
                 -- = any(array(...)) is a plain filter on the index scan, so the limit stops the graph walk;
                 -- "in (select ...)" would become a join that drains the whole index first.
                 where e.model = ${modelLiteral} and e.collection_id = any(array(select id from readable))
+                  and e.chunk_id not in (select id from hidden_chunks)
                 order by ${quantized} <~> ${quantizedTarget}
                 limit ${sql.raw(String(shortlist))}
               )
@@ -283,11 +313,14 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         token_count: number;
       }>(
         db,
-        sql`select c.id::text as id, c.document_id, c.document_version, c.collection_id, d.title, d.source_url,
+        sql`with readable as materialized (${readable}),
+            hidden as materialized (${hiddenDocuments(scope)})
+            select c.id::text as id, c.document_id, c.document_version, c.collection_id, d.title, d.source_url,
                    c.heading_path, c.position, c.text, c.token_count
             from chunks c join documents d on d.id = c.document_id
             where c.id = any(${`{${ids.join(',')}}`}::bigint[])
-              and c.collection_id in (${readable})`,
+              and c.collection_id in (select id from readable)
+              and c.document_id not in (select id from hidden)`,
       );
       const byId = new Map(found.map((row) => [String(row.id), row]));
       const loaded: Omit<RetrievedChunk, 'score' | 'lexicalRank' | 'vectorRank'>[] = [];

@@ -251,6 +251,8 @@ export const documents = pgTable(
   (t) => [
     uniqueIndex('documents_source_key').on(t.collectionId, t.sourceKey),
     index('documents_source_idx').on(t.sourceId),
+    // The access filter looks up the restricted documents of the readable collections on every question.
+    index('documents_restricted_idx').on(t.collectionId).where(sql`${t.restricted}`),
     index('documents_status_idx').on(t.status),
     index('documents_created_idx').on(t.createdAt),
   ],

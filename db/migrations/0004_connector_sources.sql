@@ -41,4 +41,5 @@ ALTER TABLE "source_items" ADD CONSTRAINT "source_items_document_id_documents_id
 ALTER TABLE "sources" ADD CONSTRAINT "sources_collection_id_collections_id_fk" FOREIGN KEY ("collection_id") REFERENCES "public"."collections"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "document_readers_value_idx" ON "document_readers" USING btree ("kind","value");--> statement-breakpoint
 ALTER TABLE "documents" ADD CONSTRAINT "documents_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "documents_source_idx" ON "documents" USING btree ("source_id");
+CREATE INDEX "documents_source_idx" ON "documents" USING btree ("source_id");--> statement-breakpoint
+CREATE INDEX "documents_restricted_idx" ON "documents" USING btree ("collection_id") WHERE "documents"."restricted";
