@@ -17,6 +17,7 @@ import * as conversations from './conversations.ts';
 import * as documents from './documents.ts';
 import * as groups from './groups.ts';
 import * as settings from './settings.ts';
+import * as sources from './sources.ts';
 import * as system from './system.ts';
 import * as usage from './usage.ts';
 import * as users from './users.ts';
@@ -30,6 +31,7 @@ const modules = [
   collections,
   channels,
   documents,
+  sources,
   conversations,
   usage,
   audit,
