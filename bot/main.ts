@@ -12,7 +12,9 @@ import {
   serveEmbeddedDatabase,
 } from '#db';
 import { resolveJwtSecret } from '../admin/api/index.ts';
+import { createSourceStore } from '../db/sources.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
+import { startSources } from '../workers/connectors/index.ts';
 import { createEngine } from '../workers/engine.ts';
 import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
@@ -152,6 +154,14 @@ async function main(): Promise<void> {
   });
   if (bullmq) bullmq.onAvailable(() => void requeue());
   else await requeue();
+  // Connector sources: their schedules, and runs a crash interrupted, resumed.
+  const startConnectorSources = () =>
+    createSourceStore(engine.database.db)
+      .list()
+      .then((sources) => startSources(queue, sources))
+      .catch((error: unknown) => logger.warn({ err: error }, 'connector schedules not registered'));
+  if (bullmq) bullmq.onAvailable(() => void startConnectorSources());
+  else await startConnectorSources();
 
   const localAdminToken = createLocalAdminToken(dataDir);
   const setup = summarizeSetup(config);

@@ -55,7 +55,7 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
   };
 }
 
-export { scheduleSource, scheduleSources } from './source-schedule.ts';
+export { scheduleSource, scheduleSources, startSources } from './source-schedule.ts';
 export {
   createSyncSourceHandler,
   type SyncSourceDeps,

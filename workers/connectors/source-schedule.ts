@@ -1,5 +1,5 @@
 /** Each source's schedule as a recurring `sync-source` job; paused or unscheduled sources have none. */
-import type { StoredSource } from '#core';
+import type { JobQueue, StoredSource } from '#core';
 import type { RecurringJobs } from '../housekeeping-schedule.ts';
 
 const scheduleId = (sourceId: string) => `schedule:sync-source:${sourceId}`;
@@ -24,4 +24,24 @@ export async function scheduleSource(
 
 export async function scheduleSources(jobs: RecurringJobs, sources: readonly StoredSource[]): Promise<void> {
   for (const source of sources) await scheduleSource(jobs, source);
+}
+
+/**
+ * At start: every source's schedule, and the runs a crash left `running` queued again, so they resume
+ * (their job id makes a second process's attempt at the same a no-op).
+ */
+export async function startSources(
+  jobs: JobQueue & RecurringJobs,
+  sources: readonly StoredSource[],
+): Promise<void> {
+  await scheduleSources(jobs, sources);
+  for (const source of sources) {
+    if (source.state === 'running') {
+      await jobs.enqueue(
+        'sync-source',
+        { sourceId: source.id, manual: true },
+        { jobId: `sync-source:${source.id}` },
+      );
+    }
+  }
 }

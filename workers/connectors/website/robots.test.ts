@@ -13,7 +13,9 @@ describe('robots.txt', () => {
     expect(robots.sitemaps).toEqual(['https://www.example.com/sitemap.xml']);
     // Googlebot's group is not ours: `*` allows everything.
     expect(robots.allows(new URL('https://www.example.com/nogooglebot/page'))).toBe(true);
-    expect(parseRobots(text, 'Googlebot').allows(new URL('https://www.example.com/nogooglebot/page'))).toBe(false);
+    expect(parseRobots(text, 'Googlebot').allows(new URL('https://www.example.com/nogooglebot/page'))).toBe(
+      false,
+    );
   });
 
   it('takes the longest match, Allow winning a tie, and the group of its own token over *', () => {
