@@ -11,6 +11,7 @@ import type {
   Chunk,
   Collection,
   Connection,
+  ConnectorSource,
   Conversation,
   ConversationRow,
   CreatedApiKey,
@@ -385,3 +386,43 @@ export async function* ask(
     }
   }
 }
+
+// ---------- connector sources ----------
+
+const CONNECTOR_SOURCE =
+  'id name kind config hasSecret scheduleMinutes paused state documentCount collection { id name } lastRun { number startedAt finishedAt added changed unchanged deleted failed failures { item reason } error }';
+
+export const sources = () =>
+  gql<{ sources: ConnectorSource[] }>(`query { sources { ${CONNECTOR_SOURCE} } }`).then((d) => d.sources);
+
+export const createSource = (input: {
+  name: string;
+  kind: string;
+  collectionId: string;
+  config: Record<string, unknown>;
+  secret?: string | undefined;
+  scheduleMinutes?: number | undefined;
+}) =>
+  gql<{ createSource: ConnectorSource }>(
+    `mutation($name: String!, $kind: String!, $collectionId: ID!, $config: JSON!, $secret: String, $scheduleMinutes: Int) {
+      createSource(name: $name, kind: $kind, collectionId: $collectionId, config: $config, secret: $secret, scheduleMinutes: $scheduleMinutes) { ${CONNECTOR_SOURCE} } }`,
+    input,
+  ).then((d) => d.createSource);
+
+export const updateSource = (id: string, changes: { paused?: boolean; scheduleMinutes?: number }) =>
+  gql<{ updateSource: ConnectorSource }>(
+    `mutation($id: ID!, $paused: Boolean, $scheduleMinutes: Int) { updateSource(id: $id, paused: $paused, scheduleMinutes: $scheduleMinutes) { ${CONNECTOR_SOURCE} } }`,
+    { id, ...changes },
+  ).then((d) => d.updateSource);
+
+export const deleteSource = (id: string) =>
+  gql<{ deleteSource: boolean }>('mutation($id: ID!) { deleteSource(id: $id) }', { id });
+
+export const runSource = (id: string) =>
+  gql<{ runSource: boolean }>('mutation($id: ID!) { runSource(id: $id) }', { id });
+
+export const testSource = (kind: string, config: Record<string, unknown>, secret?: string) =>
+  gql<{ testSource: { ok: boolean; message: string | null } }>(
+    'mutation($kind: String!, $config: JSON!, $secret: String) { testSource(kind: $kind, config: $config, secret: $secret) { ok message } }',
+    { kind, config, ...(secret ? { secret } : {}) },
+  ).then((d) => d.testSource);

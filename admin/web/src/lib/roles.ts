@@ -17,7 +17,8 @@ export type Capability =
   | 'audit'
   | 'settings.read'
   | 'settings.write'
-  | 'system';
+  | 'system'
+  | 'sources';
 
 const ROLES: Record<Capability, readonly Role[]> = {
   'documents.read': ['admin', 'curator', 'auditor'],
@@ -35,6 +36,7 @@ const ROLES: Record<Capability, readonly Role[]> = {
   'settings.read': ['admin', 'auditor'],
   'settings.write': ['admin'],
   system: ['admin'],
+  sources: ['admin'],
 };
 
 export function can(role: Role | undefined, capability: Capability): boolean {
@@ -54,6 +56,7 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: '/documents', label: 'Documents', icon: 'doc', needs: 'documents.read' },
   { href: '/collections', label: 'Collections', icon: 'folder', needs: 'collections.read' },
+  { href: '/sources', label: 'Sources', labelKey: 'nav.sources', icon: 'folder', needs: 'sources' },
   { href: '/playground', label: 'Playground', icon: 'spark', needs: null },
   { href: '/conversations', label: 'Conversations', icon: 'chat', needs: 'conversations' },
   { href: '/feedback', label: 'Feedback', icon: 'flag', needs: 'feedback' },

@@ -243,3 +243,30 @@ export interface AskResult {
   model: string;
   latencyMs: number;
 }
+
+export interface SourceRun {
+  number: number;
+  startedAt: string;
+  finishedAt: string | null;
+  added: number;
+  changed: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  failures: { item: string; reason: string }[];
+  error: string | null;
+}
+
+export interface ConnectorSource {
+  id: string;
+  name: string;
+  kind: string;
+  config: Record<string, unknown>;
+  hasSecret: boolean;
+  scheduleMinutes: number | null;
+  paused: boolean;
+  state: 'idle' | 'running' | 'failed';
+  documentCount: number;
+  collection: { id: string; name: string };
+  lastRun: SourceRun | null;
+}
