@@ -121,6 +121,18 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
     return row.dimensions;
   }
 
+  /**
+   * The hidden-documents subquery, or null while no document anywhere carries source readers: then the
+   * statements are exactly those of a deployment without connectors (one probe of a partial index decides).
+   */
+  async function hiddenFor(scope: RetrievalScope): Promise<SQL | null> {
+    const [row] = await rows<{ any: boolean }>(
+      db,
+      sql`select exists (select 1 from documents where restricted) as any`,
+    );
+    return row?.any ? hiddenDocuments(scope) : null;
+  }
+
   return {
     async lexical(
       terms: readonly LexicalQueryTerm[],
@@ -128,6 +140,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       limit: number,
     ): Promise<ScoredChunkId[]> {
       const readable = readableCollections(scope);
+      const hidden = readable ? await hiddenFor(scope) : null;
       const weights = new Map<string, number>();
       for (const { term, weight } of terms) {
         if (weight > 0 && Number.isFinite(weight)) weights.set(term, (weights.get(term) ?? 0) + weight);
@@ -160,9 +173,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
             ), common as materialized (
               select q.id, q.wi from q where q.id not in (select id from selective)
             ), readable as materialized (${readable}),
-            hidden_chunks as materialized (
-              select c.id from chunks c where c.document_id in (${hiddenDocuments(scope)})
-            ),
+            ${hidden ? sql`hidden_chunks as materialized (select c.id from chunks c where c.document_id in (${hidden})),` : sql``}
             candidates as materialized (
               -- LATERAL + offset 0 keeps the plan term-driven (an index scan per query term) even without
               -- table statistics, which PGlite never gathers on its own.
@@ -175,7 +186,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
                 offset 0
               ) p
               where p.collection_id in (select id from readable)
-                and p.chunk_id not in (select id from hidden_chunks)
+                ${hidden ? sql`and p.chunk_id not in (select id from hidden_chunks)` : sql``}
               group by p.chunk_id
               order by partial desc, p.chunk_id
               limit ${sql.raw(String(candidates))}
@@ -214,6 +225,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       const dimensions = await dimensionsOf(model);
       if (dimensions === null || embedding.length !== dimensions) return [];
       if (!embedding.some((value) => value !== 0)) return [];
+      const hidden = await hiddenFor(scope);
       // The graph is walked on the vectors' sign bits; the shortlist is then ranked by exact cosine.
       // How many chunks the graph walk shortlists, decided in SQL from the index size (see shortlistBudget).
       const shortlistSql =
@@ -233,13 +245,13 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         rows<{ chunk_id: string; distance: number }>(
           tx,
           // Every readable chunk's exact cosine distance; the HNSW index (on sign bits) plays no part.
-          sql`with readable as materialized (${readable}),
-              hidden as materialized (${hiddenDocuments(scope)})
+          sql`with readable as materialized (${readable})
+              ${hidden ? sql`, hidden as materialized (${hidden})` : sql``}
               select c.id::text as chunk_id, cosine_distance(${column}, ${target})::float8 as distance
               from chunks c
               join chunk_embeddings e on e.chunk_id = c.id and e.model = ${modelLiteral}
               where c.collection_id = any(array(select id from readable))
-                and c.document_id not in (select id from hidden)
+                ${hidden ? sql`and c.document_id not in (select id from hidden)` : sql``}
               order by distance, c.id
               limit ${top}`,
         );
@@ -249,7 +261,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         const [plan] = await rows<{ readable: number; shortlist: number }>(
           tx,
           sql`with readable as materialized (${readable}),
-              hidden as materialized (${hiddenDocuments(scope)}),
+              ${hidden ? sql`hidden as materialized (${hidden}),` : sql``}
               size as (
                 select least(1000, greatest(${sql.raw(String(Math.floor(limit) * 2))}, ${shortlistSql}))::int as shortlist
               )
@@ -258,7 +270,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
                      set_config('hnsw.ef_search', least(1000, greatest(${sql.raw(String(Math.floor(settings.efSearch)))}, size.shortlist))::text, true),
                      (select count(*)::int from (
                         select 1 from chunks c where c.collection_id = any(array(select id from readable))
-                          and c.document_id not in (select id from hidden)
+                          ${hidden ? sql`and c.document_id not in (select id from hidden)` : sql``}
                         limit ${sql.raw(String(exactMax + 1))}) few) as readable,
                      size.shortlist
               from size`,
@@ -274,16 +286,14 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         const approximate = await rows<{ chunk_id: string; distance: number }>(
           tx,
           sql`with readable as materialized (${readable}),
-              hidden_chunks as materialized (
-                select c.id from chunks c where c.document_id in (${hiddenDocuments(scope)})
-              ),
+              ${hidden ? sql`hidden_chunks as materialized (select c.id from chunks c where c.document_id in (${hidden})),` : sql``}
               nearest as materialized (
                 select e.chunk_id, e.embedding
                 from chunk_embeddings e
                 -- = any(array(...)) is a plain filter on the index scan, so the limit stops the graph walk;
                 -- "in (select ...)" would become a join that drains the whole index first.
                 where e.model = ${modelLiteral} and e.collection_id = any(array(select id from readable))
-                  and e.chunk_id not in (select id from hidden_chunks)
+                  ${hidden ? sql`and e.chunk_id not in (select id from hidden_chunks)` : sql``}
                 order by ${quantized} <~> ${quantizedTarget}
                 limit ${sql.raw(String(shortlist))}
               )
@@ -300,6 +310,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
       const readable = readableCollections(scope);
       const ids = chunkIds.filter((id) => /^\d{1,18}$/.test(id));
       if (!readable || ids.length === 0) return [];
+      const hidden = await hiddenFor(scope);
       const found = await rows<{
         id: string;
         document_id: string;
@@ -313,14 +324,14 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         token_count: number;
       }>(
         db,
-        sql`with readable as materialized (${readable}),
-            hidden as materialized (${hiddenDocuments(scope)})
+        sql`with readable as materialized (${readable})
+            ${hidden ? sql`, hidden as materialized (${hidden})` : sql``}
             select c.id::text as id, c.document_id, c.document_version, c.collection_id, d.title, d.source_url,
                    c.heading_path, c.position, c.text, c.token_count
             from chunks c join documents d on d.id = c.document_id
             where c.id = any(${`{${ids.join(',')}}`}::bigint[])
               and c.collection_id in (select id from readable)
-              and c.document_id not in (select id from hidden)`,
+              ${hidden ? sql`and c.document_id not in (select id from hidden)` : sql``}`,
       );
       const byId = new Map(found.map((row) => [String(row.id), row]));
       const loaded: Omit<RetrievedChunk, 'score' | 'lexicalRank' | 'vectorRank'>[] = [];

@@ -42,7 +42,7 @@ function random(seed: number) {
  * Cases per database. Fewer on PostgreSQL: its vector search takes ~0.6–1 s per question on these tiny
  * test tables (measured before this change too: db/chunk-search.ts forces index scans for PGlite's sake).
  */
-const CASES = { pglite: 300, postgres: 40 } as const;
+const CASES = { pglite: 300, postgres: 25 } as const;
 const SEED = 20_261_203;
 
 describe.each(DATABASE_KINDS)('source permissions on %s', (kind) => {
