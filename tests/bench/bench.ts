@@ -539,7 +539,12 @@ async function benchModules(out: BenchRow[]): Promise<void> {
 const results: BenchRow[] = [];
 try {
   if (wants('scifact')) {
-    await benchBeir(results, { label: 'SciFact', dir: scifact, compareLangChain: true, ndcgTarget: '≥ 0.70' });
+    await benchBeir(results, {
+      label: 'SciFact',
+      dir: scifact,
+      compareLangChain: true,
+      ndcgTarget: '≥ 0.70',
+    });
   }
   if (wants('korean')) {
     await benchBeir(results, {
