@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --skip-100k] [-- --only scifact|korean|100k|modules|postgres|formats|ingest-load]
+ * npm run bench [-- --skip-100k] [-- --only scifact|korean|100k|modules|postgres|formats|ingest-load|connectors]
+ *   --only connectors [--source-items N]: tests/bench/connector-bench.ts
  *   --only postgres [--pg-chunks N] [--pg-parts retrieval,asks,ingest] [--docs N]: tests/bench/postgres-bench.ts
  *   --only formats: tests/bench/formats-bench.ts
  * Measures the speed targets of the issues and prints one table. Nothing here is asserted: the figures
@@ -79,6 +80,8 @@ const { values } = parseArgs({
     'pg-chunks': { type: 'string', default: '100000' },
     'pg-parts': { type: 'string', default: 'retrieval,asks,ingest' },
     docs: { type: 'string' },
+    /** --only connectors: files in the folder source. */
+    'source-items': { type: 'string', default: '1000' },
   },
 });
 const wants = (part: string) => values.only === undefined || values.only === part;
@@ -562,6 +565,10 @@ try {
     // the peak RSS and the database's growth per MB of text.
     const { run } = await import('./ingest-load-bench.ts');
     results.push(...(await run()));
+  }
+  if (wants('connectors')) {
+    const { run } = await import('./connector-bench.ts');
+    results.push(...(await run(Number(values['source-items']))));
   }
   if (wants('postgres')) {
     await benchPostgres(results, {
