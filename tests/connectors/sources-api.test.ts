@@ -129,6 +129,17 @@ describe('sources admin API', () => {
     expect(answer.answered).toBe(true);
     expect(answer.sources[0]?.url).toBe(pathToFileURL(path.join(dir, '복리후생.md')).href);
 
+    const refused = await gql(
+      app,
+      'mutation($id: ID!) { deleteCollection(id: $id, deleteDocuments: true) }',
+      { id: collectionId },
+      { token: admin.token },
+    );
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'The collection is kept in sync by “인사 공유 폴더”: delete that source first (Sources).',
+      extensions: { code: 'conflict' },
+    });
+
     const paused = await gqlOk<{ updateSource: { paused: boolean; scheduleMinutes: number | null } }>(
       app,
       'mutation($id: ID!) { updateSource(id: $id, paused: true, scheduleMinutes: 0) { paused scheduleMinutes } }',

@@ -176,6 +176,18 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       );
       return audited(ctx, async (tx, record) => {
         const collection = await loadCollection(tx, id);
+        // A source would fill the collection again: it goes first (and with it its schedule).
+        const feeding = await tx
+          .select({ name: schema.sources.name })
+          .from(schema.sources)
+          .where(eq(schema.sources.collectionId, id));
+        if (feeding.length > 0) {
+          throw new AppError(
+            'conflict',
+            `The collection is kept in sync by ${feeding.map((s) => `“${s.name}”`).join(', ')}: delete that source first (Sources).`,
+            { details: { sources: feeding.map((s) => s.name) } },
+          );
+        }
         const held = await tx
           .select({ id: documents.id, title: documents.title, sourceKey: documents.sourceKey })
           .from(documents)
