@@ -82,6 +82,15 @@ const EXPECTED: Record<string, 'public' | Role[]> = {
   'Mutation.moveDocument': CURATE,
   'Mutation.reviewFeedback': CURATE,
   'Mutation.updateSettings': ADMIN,
+  // Connector sources read folders and sites with the server's own rights: admins only (issue 20).
+  'Query.sources': ADMIN,
+  'Query.source': ADMIN,
+  'Query.sourceKinds': ADMIN,
+  'Mutation.createSource': ADMIN,
+  'Mutation.updateSource': ADMIN,
+  'Mutation.deleteSource': ADMIN,
+  'Mutation.runSource': ADMIN,
+  'Mutation.testSource': ADMIN,
   'Subscription.documentProgress': CURATE,
   // Fields inside types, narrowed further than the query that reaches them.
   'User.identities': ADMIN,
