@@ -3,6 +3,9 @@
  * names a tampered row; curators cannot make admins; auditors cannot change anything.
  */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +55,8 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
   /** One successful call of every mutation, in an order where each finds what it needs. */
   function scenarios(): Record<string, Scenario> {
     const state: Record<string, string> = {};
+    // An empty folder of its own: a source on all of /tmp would sync whatever other runs left there.
+    const sourceDir = mkdtempSync(path.join(tmpdir(), 'exgpt-audit-source-'));
     const ok = <T>(query: string, variables: Record<string, unknown> = {}, token = admin) =>
       gqlOk<T>(app, query, variables, token);
     const member = { password: 'member-password-1', email: `audit-member-${Date.now()}@example.com` };
@@ -251,6 +256,39 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
         action: 'document.delete',
         run: () =>
           ok('mutation($id: ID!) { deleteDocument(id: $id) }', { id: state.document }, curator.token),
+      },
+      createSource: {
+        action: 'source.create',
+        run: async () => {
+          const data = await ok<{ createSource: { id: string } }>(
+            'mutation($c: ID!, $config: JSON!) { createSource(name: "공유 폴더", kind: "folder", collectionId: $c, config: $config) { id } }',
+            { c: state.collection, config: { path: sourceDir } },
+          );
+          state.source = data.createSource.id;
+        },
+      },
+      testSource: {
+        action: 'source.test',
+        run: () =>
+          ok('mutation($config: JSON!) { testSource(kind: "folder", config: $config) { ok } }', {
+            config: { path: sourceDir },
+          }),
+      },
+      updateSource: {
+        action: 'source.update',
+        run: () =>
+          ok('mutation($id: ID!) { updateSource(id: $id, paused: true) { id } }', { id: state.source }),
+      },
+      runSource: {
+        action: 'source.run',
+        run: () => ok('mutation($id: ID!) { runSource(id: $id) }', { id: state.source }),
+      },
+      deleteSource: {
+        action: 'source.delete',
+        run: async () => {
+          await t.queue.drain();
+          await ok('mutation($id: ID!) { deleteSource(id: $id) }', { id: state.source });
+        },
       },
       deleteCollection: {
         action: 'collection.delete',

@@ -301,9 +301,18 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       return true;
     },
 
-    testSource: async (_parent, args) => {
+    testSource: async (_parent, args, ctx) => {
       const input = parseInput(z.object({ kind: z.string(), config: z.unknown(), secret: secretRule }), args);
       const config = parseSourceConfig(input.kind, input.config);
+      // The server reaches out to a path or a site on an admin's word: that is worth a line in the audit log.
+      await audited(ctx, async (_tx, record) => {
+        await record({
+          action: 'source.test',
+          targetType: 'source',
+          targetId: null,
+          data: { kind: input.kind, config },
+        });
+      });
       const connector = createConnectorFactory({ maxBytes: 1, maxPages: 1 })({
         kind: input.kind,
         config,
