@@ -273,8 +273,12 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
     }
     return out;
   } finally {
+    // A child that already exited (it failed to start) emits no second 'exit'.
+    const exited =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
