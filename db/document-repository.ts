@@ -12,7 +12,7 @@ import type { Db } from './client.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { createLargeWriteBudgets, storeLargeDocument } from './large-document-write.ts';
 import { documentFiles, documents } from './schema.ts';
-import { chunkWriteWeight, type WriteBudget } from './write-budget.ts';
+import { chunkWriteWeight, type WriteBudget, type WriteClock } from './write-budget.ts';
 
 type DocumentRow = typeof documents.$inferSelect;
 
@@ -54,7 +54,7 @@ async function storeChunksOfDocuments(
   budget: WriteBudget,
 ): Promise<('stored' | 'stale')[]> {
   return db.transaction(async (tx) => {
-    const started = performance.now();
+    const started = budget.now();
     // Locked in id order, so concurrent writers on Postgres queue instead of deadlocking.
     const locked = await tx
       .select({ id: documents.id, version: documents.version, collectionId: documents.collectionId })
@@ -92,7 +92,7 @@ async function storeChunksOfDocuments(
       where f.document_id = x.id and f.version < x.version`);
     budget.record(
       fresh.reduce((sum, r) => sum + replacementWeight(r), 0),
-      performance.now() - started,
+      budget.now() - started,
     );
     const stored = new Set(fresh);
     return replacements.map((r) => (stored.has(r) ? ('stored' as const) : ('stale' as const)));
@@ -203,14 +203,22 @@ function replacementWeight(replacement: ChunkReplacement): number {
 /** How many documents' chunks are written in one transaction at most. */
 const MAX_DOCUMENTS_PER_WRITE = 32;
 
-export function createDocumentRepository(db: Db): DocumentRepository {
+export interface DocumentRepositoryOptions {
+  /** How chunk writes are timed against their budget: 'thread-cpu' for PGlite on this thread. */
+  readonly writeClock?: WriteClock;
+}
+
+export function createDocumentRepository(
+  db: Db,
+  { writeClock = 'wall' }: DocumentRepositoryOptions = {},
+): DocumentRepository {
   // Uploads arriving, and ingestion jobs finishing, while a write is in progress are written together
   // by the next one.
   const storeUpload = createGroupCommit((uploads: readonly NewUpload[]) => storeUploads(db, uploads), {
     maxBatch: MAX_DOCUMENTS_PER_WRITE,
   });
   // One learned budget for every chunk write of this process: each transaction holds the database ~75 ms.
-  const budgets = createLargeWriteBudgets();
+  const budgets = createLargeWriteBudgets(writeClock);
   const storeChunks = createGroupCommit(
     (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements, budgets.write),
     {

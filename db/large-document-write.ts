@@ -14,7 +14,13 @@ import type { IndexedChunk } from '#core';
 import { removeDocumentChunksBatch, writeChunksOfDocuments } from './chunk-index.ts';
 import type { Db, Executor } from './client.ts';
 import { documents } from './schema.ts';
-import { chunkWriteWeight, createWriteBudget, type WriteBudget } from './write-budget.ts';
+import {
+  chunkWriteWeight,
+  createWriteBudget,
+  DEFAULT_WRITE_BUDGET,
+  type WriteBudget,
+  type WriteClock,
+} from './write-budget.ts';
 
 export interface LargeDocumentWrite {
   readonly id: string;
@@ -54,11 +60,11 @@ export interface LargeWriteBudgets {
   readonly removal: WriteBudget;
 }
 
-export function createLargeWriteBudgets(): LargeWriteBudgets {
+export function createLargeWriteBudgets(clock: WriteClock): LargeWriteBudgets {
   return {
-    write: createWriteBudget(),
+    write: createWriteBudget({ ...DEFAULT_WRITE_BUDGET, clock }),
     // A removed chunk (postings, vector, row) takes ~2 ms at first guess.
-    removal: createWriteBudget({ budgetMs: 75, initialMsPerUnit: 2, minWeight: 1, maxWeight: 192 }),
+    removal: createWriteBudget({ budgetMs: 75, initialMsPerUnit: 2, minWeight: 1, maxWeight: 192, clock }),
   };
 }
 
@@ -71,9 +77,9 @@ async function clearChunks(
   for (;;) {
     const limit = budget.capacity();
     const removed = await db.transaction(async (tx) => {
-      const started = performance.now();
+      const started = budget.now();
       const n = await removeDocumentChunksBatch(tx, { documentId: id, version, which, limit });
-      budget.record(n, performance.now() - started);
+      budget.record(n, budget.now() - started);
       return n;
     });
     if (removed === 0) return;
@@ -94,7 +100,7 @@ export async function storeLargeDocument(
     const part = nextPart(write.chunks, start, budget.capacity());
     start += part.length;
     const written = await db.transaction(async (tx) => {
-      const started = performance.now();
+      const started = budget.now();
       const collectionId = await lockCurrent(tx, id, version);
       if (collectionId === null) return false;
       await writeChunksOfDocuments(
@@ -104,7 +110,7 @@ export async function storeLargeDocument(
       );
       budget.record(
         part.reduce((sum, chunk) => sum + chunkWriteWeight(chunk), 0),
-        performance.now() - started,
+        budget.now() - started,
       );
       return true;
     });
