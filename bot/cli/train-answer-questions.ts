@@ -70,8 +70,8 @@ function askAbout(sentence: string, language: Paragraph['language'], next: () =>
   // A Korean word is asked for without its particle (the analyzer's stem: 세종이 → 세종).
   const answer =
     language === 'ko' && !/\p{N}/u.test(spanToken) ? normalizeWord(spanToken) || spanToken : spanToken;
-  // People reuse between half and most of a sentence's words when they ask about it.
-  const keep = 0.3 + 0.45 * next();
+  // People reuse between a quarter and two thirds of a sentence's words when they ask about it.
+  const keep = 0.25 + 0.4 * next();
   const kept = tokens
     .filter((_, i) => i !== at)
     .filter(() => next() < keep)
@@ -123,8 +123,88 @@ export function generateQuestions(
           );
           out.push({ question: swapped, answer: undefined, collection: 'full' });
         }
+        const tricked = trickQuestion(asked, paragraph, sentence, next);
+        if (tricked !== undefined) out.push({ question: tricked, answer: undefined, collection: 'full' });
       }
     }
   }
   return out;
+}
+
+/** Opposites that turn a question about a sentence into one it does not answer ("first" → "last"). */
+const OPPOSITES: Record<Paragraph['language'], readonly [string, string][]> = {
+  en: [
+    ['first', 'last'],
+    ['before', 'after'],
+    ['more', 'less'],
+    ['largest', 'smallest'],
+    ['most', 'fewest'],
+    ['north', 'south'],
+    ['east', 'west'],
+    ['early', 'late'],
+    ['high', 'low'],
+    ['new', 'old'],
+    ['increase', 'decrease'],
+    ['inland', 'coastal'],
+    ['permanent', 'temporary'],
+    ['public', 'private'],
+  ],
+  ko: [
+    ['처음', '마지막'],
+    ['최초', '최후'],
+    ['이전', '이후'],
+    ['가장 많이', '가장 적게'],
+    ['큰', '작은'],
+    ['북쪽', '남쪽'],
+    ['동쪽', '서쪽'],
+    ['상류', '하류'],
+    ['늘어', '줄어'],
+    ['증가', '감소'],
+    ['정규직', '계약직'],
+    ['높은', '낮은'],
+  ],
+};
+
+/**
+ * An unanswerable twin of `asked` that keeps nearly all of its words, as SQuAD 2.0's writers made them: a
+ * negation added, a number changed, a word replaced by its opposite, or a word of the sentence replaced by
+ * another word of the same paragraph (the sentence still holds every other word of the question).
+ */
+function trickQuestion(
+  asked: Asked,
+  paragraph: Paragraph,
+  sentence: string,
+  next: () => number,
+): string | undefined {
+  const { question } = asked;
+  const kind = next();
+  const number = question.match(/\d+/);
+  if (kind < 0.25 && number !== null) {
+    const value = Number(number[0]);
+    const changed = String(value + 1 + Math.floor(next() * (value > 1000 ? 40 : 9)));
+    return question.replace(number[0], changed);
+  }
+  if (kind < 0.5) {
+    for (const [a, b] of OPPOSITES[paragraph.language]) {
+      if (question.includes(a)) return question.replace(a, b);
+      if (question.includes(b)) return question.replace(b, a);
+    }
+  }
+  if (kind < 0.75) {
+    if (paragraph.language === 'en') {
+      const negated = question.replace(/^(What|Who|When|How many) /, '$1 did not ');
+      return negated === question ? undefined : negated;
+    }
+    return question.replace(/ (\S+)$/, ' 않은 것은 $1');
+  }
+  // In-slot swap: a kept word replaced by a word of another sentence of the same paragraph.
+  const elsewhere = paragraph.text
+    .replace(sentence, ' ')
+    .split(/\s+/)
+    .map(bare)
+    .filter((w) => w.length >= (paragraph.language === 'ko' ? 2 : 4) && !question.includes(w));
+  const slots = asked.kept.filter((w) => w.length >= (paragraph.language === 'ko' ? 2 : 4));
+  if (elsewhere.length === 0 || slots.length === 0) return undefined;
+  const slot = slots[Math.floor(next() * slots.length)]!;
+  return question.replace(slot, elsewhere[Math.floor(next() * elsewhere.length)]!);
 }

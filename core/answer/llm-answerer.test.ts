@@ -250,10 +250,19 @@ describe('LLM answerer in Korean and English: the same rules as the extractive a
     const english = doneOf(
       (await run(answerer(), { question: 'How much time off do staff get per year?', context })).events,
     );
-    expect(english).toMatchObject({ answered: true, cited: [1], text: 'Staff get 25 vacation days a year [1].' });
+    expect(english).toMatchObject({
+      answered: true,
+      cited: [1],
+      text: 'Staff get 25 vacation days a year [1].',
+    });
     fake.script('primary-model', { reply: '매년 15일의 연차가 주어집니다 [1].' });
     const korean = doneOf(
-      (await run(answerer(), { question: '입사 2년차 직원은 쉴 수 있는 날이 며칠이나 되나요?', context: 연차 })).events,
+      (
+        await run(answerer(), {
+          question: '입사 2년차 직원은 쉴 수 있는 날이 며칠이나 되나요?',
+          context: 연차,
+        })
+      ).events,
     );
     expect(korean).toMatchObject({ answered: true, cited: [1], text: '매년 15일의 연차가 주어집니다 [1].' });
     expect(fake.chatRequests()).toHaveLength(2);

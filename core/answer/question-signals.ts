@@ -1,0 +1,50 @@
+/**
+ * Signals that a passage holding a question's words still does not answer it: what questions written to
+ * trick a reader do (SQuAD 2.0's "unanswerable" kind) — one word of the passage swapped for another in the
+ * same slot ("a limited collection" for "an infinite collection"), a negation added, or a "who" asked of a
+ * passage that names no one new. Callers pass the shared analyzer's terms (core/text), so Korean word forms
+ * meet as stems.
+ */
+/** Negations in English and Korean, as written (the analyzer drops them as stopwords). */
+const NEGATION =
+  /\b(?:not|never|no|none|nor|neither|without|cannot|unable|fail(?:s|ed)?\s+to)\b|n['’]t\b|(?:^|\s)(?:안|못)\s|않|아닌|아니(?:다|었|라)|없(?:다|었|는|던|이)/iu;
+
+/** 1 when the question is negated and the passage is not: "What is not used for…" of "…X is used". */
+export function negationMismatch(question: string, passage: string): number {
+  return NEGATION.test(question) && !NEGATION.test(passage) ? 1 : 0;
+}
+
+/**
+ * Question words missing from the passage whose two neighbours meet there around another word: "a limited
+ * collection of instances" asked of "an infinite collection of instances". (A looser test, one neighbour
+ * beside a word the question lacks, and the share of the passage's words the question lacks were tried:
+ * paraphrased questions that the passage does answer score higher on both, so they mislead.)
+ */
+export function substitutions(questionTerms: readonly string[], passageTerms: readonly string[]): number {
+  const positions = new Map<string, number[]>();
+  passageTerms.forEach((term, i) => {
+    const list = positions.get(term);
+    if (list === undefined) positions.set(term, [i]);
+    else list.push(i);
+  });
+  let swapped = 0;
+  questionTerms.forEach((term, i) => {
+    if (positions.has(term)) return;
+    const left = i > 0 ? positions.get(questionTerms[i - 1]!) : undefined;
+    const right = i + 1 < questionTerms.length ? positions.get(questionTerms[i + 1]!) : undefined;
+    if (left?.some((l) => right?.some((r) => r - l >= 2 && r - l <= 3))) swapped++;
+  });
+  return swapped;
+}
+
+const ASKS_PERSON = /^\s*(?:who|whom|whose)\b|\bwho\s+(?:was|is|were|did|had)\b/i;
+/** A capitalised word that does not open the passage: a name, in English text. */
+const NAME = /(?<=[\p{L}\p{N},;:()"'’]\s+)\p{Lu}[\p{L}'’-]+/gu;
+
+/** 1 when an English "who" question gets a passage that names nobody beyond the question's own names. */
+export function personMismatch(question: string, passage: string): number {
+  if (!ASKS_PERSON.test(question)) return 0;
+  const named = new Set((question.match(/\p{Lu}[\p{L}'’-]+/gu) ?? []).map((w) => w.toLowerCase()));
+  const names = passage.match(NAME) ?? [];
+  return names.some((name) => !named.has(name.toLowerCase())) ? 0 : 1;
+}
