@@ -46,6 +46,15 @@ const FILLERS = {
   ),
 } as const;
 
+/** Endings a Korean asker puts on a word the paragraph writes with another one (창제하였다 → 창제한). */
+const KOREAN_ENDINGS = ['은', '는', '이', '가', '을', '를', '의', '에서', '한', '된', '했던', '하는', '으로'];
+
+/** The same Korean word with another ending: its last syllable (a particle or ending, most often) replaced. */
+function reword(word: string, next: () => number): string {
+  if (!/^\p{Script=Hangul}{3,}$/u.test(word)) return word;
+  return word.slice(0, -1) + KOREAN_ENDINGS[Math.floor(next() * KOREAN_ENDINGS.length)]!;
+}
+
 const bare = (token: string) => token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
 
 interface Asked {
@@ -75,7 +84,8 @@ function askAbout(sentence: string, language: Paragraph['language'], next: () =>
   const kept = tokens
     .filter((_, i) => i !== at)
     .filter(() => next() < keep)
-    .map(bare);
+    .map(bare)
+    .map((word) => (language === 'ko' && next() < 0.5 ? reword(word, next) : word));
   const fillers = FILLERS[language];
   for (let extra = Math.floor(next() * 4); extra > 0; extra--) {
     kept.splice(Math.floor(next() * (kept.length + 1)), 0, fillers[Math.floor(next() * fillers.length)]!);

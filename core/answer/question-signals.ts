@@ -8,10 +8,13 @@
 /** Negations in English and Korean, as written (the analyzer drops them as stopwords). */
 const NEGATION =
   /\b(?:not|never|no|none|nor|neither|without|cannot|unable|fail(?:s|ed)?\s+to)\b|n['’]t\b|(?:^|\s)(?:안|못)\s|않|아닌|아니(?:다|었|라)|없(?:다|었|는|던|이)/iu;
+/** Any trace of a negation, for the passage: a question is only "negated against it" if it has none. */
+const NEGATION_TRACE =
+  /\b(?:not|never|no|none|nor|neither|without|cannot|unable|fail(?:s|ed)?)\b|n['’]t\b|않|아니|아닌|없|못|(?:^|\s)안\s/iu;
 
 /** 1 when the question is negated and the passage is not: "What is not used for…" of "…X is used". */
 export function negationMismatch(question: string, passage: string): number {
-  return NEGATION.test(question) && !NEGATION.test(passage) ? 1 : 0;
+  return NEGATION.test(question) && !NEGATION_TRACE.test(passage) ? 1 : 0;
 }
 
 /**
