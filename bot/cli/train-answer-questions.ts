@@ -2,6 +2,8 @@
  * Questions for training the answer/decline model, generated from our own paragraphs (see
  * train-answer-decision.ts): seeded, so every run produces the same set.
  */
+
+import { OPPOSITES } from '../../core/answer/question-signals.ts';
 import { normalizeWord } from '../../core/text/index.ts';
 import { segmentSentences } from '../../core/text/sentences.ts';
 
@@ -141,40 +143,6 @@ export function generateQuestions(
   return out;
 }
 
-/** Opposites that turn a question about a sentence into one it does not answer ("first" → "last"). */
-const OPPOSITES: Record<Paragraph['language'], readonly [string, string][]> = {
-  en: [
-    ['first', 'last'],
-    ['before', 'after'],
-    ['more', 'less'],
-    ['largest', 'smallest'],
-    ['most', 'fewest'],
-    ['north', 'south'],
-    ['east', 'west'],
-    ['early', 'late'],
-    ['high', 'low'],
-    ['new', 'old'],
-    ['increase', 'decrease'],
-    ['inland', 'coastal'],
-    ['permanent', 'temporary'],
-    ['public', 'private'],
-  ],
-  ko: [
-    ['처음', '마지막'],
-    ['최초', '최후'],
-    ['이전', '이후'],
-    ['가장 많이', '가장 적게'],
-    ['큰', '작은'],
-    ['북쪽', '남쪽'],
-    ['동쪽', '서쪽'],
-    ['상류', '하류'],
-    ['늘어', '줄어'],
-    ['증가', '감소'],
-    ['정규직', '계약직'],
-    ['높은', '낮은'],
-  ],
-};
-
 /**
  * An unanswerable twin of `asked` that keeps nearly all of its words, as SQuAD 2.0's writers made them: a
  * negation added, a number changed, a word replaced by its opposite, or a word of the sentence replaced by
@@ -195,9 +163,11 @@ function trickQuestion(
     return question.replace(number[0], changed);
   }
   if (kind < 0.5) {
-    for (const [a, b] of OPPOSITES[paragraph.language]) {
-      if (question.includes(a)) return question.replace(a, b);
-      if (question.includes(b)) return question.replace(b, a);
+    // Whole English words ("most", not "almost"); Korean entries are stems followed by particles.
+    const at = (word: string) => new RegExp(/^[a-z]/.test(word) ? `\\b${word}\\b` : word);
+    for (const [a, b] of OPPOSITES) {
+      if (at(a).test(question)) return question.replace(at(a), b);
+      if (at(b).test(question)) return question.replace(at(b), a);
     }
   }
   if (kind < 0.75) {

@@ -21,6 +21,7 @@ export const DECISION_FEATURES = [
   'typeMismatch',
   'substitutedBetween',
   'negation',
+  'opposite',
   'personMismatch',
   'retrievalMargin',
 ] as const;

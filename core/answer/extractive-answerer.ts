@@ -9,7 +9,7 @@ import {
 } from './answer-decision.ts';
 import { shortestAnsweringSpan } from './answer-span.ts';
 import { answerLanguageOf, dontKnowEvents } from './answer-text.ts';
-import { negationMismatch, personMismatch, substitutions } from './question-signals.ts';
+import { negationMismatch, oppositeMismatch, personMismatch, substitutions } from './question-signals.ts';
 import { splitSentences } from './sentences.ts';
 import { contentTerms, isQuestionTerm } from './terms.ts';
 
@@ -172,7 +172,10 @@ function passageSignals(
   sentence: string,
   context: readonly RetrievedChunk[],
   n: number,
-): Pick<DecisionFeatures, 'substitutedBetween' | 'negation' | 'personMismatch' | 'retrievalMargin'> {
+): Pick<
+  DecisionFeatures,
+  'substitutedBetween' | 'negation' | 'opposite' | 'personMismatch' | 'retrievalMargin'
+> {
   const asked = analyzerTerms(question).filter((term) => !isQuestionTerm(term));
   const swapped = substitutions(asked, analyzerTerms(sentence));
   const first = context[0]?.score ?? 0;
@@ -180,6 +183,7 @@ function passageSignals(
   return {
     substitutedBetween: Math.min(1, swapped),
     negation: negationMismatch(question, sentence),
+    opposite: oppositeMismatch(question, sentence),
     personMismatch: personMismatch(question, span),
     // How clearly retrieval preferred the chunk quoted from: fused scores are comparable within one retrieval.
     retrievalMargin: n === 1 && first > 0 ? Math.min(1, (10 * (first - second)) / first) : 0,

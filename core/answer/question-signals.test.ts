@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentTerms } from '../text/index.ts';
-import { negationMismatch, personMismatch, substitutions } from './question-signals.ts';
+import { negationMismatch, oppositeMismatch, personMismatch, substitutions } from './question-signals.ts';
 
 describe('signals that a passage with the question’s words does not answer it', () => {
   it('sees a negation the passage lacks, in English and Korean', () => {
@@ -25,6 +25,17 @@ describe('signals that a passage with the question’s words does not answer it'
     const 문장 = contentTerms('섬진강은 전라북도 진안군 백운면의 데미샘에서 발원한다.');
     expect(substitutions(contentTerms('섬진강은 전라남도 진안군 어디에서 발원하는가?'), 문장)).toBe(1);
     expect(substitutions(contentTerms('섬진강은 전라북도 진안군의 어디에서 발원하는가?'), 문장)).toBe(0);
+  });
+
+  it('sees a word the passage has the opposite of, in English and Korean', () => {
+    const passage =
+      'Although time and space are the most well-known complexity resources, any measure can be one.';
+    expect(oppositeMismatch('What are the least well known complexity resources?', passage)).toBe(1);
+    expect(oppositeMismatch('What are the most well known complexity resources?', passage)).toBe(0);
+    expect(oppositeMismatch('What is almost always used?', passage)).toBe(0);
+    const 문장 = '서울 지하철 1호선은 1974년에 최초로 개통되었다.';
+    expect(oppositeMismatch('최후로 개통된 노선은 무엇인가?', 문장)).toBe(1);
+    expect(oppositeMismatch('최초로 개통된 노선은 무엇인가?', 문장)).toBe(0);
   });
 
   it('sees a "who" question asked of a passage that names nobody new', () => {

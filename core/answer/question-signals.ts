@@ -1,7 +1,8 @@
 /**
  * Signals that a passage holding a question's words still does not answer it: what questions written to
  * trick a reader do (SQuAD 2.0's "unanswerable" kind) — one word of the passage swapped for another in the
- * same slot ("a limited collection" for "an infinite collection"), a negation added, or a "who" asked of a
+ * same slot ("a limited collection" for "an infinite collection"), an opposite ("least" for "most"), a negation
+ * added, or a "who" asked of a
  * passage that names no one new. Callers pass the shared analyzer's terms (core/text), so Korean word forms
  * meet as stems.
  */
@@ -15,6 +16,67 @@ const NEGATION_TRACE =
 /** 1 when the question is negated and the passage is not: "What is not used for…" of "…X is used". */
 export function negationMismatch(question: string, passage: string): number {
   return NEGATION.test(question) && !NEGATION_TRACE.test(passage) ? 1 : 0;
+}
+
+/**
+ * Opposites, English and Korean: a question that asks about the "least" known of what the passage calls the
+ * "most" known reuses every other word. Korean entries are stems as the analyzer gives them.
+ */
+export const OPPOSITES: readonly (readonly [string, string])[] = [
+  ['most', 'least'],
+  ['more', 'less'],
+  ['first', 'last'],
+  ['always', 'never'],
+  ['before', 'after'],
+  ['largest', 'smallest'],
+  ['earliest', 'latest'],
+  ['early', 'late'],
+  ['higher', 'lower'],
+  ['highest', 'lowest'],
+  ['major', 'minor'],
+  ['increase', 'decrease'],
+  ['best', 'worst'],
+  ['easier', 'harder'],
+  ['north', 'south'],
+  ['east', 'west'],
+  ['ancient', 'modern'],
+  ['older', 'newer'],
+  ['inside', 'outside'],
+  ['strong', 'weak'],
+  ['possible', 'impossible'],
+  ['known', 'unknown'],
+  ['common', 'rare'],
+  ['internal', 'external'],
+  ['private', 'public'],
+  ['permanent', 'temporary'],
+  ['inland', 'coastal'],
+  ['처음', '마지막'],
+  ['최초', '최후'],
+  ['이전', '이후'],
+  ['북쪽', '남쪽'],
+  ['동쪽', '서쪽'],
+  ['상류', '하류'],
+  ['증가', '감소'],
+  ['최대', '최소'],
+  ['정규직', '계약직'],
+  ['국내', '국외'],
+  ['상승', '하락'],
+];
+
+const WORD = /[\p{L}\p{N}]+(?:-[\p{L}]+)?/gu;
+
+/** 1 when the question has a word whose opposite the passage has instead ("least" asked of "most"). */
+export function oppositeMismatch(question: string, passage: string): number {
+  const asked = new Set(question.toLowerCase().match(WORD) ?? []);
+  const written = new Set(passage.toLowerCase().match(WORD) ?? []);
+  // Korean words carry particles ("최초의"): a word counts if it starts with the entry.
+  const has = (words: ReadonlySet<string>, entry: string) =>
+    words.has(entry) || (/^\p{Script=Hangul}/u.test(entry) && [...words].some((w) => w.startsWith(entry)));
+  for (const [a, b] of OPPOSITES) {
+    if (has(asked, a) && has(written, b) && !has(written, a)) return 1;
+    if (has(asked, b) && has(written, a) && !has(written, b)) return 1;
+  }
+  return 0;
 }
 
 /**
