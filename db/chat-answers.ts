@@ -64,6 +64,7 @@ export function createChatAnswers(db: Db): ChatAnswers {
           documentVersion: messageSources.documentVersion,
           title: messageSources.title,
           section: messageSources.section,
+          page: messageSources.page,
           url: messageSources.url,
           text: messageSources.text,
           collectionId: documents.collectionId,

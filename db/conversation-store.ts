@@ -68,6 +68,7 @@ export function createConversationStore(db: Db): ConversationStore {
               documentVersion: s.documentVersion,
               title: s.title,
               section: s.section,
+              page: s.page,
               url: s.url,
               text: s.text,
             })),

@@ -415,6 +415,8 @@ export const messageSources = pgTable(
     documentVersion: integer('document_version').notNull(),
     title: text('title').notNull(),
     section: text('section'),
+    /** The page the cited chunk starts on (PDF), copied like the text so a citation keeps it. */
+    page: integer('page'),
     url: text('url'),
     text: text('text').notNull(),
   },

@@ -214,6 +214,7 @@ async function* conversationRows(db: Db, filter: Parameters<typeof conversationW
             n: s.n,
             title: s.title,
             section: s.section,
+            page: s.page,
             url: s.url,
             documentId: s.documentId,
             documentVersion: s.documentVersion,

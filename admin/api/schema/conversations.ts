@@ -57,7 +57,10 @@ type MessageSource {
   documentId: ID!
   documentVersion: Int!
   title: String!
+  "The heading path (a sheet's name, a slide's title) joined by ›."
   section: String
+  "The page the cited text starts on, for documents with pages (PDF)."
+  page: Int
   url: String
   text: String!
   "The document as it is now (null once deleted)."

@@ -129,6 +129,8 @@ export interface MessageSource {
   documentVersion: number;
   title: string;
   section: string | null;
+  /** The page the cited text starts on (PDF); null for formats without pages. */
+  page: number | null;
   url: string | null;
   text: string;
 }
@@ -235,6 +237,7 @@ export interface AskResult {
     documentId: string;
     title: string;
     section: string | null;
+    page: number | null;
     url: string | null;
     snippet: string;
   }[];
