@@ -140,9 +140,8 @@ describe('the final message', () => {
 
   it('names the page of a PDF source in Teams citations, in Korean and English', () => {
     const ko = answerActivity(pdfAnswer, { citations: true, tr: translatorFor(['ko']) });
-    const names = (
-      ko.entities?.[0] as unknown as { citation: { appearance: { name: string } }[] }
-    ).citation.map((c) => c.appearance.name);
+    const entity = ko.entities?.[0] as unknown as { citation?: { appearance: { name: string } }[] };
+    const names = entity.citation?.map((c) => c.appearance.name);
     expect(names).toEqual(['취업규칙.pdf — 제3장 휴가 · 12쪽', 'Handbook.pdf — 3쪽']);
     const english = answerActivity(pdfAnswer, { citations: true, tr: en });
     expect(JSON.stringify(english.entities)).toContain('취업규칙.pdf — 제3장 휴가 · p. 12');

@@ -187,6 +187,7 @@ function pageParagraphs(items: readonly PdfTextItem[]): string[] {
     if (current === null) current = { text: '', y, size };
     // A glyph missing from the font's ToUnicode map comes out as its raw code: Chromium's "Save as PDF"
     // in a Korean font gives \u0001 for every space. Control characters are never text: read them as spaces.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
     current.text += item.str.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ');
     if (item.str.trim() !== '') current.size = Math.max(current.size, size);
     if (item.hasEOL) {
