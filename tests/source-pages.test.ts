@@ -149,6 +149,6 @@ describe.each(DATABASE_KINDS)('PDF pages in citations on %s', (kind) => {
       { messageId: answer.messageId, text: answer.answer, answered: true, shareable: false, sources },
       { citations: true, tr: translatorFor(['ko']) },
     );
-    expect(JSON.stringify(teams.entities)).toMatch(/"name":"출장규정 — [^"]*3쪽"/);
+    expect(JSON.stringify(teams.entities)).toMatch(/"name":"출장규정","abstract":"[^"]*3쪽 — /);
   });
 });

@@ -140,12 +140,17 @@ describe('the final message', () => {
 
   it('names the page of a PDF source in Teams citations, in Korean and English', () => {
     const ko = answerActivity(pdfAnswer, { citations: true, tr: translatorFor(['ko']) });
-    const entity = ko.entities?.[0] as unknown as { citation?: { appearance: { name: string } }[] };
-    const names = entity.citation?.map((c) => c.appearance.name);
-    expect(names).toEqual(['취업규칙.pdf — 제3장 휴가 · 12쪽', 'Handbook.pdf — 3쪽']);
-    const english = answerActivity(pdfAnswer, { citations: true, tr: en });
-    expect(JSON.stringify(english.entities)).toContain('취업규칙.pdf — 제3장 휴가 · p. 12');
-    expect(JSON.stringify(english.entities)).toContain('Handbook.pdf — p. 3');
+    const entity = ko.entities?.[0] as unknown as {
+      citation?: { appearance: { name: string; abstract: string } }[];
+    };
+    expect(entity.citation?.map((c) => c.appearance.name)).toEqual(['취업규칙.pdf', 'Handbook.pdf']);
+    expect(entity.citation?.map((c) => c.appearance.abstract)).toEqual([
+      '제3장 휴가 · 12쪽 — Every employee gets 25 vacation days a year.',
+      '3쪽 — Every employee gets 25 vacation days a year.',
+    ]);
+    const english = JSON.stringify(answerActivity(pdfAnswer, { citations: true, tr: en }).entities);
+    expect(english).toContain('"abstract":"제3장 휴가 · p. 12 — Every employee');
+    expect(english).toContain('"abstract":"p. 3 — Every employee');
   });
 
   it('names the page in the sources card too', () => {

@@ -48,9 +48,14 @@ export function citationsOf(sources: readonly Source[], tr: Translator): TeamsCi
     position: source.n,
     appearance: {
       '@type': 'DigitalDocument',
-      // The pop-up shows only the name and the abstract: the page has to be in the name to be seen.
-      name: clip(sourceName(source, tr), TEAMS_CITATION_LIMITS.name),
-      abstract: clip(source.snippet || source.text || source.title, TEAMS_CITATION_LIMITS.abstract),
+      name: clip(source.title, TEAMS_CITATION_LIMITS.name),
+      // The pop-up shows only the name and the abstract: where in the document (section, page) leads the abstract.
+      abstract: clip(
+        [sourceLocation(source, tr), source.snippet || source.text || source.title]
+          .filter(Boolean)
+          .join(' — '),
+        TEAMS_CITATION_LIMITS.abstract,
+      ),
       ...(source.url ? { url: source.url } : {}),
     },
   }));
