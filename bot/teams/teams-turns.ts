@@ -125,7 +125,7 @@ export function createTeamsActivityHandler(
       const feedback = feedbackOf(activity.value);
       const rater = userOf(activity);
       if (feedback && activity.replyToId && rater) {
-        const stored = await conversation.recordFeedback({
+        const stored = await conversation.recordFeedback(platform, {
           ref: { platformMessageId: activity.replyToId },
           user: rater,
           ...feedback,
@@ -185,7 +185,7 @@ export function createTeamsActivityHandler(
         const rater = userOf(activity);
         if (!replyToId || !reaction || !rater) return undefined;
         deps.schedule(async () => {
-          await conversation.recordFeedback({
+          await conversation.recordFeedback(platform, {
             ref: { platformMessageId: replyToId },
             user: rater,
             value: reaction,

@@ -145,6 +145,9 @@ export interface Message {
   latencyMs: number;
   feedback: Feedback | null;
   feedbackComment: string | null;
+  /** Everyone's own ratings, each person once (the asker's and, in a channel, each member's). */
+  ratingsUp: number;
+  ratingsDown: number;
   reviewedAt: string | null;
   createdAt: string;
   user: { email: string } | null;
