@@ -125,6 +125,8 @@ export function createTeamsActivityHandler(
       const feedback = feedbackOf(activity.value);
       const rater = userOf(activity);
       if (feedback && activity.replyToId && rater) {
+        // A channel member may rate before ever asking: where they wrote lets Teams tell who they are.
+        await remember(activity);
         const stored = await conversation.recordFeedback(platform, {
           ref: { platformMessageId: activity.replyToId },
           user: rater,
@@ -185,6 +187,7 @@ export function createTeamsActivityHandler(
         const rater = userOf(activity);
         if (!replyToId || !reaction || !rater) return undefined;
         deps.schedule(async () => {
+          await remember(activity);
           await conversation.recordFeedback(platform, {
             ref: { platformMessageId: replyToId },
             user: rater,
