@@ -2,7 +2,7 @@ import type { ChunkDraft } from '../ports.ts';
 import type { Atom, Budget } from './chunk-atoms.ts';
 import { sumTokens } from './chunk-atoms.ts';
 import type { ParsedDocument } from './parsed-document.ts';
-import { groupSmallSections, splitSections } from './sections.ts';
+import { commonPrefix, groupSmallSections, splitSections } from './sections.ts';
 import type { TokenCounter } from './tokens.ts';
 
 export interface ChunkOptions {
@@ -91,11 +91,27 @@ function packAtoms(
       overlap = [];
       continue;
     }
-    chunks.push({ headingPath: path, text, tokenCount, page: fresh.find((atom) => atom.page)?.page });
+    chunks.push({
+      headingPath: pathOf(path, fresh),
+      text,
+      tokenCount,
+      page: fresh.find((atom) => atom.page)?.page,
+    });
     next += fresh.length;
     overlap = overlapTokens > 0 ? takeOverlap([...overlap, ...fresh], overlapTokens, counter) : [];
   }
   return chunks;
+}
+
+/**
+ * A chunk cut from a group of merged sections is labelled with the path its own atoms share (an e-mail's
+ * attachment, one sheet), which is never less than the group's.
+ */
+function pathOf(groupPath: readonly string[], fresh: readonly Atom[]): readonly string[] {
+  const paths = fresh.map((atom) => atom.path);
+  if (paths.length === 0 || paths.some((p) => p === undefined)) return groupPath;
+  const shared = commonPrefix(paths as (readonly string[])[]);
+  return shared.length > groupPath.length ? shared : groupPath;
 }
 
 /** Ends the chunk at the last block start instead, if what comes before it already fills half the budget. */
