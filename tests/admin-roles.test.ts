@@ -82,6 +82,8 @@ const EXPECTED: Record<string, 'public' | Role[]> = {
   'Mutation.moveDocument': CURATE,
   'Mutation.reviewFeedback': CURATE,
   'Mutation.updateSettings': ADMIN,
+  // System status's re-index progress (from main; listed here so the matrix covers every field).
+  'Query.lexicalReindex': ADMIN,
   // Connector sources read folders and sites with the server's own rights: admins only (issue 20).
   'Query.sources': ADMIN,
   'Query.source': ADMIN,
