@@ -26,6 +26,8 @@ export interface FakeSlackUser {
   readonly name?: string;
   readonly isBot?: boolean;
   readonly teamId?: string;
+  /** The user's Slack language ("ko-KR"): users.info returns it only with include_locale=true, as Slack does. */
+  readonly locale?: string;
 }
 
 export interface FakeSlackOptions {
@@ -166,6 +168,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           real_name: user.name ?? user.id,
           is_bot: user.isBot ?? false,
           deleted: false,
+          ...(user.locale && (args.include_locale === true || args.include_locale === 'true')
+            ? { locale: user.locale }
+            : {}),
           profile: {
             real_name: user.name ?? user.id,
             display_name: user.name ?? '',
