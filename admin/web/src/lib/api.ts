@@ -26,6 +26,7 @@ import type {
   ReplyMode,
   Role,
   Settings,
+  SuggestedPrompts,
   Usage,
   User,
 } from './types.ts';
@@ -58,9 +59,13 @@ export const signInOptions = () =>
   ).then((d) => d.signInOptions);
 export const login = (email: string, password: string) =>
   gql<{ login: Grant }>(
-    'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { id email name role } } }',
+    'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { id email name role locale } } }',
     { email, password },
   ).then((d) => d.login);
+export const setMyLocale = (locale: string) =>
+  gql<{ setMyLocale: { locale: string } }>('mutation($l: String!) { setMyLocale(locale: $l) { locale } }', {
+    l: locale,
+  }).then((d) => d.setMyLocale.locale);
 export const changePassword = (currentPassword: string, newPassword: string) =>
   gql<{ changePassword: boolean }>(
     'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
@@ -344,20 +349,27 @@ export function exportData(
 }
 
 // Settings
+const SETTINGS =
+  'retentionDays redactEmails redactPhoneNumbers modelPrices { model promptPerMillion completionPerMillion } suggestedPrompts { locale prompts { title message } }';
 export const settings = () =>
-  gql<{ settings: Settings }>(
-    'query { settings { retentionDays redactEmails redactPhoneNumbers modelPrices { model promptPerMillion completionPerMillion } } }',
-  ).then((d) => d.settings);
+  gql<{ settings: Settings }>(`query { settings { ${SETTINGS} } }`).then((d) => d.settings);
 export const updateSettings = (input: {
   retentionDays: number;
   redactEmails: boolean;
   redactPhoneNumbers: boolean;
   modelPrices: ModelPrice[];
+  suggestedPrompts: SuggestedPrompts[];
 }) =>
   gql<{ updateSettings: Settings }>(
-    `mutation($r: Int, $e: Boolean, $p: Boolean, $m: [ModelPriceInput!]) { updateSettings(retentionDays: $r, redactEmails: $e, redactPhoneNumbers: $p, modelPrices: $m) {
-      retentionDays redactEmails redactPhoneNumbers modelPrices { model promptPerMillion completionPerMillion } } }`,
-    { r: input.retentionDays, e: input.redactEmails, p: input.redactPhoneNumbers, m: input.modelPrices },
+    `mutation($r: Int, $e: Boolean, $p: Boolean, $m: [ModelPriceInput!], $s: [SuggestedPromptsInput!]) {
+      updateSettings(retentionDays: $r, redactEmails: $e, redactPhoneNumbers: $p, modelPrices: $m, suggestedPrompts: $s) { ${SETTINGS} } }`,
+    {
+      r: input.retentionDays,
+      e: input.redactEmails,
+      p: input.redactPhoneNumbers,
+      m: input.modelPrices,
+      s: input.suggestedPrompts,
+    },
   ).then((d) => d.updateSettings);
 
 // Playground

@@ -30,7 +30,10 @@ export interface User {
   createdAt: string;
   groups: GroupRef[];
 }
-export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'role'>;
+export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'role'> & {
+  /** The console language the user chose; null follows the browser. */
+  locale?: string | null;
+};
 
 export interface Group {
   id: string;
@@ -223,6 +226,18 @@ export interface Settings {
   redactEmails: boolean;
   redactPhoneNumbers: boolean;
   modelPrices: ModelPrice[];
+  suggestedPrompts: SuggestedPrompts[];
+}
+
+export interface SuggestedPrompt {
+  title: string;
+  message: string;
+}
+
+/** The Slack assistant's suggested prompts in one language; empty: the built-in ones. */
+export interface SuggestedPrompts {
+  locale: string;
+  prompts: SuggestedPrompt[];
 }
 
 /** What POST /api/v1/ask streams in its `done` event (and returns as JSON). */
