@@ -1,0 +1,115 @@
+/**
+ * The console for a Korean admin, in real headless Chromium: a browser whose language is Korean signs in
+ * and every page is shown in Korean (screenshots in tests/e2e/screenshots/ko-*.png). The choice made in
+ * the user menu is remembered for the user: a fresh English browser opens in Korean after sign-in.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCollection, ingestText } from '../support/engine.ts';
+import { launchChromium } from './browser.ts';
+import { type ConsoleServer, startConsoleServer } from './console-server.ts';
+
+const SCREENSHOTS = path.join(import.meta.dirname, 'screenshots');
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
+
+/** Each page by its path, with the Korean heading it must show. */
+const PAGES: readonly { path: string; heading: string; name: string }[] = [
+  { path: '/documents', heading: '문서', name: 'ko-02-documents' },
+  { path: '/collections', heading: '컬렉션', name: 'ko-03-collections' },
+  { path: '/playground', heading: '플레이그라운드', name: 'ko-04-playground' },
+  { path: '/conversations', heading: '대화', name: 'ko-05-conversations' },
+  { path: '/feedback', heading: '피드백', name: 'ko-06-feedback' },
+  { path: '/usage', heading: '사용량', name: 'ko-07-usage' },
+  { path: '/audit', heading: '감사 로그', name: 'ko-08-audit' },
+  { path: '/users', heading: '사용자 및 그룹', name: 'ko-09-users' },
+  { path: '/api-keys', heading: 'API 키', name: 'ko-10-api-keys' },
+  { path: '/settings', heading: '설정', name: 'ko-11-settings' },
+];
+
+let server: ConsoleServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  server = await startConsoleServer();
+  browser = await launchChromium();
+  const handbook = await buildCollection(server.engine, { name: '취업규칙', everyone: true });
+  await ingestText(server.engine, {
+    collectionId: handbook.id,
+    filename: '연차-규정.md',
+    text: '# 연차 규정\n\n모든 직원은 연 25일의 연차를 받습니다. 사용하지 않은 연차는 다음 해 3월 31일까지 이월됩니다.\n',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page: Page, labels: { email: string; password: string; submit: string }) {
+  await page.goto(`${server.url}/`);
+  await page.getByLabel(labels.email).fill(ADMIN.email);
+  await page.getByLabel(labels.password).fill(ADMIN.password);
+  await page.getByRole('button', { name: labels.submit }).click();
+}
+
+describe('the console in a Korean browser', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'ko-KR' });
+    page = await context.newPage();
+  });
+
+  it('signs in in Korean', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { name: '콘솔에 로그인' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ko');
+    await shot(page, 'ko-01-sign-in');
+    await signIn(page, { email: '이메일', password: '비밀번호', submit: '로그인' });
+    await page.getByRole('navigation', { name: '주 메뉴' }).waitFor();
+  });
+
+  for (const each of PAGES) {
+    it(`shows ${each.path} in Korean`, async () => {
+      await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: each.heading }).click();
+      await page.getByRole('heading', { name: each.heading, level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await shot(page, each.name);
+      const nav = await page.getByRole('navigation', { name: '주 메뉴' }).textContent();
+      expect(nav).toContain('로그아웃');
+      expect(nav).not.toMatch(/Documents|Sign out/);
+    });
+  }
+
+  it('shows a document in Korean', async () => {
+    await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '문서' }).click();
+    await page.getByRole('link', { name: /연차 규정|연차-규정/ }).first().click();
+    await page.getByRole('heading', { name: '색인된 텍스트' }).waitFor();
+    await shot(page, 'ko-12-document-detail');
+  });
+
+  it('remembers the language for the user: a fresh English browser opens in Korean after sign-in', async () => {
+    const select = page.getByLabel('언어');
+    await select.selectOption('en');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).waitFor();
+    await select.selectOption('ko');
+    await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '설정' }).waitFor();
+
+    const english = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
+    const other = await english.newPage();
+    await other.goto(`${server.url}/`);
+    await other.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    await other.getByLabel('Email').fill(ADMIN.email);
+    await other.getByLabel('Password').fill(ADMIN.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('navigation', { name: '주 메뉴' }).waitFor();
+    await english.close();
+  });
+});
