@@ -78,7 +78,10 @@ describe('the console in a Korean browser', () => {
 
   for (const each of PAGES) {
     it(`shows ${each.path} in Korean`, async () => {
-      await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: each.heading }).click();
+      await page
+        .getByRole('navigation', { name: '주 메뉴' })
+        .getByRole('link', { name: each.heading })
+        .click();
       await page.getByRole('heading', { name: each.heading, level: 1 }).waitFor();
       await page.waitForLoadState('networkidle');
       await shot(page, each.name);
@@ -90,7 +93,10 @@ describe('the console in a Korean browser', () => {
 
   it('shows a document in Korean', async () => {
     await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '문서' }).click();
-    await page.getByRole('link', { name: /연차 규정|연차-규정/ }).first().click();
+    await page
+      .getByRole('link', { name: /연차 규정|연차-규정/ })
+      .first()
+      .click();
     await page.getByRole('heading', { name: '색인된 텍스트' }).waitFor();
     await shot(page, 'ko-12-document-detail');
   });
