@@ -83,7 +83,8 @@ describe('the console in a Korean browser', () => {
         .getByRole('link', { name: each.heading })
         .click();
       await page.getByRole('heading', { name: each.heading, level: 1 }).waitFor();
-      await page.waitForLoadState('networkidle');
+      // Live pages keep an event stream open: wait for the page's content, not for an idle network.
+      await page.locator('main').getByText(/\S/).first().waitFor();
       await shot(page, each.name);
       const nav = await page.getByRole('navigation', { name: '주 메뉴' }).textContent();
       expect(nav).toContain('로그아웃');
@@ -102,10 +103,10 @@ describe('the console in a Korean browser', () => {
   });
 
   it('remembers the language for the user: a fresh English browser opens in Korean after sign-in', async () => {
-    const select = page.getByLabel('언어');
+    const select = page.locator('select[aria-label="언어"]');
     await select.selectOption('en');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).waitFor();
-    await select.selectOption('ko');
+    await page.locator('select[aria-label="Language"]').selectOption('ko');
     await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '설정' }).waitFor();
 
     const english = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
