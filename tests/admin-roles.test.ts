@@ -54,6 +54,7 @@ const EXPECTED: Record<string, 'public' | Role[]> = {
   'Query.auditEvents': AUDIT,
   'Query.verifyAuditChain': AUDIT,
   'Query.settings': AUDIT,
+  'Query.systemStatus': ADMIN,
   'Mutation.login': 'public',
   'Mutation.logout': ALL,
   'Mutation.changePassword': ALL,

@@ -92,7 +92,7 @@ function sanitized<N extends JobName>(handler: JobHandler<N>): JobHandler<N> {
 
 /** The typed handlers every queue adapter runs. Each is idempotent: running a job twice is harmless. */
 export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
-  const handlers: JobHandlers = {
+  const handlers: { readonly [N in JobName]: JobHandler<N> } = {
     'ingest-document': async ({ documentId, version }, { signal }) => {
       const outcome = await deps.ingestor.ingest(documentId, version, signal);
       // The document already shows why; failing the job too keeps it among the failed jobs, not retried.
@@ -106,13 +106,16 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
     'purge-conversations': createPurgeConversationsHandler(deps),
     'rollup-usage': createRollupUsageHandler(deps),
   };
-  return {
-    'ingest-document': sanitized(handlers['ingest-document']!),
-    'delete-document': sanitized(handlers['delete-document']!),
-    'reembed-all': sanitized(handlers['reembed-all']!),
-    'purge-conversations': sanitized(handlers['purge-conversations']!),
-    'rollup-usage': sanitized(handlers['rollup-usage']!),
+  // Complete by type: a job name left out here is a compile error, not "no handler" at run time.
+  const wrapped: { readonly [N in JobName]: JobHandler<N> } = {
+    'ingest-document': sanitized(handlers['ingest-document']),
+    'delete-document': sanitized(handlers['delete-document']),
+    'reembed-all': sanitized(handlers['reembed-all']),
+    'reindex-lexical': sanitized(handlers['reindex-lexical']),
+    'purge-conversations': sanitized(handlers['purge-conversations']),
+    'rollup-usage': sanitized(handlers['rollup-usage']),
   };
+  return wrapped;
 }
 
 /**

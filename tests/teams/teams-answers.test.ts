@@ -239,14 +239,24 @@ describe('a channel', () => {
   const mention = () => fixtureActivity('message_channel_thread_mention.json');
 
   it('answers an @mention in its thread with the final message only, without the mention in the question', async () => {
-    await rig.bind(CHANNEL, [handbook.id], TENANT);
+    // The recorded mention asks "reply to thread": the channel's collection must say something about it, or
+    // the honest answer is "I couldn't find this" without asking the model.
+    const etiquette = await buildCollection(rig.t, { name: 'channel-etiquette', everyone: true });
+    await ingestText(rig.t, {
+      collectionId: etiquette.id,
+      filename: 'channel-etiquette.md',
+      text: '# Channel etiquette\n\nReply to the thread of a post instead of starting a new post.\n',
+    });
+    const reply = 'Reply to the thread of the post [1].';
+    rig.model.scriptNext('fake-chat', { reply });
+    await rig.bind(CHANNEL, [etiquette.id], TENANT);
     await rig.send(mention());
     await rig.drain();
     const messages = rig.connector.messages();
     expect(messages).toHaveLength(1);
     const [answer] = messages;
     expect(answer!.conversationId).toBe(`${CHANNEL};messageid=${THREAD_ROOT}`);
-    expect(answer!.activity).toMatchObject({ text: ANSWER, channelData: { feedbackLoopEnabled: true } });
+    expect(answer!.activity).toMatchObject({ text: reply, channelData: { feedbackLoopEnabled: true } });
     expect(streamInfo(answer!.activity)).toBeUndefined();
     expect(messageEntity(answer!.activity)?.citation).toHaveLength(1);
     // Nothing streamed in a channel: at most a plain "typing…" while it works.
