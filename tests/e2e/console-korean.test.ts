@@ -25,8 +25,31 @@ const PAGES: readonly { path: string; heading: string; name: string }[] = [
   { path: '/audit', heading: '감사 로그', name: 'ko-08-audit' },
   { path: '/users', heading: '사용자 및 그룹', name: 'ko-09-users' },
   { path: '/api-keys', heading: 'API 키', name: 'ko-10-api-keys' },
+  { path: '/system', heading: '시스템 상태', name: 'ko-13-system-status' },
   { path: '/settings', heading: '설정', name: 'ko-11-settings' },
 ];
+
+/**
+ * English words that only an untranslated console string would put on a Korean page (the data shown here
+ * is Korean, or names such as e-mail addresses, file types and model names).
+ */
+const ENGLISH = /\b(the|and|of|to|on|this|is|are|with|from|your|no|none|all|page|events?|documents?|chunks?|tokens?|items?|users?|optional|failed|source|started|indexed|uploading|indexing)\b/i;
+
+/**
+ * The visible text of the page's main region, with what is data, not wording, taken out: e-mail addresses,
+ * and the descriptions the first start stores for the "general" collection and the "everyone" group.
+ */
+async function wording(page: Page): Promise<string> {
+  const text = (await page.locator('main').innerText()) ?? '';
+  return text
+    .replace(/[\w.+-]+@[\w.-]+/g, ' ')
+    .replace(/Documents every user may read|Every user joins this group/g, ' ');
+}
+
+/** The lines of the page's wording that read as English: empty when everything is translated. */
+async function englishLines(page: Page): Promise<string[]> {
+  return (await wording(page)).split('\n').filter((line) => ENGLISH.test(line));
+}
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -86,6 +109,7 @@ describe('the console in a Korean browser', () => {
       // Live pages keep an event stream open: wait for the page's content, not for an idle network.
       await page.locator('main').getByText(/\S/).first().waitFor();
       await shot(page, each.name);
+      expect(await englishLines(page)).toEqual([]);
       const nav = await page.getByRole('navigation', { name: '주 메뉴' }).textContent();
       expect(nav).toContain('로그아웃');
       expect(nav).not.toMatch(/Documents|Sign out/);
@@ -100,6 +124,8 @@ describe('the console in a Korean browser', () => {
       .click();
     await page.getByRole('heading', { name: '색인된 텍스트' }).waitFor();
     await shot(page, 'ko-12-document-detail');
+    expect(await wording(page)).toContain('청크 1개');
+    expect(await englishLines(page)).toEqual([]);
   });
 
   it('remembers the language for the user: a fresh English browser opens in Korean after sign-in', async () => {

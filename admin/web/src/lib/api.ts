@@ -1,5 +1,6 @@
 /** Typed operations of the admin API: components call these, never fetch. */
 import { ApiError, authedFetch, download, gql, postEventStream, restError, uploadFile } from './client.ts';
+import { t } from './i18n.svelte.ts';
 import type { Grant } from './session.svelte.ts';
 import { readEventStream } from './sse.ts';
 import type {
@@ -332,7 +333,7 @@ export const auditEvents = (filter: AuditFilter) =>
   gql<{ auditEvents: Connection<AuditEvent> }>(
     `query($actionPrefix: String, $targetType: String, $from: DateTime, $to: DateTime, $after: String) {
       auditEvents(actionPrefix: $actionPrefix, targetType: $targetType, from: $from, to: $to, first: 50, after: $after) {
-        nodes { id at actorLabel action targetType targetId data ip hash } ${PAGE} } }`,
+        nodes { id at actorLabel action targetType targetId targetLabel data ip hash } ${PAGE} } }`,
     clean({ ...filter }),
   ).then((d) => d.auditEvents);
 export const verifyAuditChain = () =>
@@ -393,7 +394,7 @@ export async function* ask(
     else if (message.event === 'delta') yield { type: 'delta', text: String(data.text) };
     else if (message.event === 'done') yield { type: 'done', result: data as unknown as AskResult };
     else if (message.event === 'error') {
-      throw new ApiError(String(data.code ?? 'internal'), String(data.message ?? 'The answer failed.'));
+      throw new ApiError(String(data.code ?? 'internal'), String(data.message ?? t('error.answerFailed')));
     }
   }
 }

@@ -206,6 +206,8 @@ export interface AuditEvent {
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /** The target's name (title, name or e-mail), or null when it is not known. */
+  targetLabel: string | null;
   data: unknown;
   ip: string | null;
   hash: string;
