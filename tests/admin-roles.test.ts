@@ -45,6 +45,7 @@ const EXPECTED: Record<string, 'public' | Role[]> = {
   'Query.collections': READ_DOCS,
   'Query.collection': READ_DOCS,
   'Query.channels': CURATE,
+  'Query.chatPlatforms': CURATE,
   'Query.documents': READ_DOCS,
   'Query.document': READ_DOCS,
   'Query.conversations': AUDIT,

@@ -33,7 +33,8 @@ const PAGES: readonly { path: string; heading: string; name: string }[] = [
  * English words that only an untranslated console string would put on a Korean page (the data shown here
  * is Korean, or names such as e-mail addresses, file types and model names).
  */
-const ENGLISH = /\b(the|and|of|to|on|this|is|are|with|from|your|no|none|all|page|events?|documents?|chunks?|tokens?|items?|users?|optional|failed|source|started|indexed|uploading|indexing)\b/i;
+const ENGLISH =
+  /\b(the|and|of|to|on|this|is|are|with|from|your|no|none|all|page|events?|documents?|chunks?|tokens?|items?|users?|optional|failed|source|started|indexed|uploading|indexing)\b/i;
 
 /**
  * The visible text of the page's main region, with what is data, not wording, taken out: e-mail addresses,
@@ -41,11 +42,13 @@ const ENGLISH = /\b(the|and|of|to|on|this|is|are|with|from|your|no|none|all|page
  */
 async function wording(page: Page): Promise<string> {
   const text = (await page.locator('main').innerText()) ?? '';
-  return text
-    .replace(/[\w.+-]+@[\w.-]+/g, ' ')
-    // Audit action codes (user.create, auth.login) are identifiers an auditor filters by, shown as stored.
-    .replace(/\b[a-z_]+(\.[a-z_]+)+\b/g, ' ')
-    .replace(/Documents every user may read|Every user joins this group/g, ' ');
+  return (
+    text
+      .replace(/[\w.+-]+@[\w.-]+/g, ' ')
+      // Audit action codes (user.create, auth.login) are identifiers an auditor filters by, shown as stored.
+      .replace(/\b[a-z_]+(\.[a-z_]+)+\b/g, ' ')
+      .replace(/Documents every user may read|Every user joins this group/g, ' ')
+  );
 }
 
 /** The lines of the page's wording that read as English: empty when everything is translated. */
@@ -117,6 +120,18 @@ describe('the console in a Korean browser', () => {
       expect(nav).not.toMatch(/Documents|Sign out/);
     });
   }
+
+  it('tells a Korean admin in Korean that Slack is not connected, naming the variable, before binding', async () => {
+    await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '컬렉션' }).click();
+    const notice = page.getByTestId('platform-off');
+    await notice.waitFor();
+    const text = (await notice.textContent()) ?? '';
+    expect(text).toContain('Slack이 연결되어 있지 않습니다');
+    expect(text).toContain('SLACK_BOT_TOKEN');
+    expect(await page.getByRole('button', { name: '나중을 위해 연결' }).count()).toBe(1);
+    await notice.scrollIntoViewIfNeeded();
+    await shot(page, 'ko-14-binding-slack-off');
+  });
 
   it('shows a document in Korean', async () => {
     await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '문서' }).click();

@@ -9,6 +9,7 @@ import type {
   AuditChainVerdict,
   AuditEvent,
   Channel,
+  ChatPlatforms,
   Chunk,
   Collection,
   Connection,
@@ -168,6 +169,12 @@ export const deleteCollection = (id: string, deleteDocuments = false) =>
     'mutation($id: ID!, $deleteDocuments: Boolean) { deleteCollection(id: $id, deleteDocuments: $deleteDocuments) }',
     { id, deleteDocuments },
   );
+/** Whether Slack and Teams are on in this install, and the variable to set when one is off. */
+export const chatPlatforms = () =>
+  gql<{ chatPlatforms: ChatPlatforms }>(
+    'query { chatPlatforms { slack { enabled missing } teams { enabled missing } } }',
+  ).then((d) => d.chatPlatforms);
+
 export const channels = () =>
   gql<{ channels: Channel[] }>(
     'query { channels { id platform workspaceId channelId name replyMode collections { id name } } }',

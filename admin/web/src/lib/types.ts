@@ -260,3 +260,14 @@ export interface AskResult {
   model: string;
   latencyMs: number;
 }
+
+/** Whether a chat platform is on in this install; when off, the variable to set (e.g. SLACK_BOT_TOKEN). */
+export interface ChatPlatformState {
+  enabled: boolean;
+  missing: string | null;
+}
+
+export interface ChatPlatforms {
+  slack: ChatPlatformState;
+  teams: ChatPlatformState;
+}
