@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { ConversationKey, ConversationStore, HistoryTurn, StoredAnswer } from '#core';
 import { redactPersonalData } from '../core/redaction.ts';
-import type { Db } from './client.ts';
+import type { Db, Executor } from './client.ts';
 import { conversations, messageSources, messages } from './schema.ts';
 import { readRedactionRules } from './settings.ts';
 
@@ -89,7 +89,7 @@ export function createConversationStore(db: Db): ConversationStore {
  * returns false, in DMs, ephemeral answers and channels alike.
  */
 export async function recordFeedback(
-  db: Db,
+  db: Executor,
   input: { messageId: string; raterId: string; value: 'up' | 'down'; comment?: string | null },
 ): Promise<boolean> {
   const updated = await db

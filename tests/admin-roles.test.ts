@@ -59,6 +59,8 @@ const EXPECTED: Record<string, 'public' | Role[]> = {
   'Mutation.login': 'public',
   'Mutation.logout': ALL,
   'Mutation.changePassword': ALL,
+  'Mutation.rateAnswer': ALL,
+  'Mutation.setMyLocale': ALL,
   'Mutation.createUser': ADMIN,
   'Mutation.updateUser': ADMIN,
   'Mutation.setUserGroups': ADMIN,

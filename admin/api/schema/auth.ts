@@ -113,14 +113,17 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         }),
         args,
       );
-      // A preference, not an access change: not an audit event.
-      const [user] = await ctx.services.db
-        .update(schema.users)
-        .set({ locale, updatedAt: new Date() })
-        .where(eq(schema.users.id, actor.userId))
-        .returning();
-      if (!user) throw new AppError('unauthenticated', 'Sign in first.');
-      return user;
+      // Only a preference, but every change through this API is audited (the audit suite holds it to that).
+      return audited(ctx, async (tx, record) => {
+        const [user] = await tx
+          .update(schema.users)
+          .set({ locale, updatedAt: new Date() })
+          .where(eq(schema.users.id, actor.userId))
+          .returning();
+        if (!user) throw new AppError('unauthenticated', 'Sign in first.');
+        await record({ action: 'user.locale_change', targetType: 'user', targetId: user.id, data: { locale } });
+        return user;
+      });
     },
 
     changePassword: async (_parent, args, ctx) => {

@@ -7,6 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import { enforceAccessRules } from '../access-rules.ts';
 import type { AdminContext } from '../context.ts';
+import * as answerFeedback from './answer-feedback.ts';
 import * as apiKeys from './api-keys.ts';
 import * as audit from './audit.ts';
 import * as auth from './auth.ts';
@@ -31,6 +32,7 @@ const modules = [
   channels,
   documents,
   conversations,
+  answerFeedback,
   usage,
   audit,
   settings,
