@@ -133,6 +133,28 @@ describe('the console in a Korean browser', () => {
     await shot(page, 'ko-14-binding-slack-off');
   });
 
+  it('rates a Playground answer 👎 with a Korean comment, which the Feedback page then shows', async () => {
+    const nav = page.getByRole('navigation', { name: '주 메뉴' });
+    await nav.getByRole('link', { name: '플레이그라운드' }).click();
+    await page.locator('#question').fill('연차는 며칠인가요?');
+    await page.locator('#question').press('Enter');
+    const turn = page.locator('#turn-0');
+    await turn.getByRole('list', { name: '출처' }).waitFor();
+    await turn.getByRole('button', { name: '👎 도움이 안 됨' }).click();
+    await turn.getByLabel('무엇이 틀렸거나 빠졌나요? (선택)').fill('이월 기한이 빠졌습니다');
+    await turn.getByRole('button', { name: '보내기' }).click();
+    await turn.getByText('의견을 보내 주셔서 감사합니다!').waitFor();
+    expect(await turn.getByRole('button', { name: '👎 도움이 안 됨' }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    await shot(page, 'ko-15-playground-feedback');
+
+    await nav.getByRole('link', { name: '피드백' }).click();
+    await page.getByText('“이월 기한이 빠졌습니다”').waitFor();
+    expect(await page.locator('main').innerText()).toContain('연차는 며칠인가요?');
+    await shot(page, 'ko-16-feedback-from-playground');
+  });
+
   it('shows a document in Korean', async () => {
     await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '문서' }).click();
     await page

@@ -121,7 +121,12 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           .where(eq(schema.users.id, actor.userId))
           .returning();
         if (!user) throw new AppError('unauthenticated', 'Sign in first.');
-        await record({ action: 'user.locale_change', targetType: 'user', targetId: user.id, data: { locale } });
+        await record({
+          action: 'user.locale_change',
+          targetType: 'user',
+          targetId: user.id,
+          data: { locale },
+        });
         return user;
       });
     },

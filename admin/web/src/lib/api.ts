@@ -169,6 +169,13 @@ export const deleteCollection = (id: string, deleteDocuments = false) =>
     'mutation($id: ID!, $deleteDocuments: Boolean) { deleteCollection(id: $id, deleteDocuments: $deleteDocuments) }',
     { id, deleteDocuments },
   );
+/** 👍/👎 on an answer you were given; again with a comment to add one to a 👎. */
+export const rateAnswer = (messageId: string, value: 'up' | 'down', comment: string | null = null) =>
+  gql<{ rateAnswer: boolean }>(
+    'mutation($id: ID!, $value: Feedback!, $comment: String) { rateAnswer(messageId: $id, value: $value, comment: $comment) }',
+    { id: messageId, value, comment },
+  ).then((d) => d.rateAnswer);
+
 /** Whether Slack and Teams are on in this install, and the variable to set when one is off. */
 export const chatPlatforms = () =>
   gql<{ chatPlatforms: ChatPlatforms }>(
