@@ -14,6 +14,7 @@ export * from './config.ts';
 export type * from './domain.ts';
 export { API_KEY_SCOPES, DOCUMENT_STATUSES, PLATFORMS, ROLES } from './domain.ts';
 export * from './errors.ts';
+export { isFilenameTitle, titleFromFilename } from './ingest/title-from-filename.ts';
 export {
   createDocumentIngestor,
   type DocumentIngestor,

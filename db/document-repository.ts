@@ -249,6 +249,13 @@ export function createDocumentRepository(db: Db): DocumentRepository {
         .where(and(eq(documents.id, id), eq(documents.version, version)));
     },
 
+    async retitle(id, version, from, title) {
+      await db
+        .update(documents)
+        .set({ title, updatedAt: new Date() })
+        .where(and(eq(documents.id, id), eq(documents.version, version), eq(documents.title, from)));
+    },
+
     replaceChunks(id, version, embeddingModel, chunks) {
       // A document that fits one part is written with others, atomically; a larger one in parts.
       if (chunks.length <= CHUNKS_PER_PART && splitIntoParts(chunks).length <= 1) {
