@@ -12,12 +12,10 @@ export function titleFromFilename(filename: string): string {
 }
 
 /**
- * Whether `title` is what the file's name alone gives: the form above, or the bare name without its
- * extension (what the CLI helpers and connectors used). Someone who typed exactly that loses nothing
- * when the document's own title replaces it.
+ * Whether `title` is what titleFromFilename makes of the file's name: the REST upload and the CLI give a
+ * document that title when no one typed one. (Someone who typed exactly that loses nothing when the
+ * document's own title replaces it.) A title a program chose, even the bare file name, is kept.
  */
 export function isFilenameTitle(title: string, filename: string): boolean {
-  return (
-    title === titleFromFilename(filename) || title === filename.replace(/\.[^.]+$/, '') || title === filename
-  );
+  return title === titleFromFilename(filename);
 }
