@@ -41,6 +41,7 @@ const ENGLISH =
  * audit action codes, and the descriptions the first start stores for the "general" collection and the "everyone" group.
  */
 async function wording(page: Page): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the visible text, what a reader sees
   const text = (await page.locator('main').innerText()) ?? '';
   return (
     text
@@ -151,6 +152,7 @@ describe('the console in a Korean browser', () => {
 
     await nav.getByRole('link', { name: '피드백' }).click();
     await page.getByText('“이월 기한이 빠졌습니다”').waitFor();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the visible text, what a reader sees
     expect(await page.locator('main').innerText()).toContain('연차는 며칠인가요?');
     await shot(page, 'ko-16-feedback-from-playground');
   });
