@@ -2,7 +2,10 @@
  * Trains the extractive answerer's answer/decline model (core/answer/answer-decision.ts) and writes its
  * weights to core/answer/answer-decision-weights.json.
  *
- *   npm run train:answer-decision [-- --dry-run]
+ *   npm run train:answer-decision [-- --dry-run] [--features FILE]
+ *
+ * --features writes every generated question with its features and label as JSON lines, to see what the
+ * model learns from.
  *
  * The data is our own: the Korean and English paragraphs in core/answer/decision-data/, from which questions
  * are generated (seeded, so the same every run), as a person would ask about a sentence — some of its words
@@ -29,7 +32,12 @@ import { fitLogistic } from './train-logistic.ts';
 const DATA = path.resolve(import.meta.dirname, '../../core/answer/decision-data');
 const WEIGHTS = path.resolve(import.meta.dirname, '../../core/answer/answer-decision-weights.json');
 
-const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    'dry-run': { type: 'boolean', default: false },
+    features: { type: 'string' },
+  },
+});
 
 async function main(): Promise<void> {
   const paragraphs: Paragraph[] = ['en', 'ko'].flatMap((language) =>
@@ -65,6 +73,7 @@ async function main(): Promise<void> {
     const rows: number[][] = [];
     const labels: number[] = [];
     const counts = { answer: 0, decline: 0 };
+    const dump: string[] = [];
     for (const q of questions) {
       const collectionIds = [q.collection === 'full' ? full.id : partial.id];
       const context = await engine.retriever.retrieve(
@@ -77,8 +86,18 @@ async function main(): Promise<void> {
       const right = q.answer !== undefined && normalise(found.text).includes(normalise(q.answer)) ? 1 : 0;
       rows.push(featureVector(found.features));
       labels.push(right);
+      dump.push(
+        JSON.stringify({
+          question: q.question,
+          answer: q.answer,
+          span: found.text,
+          label: right,
+          features: found.features,
+        }),
+      );
       counts[right ? 'answer' : 'decline']++;
     }
+    if (values.features !== undefined) writeFileSync(values.features, `${dump.join('\n')}\n`);
     progress(`${questions.length} questions: ${counts.answer} to answer, ${counts.decline} to decline`);
 
     const fitted = fitLogistic(rows, labels, { l2: 0.01, epochs: 4000, learningRate: 0.5 });

@@ -2,6 +2,8 @@
  * Questions for training the answer/decline model, generated from our own paragraphs (see
  * train-answer-decision.ts): seeded, so every run produces the same set.
  */
+
+import { OPPOSITES } from '../../core/answer/question-signals.ts';
 import { normalizeWord } from '../../core/text/index.ts';
 import { segmentSentences } from '../../core/text/sentences.ts';
 
@@ -46,6 +48,15 @@ const FILLERS = {
   ),
 } as const;
 
+/** Endings a Korean asker puts on a word the paragraph writes with another one (창제하였다 → 창제한). */
+const KOREAN_ENDINGS = ['은', '는', '이', '가', '을', '를', '의', '에서', '한', '된', '했던', '하는', '으로'];
+
+/** The same Korean word with another ending: its last syllable (a particle or ending, most often) replaced. */
+function reword(word: string, next: () => number): string {
+  if (!/^\p{Script=Hangul}{3,}$/u.test(word)) return word;
+  return word.slice(0, -1) + KOREAN_ENDINGS[Math.floor(next() * KOREAN_ENDINGS.length)]!;
+}
+
 const bare = (token: string) => token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
 
 interface Asked {
@@ -70,12 +81,13 @@ function askAbout(sentence: string, language: Paragraph['language'], next: () =>
   // A Korean word is asked for without its particle (the analyzer's stem: 세종이 → 세종).
   const answer =
     language === 'ko' && !/\p{N}/u.test(spanToken) ? normalizeWord(spanToken) || spanToken : spanToken;
-  // People reuse between half and most of a sentence's words when they ask about it.
-  const keep = 0.3 + 0.45 * next();
+  // People reuse between a quarter and two thirds of a sentence's words when they ask about it.
+  const keep = 0.25 + 0.4 * next();
   const kept = tokens
     .filter((_, i) => i !== at)
     .filter(() => next() < keep)
-    .map(bare);
+    .map(bare)
+    .map((word) => (language === 'ko' && next() < 0.5 ? reword(word, next) : word));
   const fillers = FILLERS[language];
   for (let extra = Math.floor(next() * 4); extra > 0; extra--) {
     kept.splice(Math.floor(next() * (kept.length + 1)), 0, fillers[Math.floor(next() * fillers.length)]!);
@@ -123,8 +135,56 @@ export function generateQuestions(
           );
           out.push({ question: swapped, answer: undefined, collection: 'full' });
         }
+        const tricked = trickQuestion(asked, paragraph, sentence, next);
+        if (tricked !== undefined) out.push({ question: tricked, answer: undefined, collection: 'full' });
       }
     }
   }
   return out;
+}
+
+/**
+ * An unanswerable twin of `asked` that keeps nearly all of its words, as SQuAD 2.0's writers made them: a
+ * negation added, a number changed, a word replaced by its opposite, or a word of the sentence replaced by
+ * another word of the same paragraph (the sentence still holds every other word of the question).
+ */
+function trickQuestion(
+  asked: Asked,
+  paragraph: Paragraph,
+  sentence: string,
+  next: () => number,
+): string | undefined {
+  const { question } = asked;
+  const kind = next();
+  const number = question.match(/\d+/);
+  if (kind < 0.25 && number !== null) {
+    const value = Number(number[0]);
+    const changed = String(value + 1 + Math.floor(next() * (value > 1000 ? 40 : 9)));
+    return question.replace(number[0], changed);
+  }
+  if (kind < 0.5) {
+    // Whole English words ("most", not "almost"); Korean entries are stems followed by particles.
+    const at = (word: string) => new RegExp(/^[a-z]/.test(word) ? `\\b${word}\\b` : word);
+    for (const [a, b] of OPPOSITES) {
+      if (at(a).test(question)) return question.replace(at(a), b);
+      if (at(b).test(question)) return question.replace(at(b), a);
+    }
+  }
+  if (kind < 0.75) {
+    if (paragraph.language === 'en') {
+      const negated = question.replace(/^(What|Who|When|How many) /, '$1 did not ');
+      return negated === question ? undefined : negated;
+    }
+    return question.replace(/ (\S+)$/, ' 않은 것은 $1');
+  }
+  // In-slot swap: a kept word replaced by a word of another sentence of the same paragraph.
+  const elsewhere = paragraph.text
+    .replace(sentence, ' ')
+    .split(/\s+/)
+    .map(bare)
+    .filter((w) => w.length >= (paragraph.language === 'ko' ? 2 : 4) && !question.includes(w));
+  const slots = asked.kept.filter((w) => w.length >= (paragraph.language === 'ko' ? 2 : 4));
+  if (elsewhere.length === 0 || slots.length === 0) return undefined;
+  const slot = slots[Math.floor(next() * slots.length)]!;
+  return question.replace(slot, elsewhere[Math.floor(next() * elsewhere.length)]!);
 }

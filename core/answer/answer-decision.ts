@@ -19,6 +19,11 @@ export const DECISION_FEATURES = [
   'korean',
   'numberMismatch',
   'typeMismatch',
+  'substitutedBetween',
+  'negation',
+  'opposite',
+  'personMismatch',
+  'retrievalMargin',
 ] as const;
 
 export type DecisionFeature = (typeof DECISION_FEATURES)[number];
@@ -36,6 +41,7 @@ export const DECISION_MODEL: DecisionModel = weights as DecisionModel;
 /** The model's probability that the passage answers the question. */
 export function answerProbability(features: DecisionFeatures, model: DecisionModel = DECISION_MODEL): number {
   let z = model.bias;
+  // A feature newer than the committed weights counts for nothing until the model is retrained.
   for (const name of DECISION_FEATURES) z += (model.weights[name] ?? 0) * features[name];
   return 1 / (1 + Math.exp(-z));
 }

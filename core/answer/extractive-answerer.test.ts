@@ -129,6 +129,53 @@ describe('extractive answerer', () => {
     expect(result.answered).toBe(false);
   });
 
+  it('declines a question that negates what the paragraph says, in English and Korean', async () => {
+    const english = await answer({
+      question: 'How many vacation days do full-time employees not receive per calendar year?',
+      context: [leave, office],
+    });
+    expect(english.answered).toBe(false);
+    const korean = await answer({
+      question: '1년 이상 근무한 직원에게 주어지지 않는 연차는 며칠인가?',
+      context: [연차],
+    });
+    expect(korean).toMatchObject({
+      answered: false,
+      text: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+    });
+  });
+
+  it('matches a Korean question to its sentence by word stems, not whole words', async () => {
+    const 도요지 = buildChunk({
+      title: '청운 도요지',
+      text:
+        '청운 도요지는 충청남도 보령군에 있는 조선 후기의 백자 가마터이다. 1978년 농수로 공사 도중에 처음 발견되었다. ' +
+        '출토된 백자에는 철화로 그린 포도 무늬가 많다.',
+    });
+    const result = await answer({ question: '청운 도요지가 발견된 것은 몇 년인가?', context: [도요지] });
+    expect(result).toMatchObject({ answered: true, cited: [1] });
+    expect(result.text).toContain('1978년');
+    expect(result.text).not.toContain('포도 무늬');
+  });
+
+  it('quotes the next sentence too when the question’s words run on into it, still short', async () => {
+    const press = buildChunk({
+      title: 'Aldern cider press',
+      text:
+        'The Aldern cider press was built in 1902 to take the windfall apples. It was driven by a steam engine until 1937. ' +
+        'At its peak it produced around 90,000 litres of cider a year.',
+    });
+    const result = await answer({
+      question: 'Until what year was the Aldern cider press driven by steam?',
+      context: [press],
+    });
+    expect(result).toMatchObject({ answered: true, cited: [1] });
+    expect(result.text).toBe(
+      'The Aldern cider press was built in 1902 to take the windfall apples. It was driven by a steam engine until 1937. [1]',
+    );
+    expect(result.text.length).toBeLessThanOrEqual(MAX_ANSWER_CHARS + 4);
+  });
+
   it('prefers the better-ranked chunk when two chunks say the same thing', async () => {
     const text = 'Employees receive 25 vacation days per year.';
     const result = await answer({

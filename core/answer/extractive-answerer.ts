@@ -1,5 +1,6 @@
 import type { RetrievedChunk } from '../domain.ts';
 import type { AnswerEvent, Answerer, AnswerInput } from '../ports.ts';
+import { contentTerms as analyzerTerms } from '../text/index.ts';
 import {
   answerProbability,
   DECISION_MODEL,
@@ -8,8 +9,9 @@ import {
 } from './answer-decision.ts';
 import { shortestAnsweringSpan } from './answer-span.ts';
 import { answerLanguageOf, dontKnowEvents } from './answer-text.ts';
+import { negationMismatch, oppositeMismatch, personMismatch, substitutions } from './question-signals.ts';
 import { splitSentences } from './sentences.ts';
-import { contentTerms } from './terms.ts';
+import { contentTerms, isQuestionTerm } from './terms.ts';
 
 /** The `model` every extractive answer is recorded with. */
 export const EXTRACTIVE_MODEL = 'extractive';
@@ -117,7 +119,8 @@ export function extractAnswer(
   const scored = candidates
     .map((candidate) => {
       const coverage = share((term) => candidate.terms.has(term));
-      let score = coverage + 0.15 * (chunkShare[candidate.n - 1] ?? 0) + 0.05 / candidate.n;
+      // Retrieval's order counts: the chunk ranked first holds the answer four times in five.
+      let score = coverage + 0.15 * (chunkShare[candidate.n - 1] ?? 0) + 0.25 / candidate.n;
       if (asksQuantity && HAS_NUMBER.test(candidate.text)) score += 0.05;
       return { candidate, coverage, score };
     })
@@ -134,6 +137,14 @@ export function extractAnswer(
       ...questionTerms.filter((term) => !present(term)).map((term) => (idf.get(term) ?? 0) / totalWeight),
     );
   const questionNumbers = question.match(NUMBER) ?? [];
+  let text = shortestAnsweringSpan(
+    candidate.text,
+    (clause) => new Set(contentTerms(clause)),
+    questionTerms,
+    idf,
+    MAX_ANSWER_CHARS,
+  );
+  text = withNeighbour(text, candidate, context[candidate.n - 1]!, questionTerms);
   const chunkText = context[candidate.n - 1]!.text;
 
   const features: DecisionFeatures = {
@@ -148,16 +159,59 @@ export function extractAnswer(
     korean: answerLanguageOf(question) === 'ko' ? 1 : 0,
     numberMismatch: questionNumbers.some((number) => !chunkText.includes(number)) ? 1 : 0,
     typeMismatch: asksQuantity && !HAS_NUMBER.test(candidate.text) ? 1 : 0,
+    ...passageSignals(question, text, candidate.text, context, candidate.n),
   };
   const probability = answerProbability(features, decision);
-  const text = shortestAnsweringSpan(
-    candidate.text,
-    (clause) => new Set(contentTerms(clause)),
-    questionTerms,
-    idf,
-    MAX_ANSWER_CHARS,
-  );
   return { text, n: candidate.n, features, probability, answered: probability >= decision.threshold };
+}
+
+/** The decision features that read the passage's words in order (see question-signals.ts). */
+function passageSignals(
+  question: string,
+  span: string,
+  sentence: string,
+  context: readonly RetrievedChunk[],
+  n: number,
+): Pick<
+  DecisionFeatures,
+  'substitutedBetween' | 'negation' | 'opposite' | 'personMismatch' | 'retrievalMargin'
+> {
+  const asked = analyzerTerms(question).filter((term) => !isQuestionTerm(term));
+  const swapped = substitutions(asked, analyzerTerms(sentence));
+  const first = context[0]?.score ?? 0;
+  const second = context[1]?.score ?? 0;
+  return {
+    substitutedBetween: Math.min(1, swapped),
+    negation: negationMismatch(question, sentence),
+    opposite: oppositeMismatch(question, sentence),
+    personMismatch: personMismatch(question, span),
+    // How clearly retrieval preferred the chunk quoted from: fused scores are comparable within one retrieval.
+    retrievalMargin: n === 1 && first > 0 ? Math.min(1, (10 * (first - second)) / first) : 0,
+  };
+}
+
+/**
+ * The quoted sentence with its neighbour when the question's words run on into it ("… was founded in 1884.
+ * Its first trees were …"): the next sentence, else the previous one, if it holds a question word the
+ * sentence lacks and both fit in MAX_ANSWER_CHARS.
+ */
+function withNeighbour(
+  text: string,
+  candidate: Candidate,
+  chunk: RetrievedChunk,
+  questionTerms: readonly string[],
+): string {
+  const sentences = analyseChunk(chunk);
+  const at = sentences.findIndex((sentence) => sentence.text === candidate.text);
+  if (at < 0) return text;
+  const adds = (other: AnalysedSentence | undefined): other is AnalysedSentence =>
+    other?.quotable === true &&
+    text.length + other.text.length + 1 <= MAX_ANSWER_CHARS &&
+    other.terms.some((term) => questionTerms.includes(term) && !candidate.terms.has(term));
+  const next = sentences[at + 1];
+  if (adds(next)) return `${text} ${next.text}`;
+  const previous = sentences[at - 1];
+  return adds(previous) ? `${previous.text} ${text}` : text;
 }
 
 interface AnalysedSentence {

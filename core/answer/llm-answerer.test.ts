@@ -245,6 +245,45 @@ describe('LLM answerer in Korean and English: the same rules as the extractive a
     expect(fake.requests).toEqual([]);
   });
 
+  it('lets the model judge a paraphrase that shares few words with the documents, in Korean and English', async () => {
+    fake.script('primary-model', { reply: 'Staff get 25 vacation days a year [1].' });
+    const english = doneOf(
+      (await run(answerer(), { question: 'How much time off do staff get per year?', context })).events,
+    );
+    expect(english).toMatchObject({
+      answered: true,
+      cited: [1],
+      text: 'Staff get 25 vacation days a year [1].',
+    });
+    fake.script('primary-model', { reply: '매년 15일의 연차가 주어집니다 [1].' });
+    const korean = doneOf(
+      (
+        await run(answerer(), {
+          question: '입사 2년차 직원은 쉴 수 있는 날이 며칠이나 되나요?',
+          context: 연차,
+        })
+      ).events,
+    );
+    expect(korean).toMatchObject({ answered: true, cited: [1], text: '매년 15일의 연차가 주어집니다 [1].' });
+    expect(fake.chatRequests()).toHaveLength(2);
+  });
+
+  it('lets the model judge an English question about Korean documents, and declines on empty retrieval', async () => {
+    fake.script('primary-model', { reply: 'Employees get 15 days of annual leave a year [1].' });
+    const across = doneOf(
+      (await run(answerer(), { question: 'How many days of annual leave do I get?', context: 연차 })).events,
+    );
+    expect(across).toMatchObject({ answered: true, cited: [1] });
+    expect(fake.chatRequests()).toHaveLength(1);
+    const empty = doneOf((await run(answerer(), { question: '연차는 며칠인가요?', context: [] })).events);
+    expect(empty).toMatchObject({
+      answered: false,
+      cited: [],
+      text: '열람하실 수 있는 문서에서 이 내용을 찾지 못했습니다.',
+    });
+    expect(fake.chatRequests()).toHaveLength(1);
+  });
+
   it('asks for a Korean answer to a Korean question, and numbers its citations 1, 2 in order of use', async () => {
     fake.script('primary-model', {
       tokens: ['매년 15일이 주어지며 [', '2', ']', ', 남은 연차는 3월 31일까지 이월됩니다 [3][2].'],

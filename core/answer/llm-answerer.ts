@@ -2,6 +2,7 @@ import type { ChatOpenAI } from '@langchain/openai';
 import type { TokenUsage } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import type { AnswerEvent, Answerer, AnswerInput } from '../ports.ts';
+import { detectLanguage } from '../text/index.ts';
 import { dontKnowAnswerFor, dontKnowEvents, saysDontKnow } from './answer-text.ts';
 import {
   attemptSignal,
@@ -20,9 +21,11 @@ export interface LlmAnswererOptions extends ChatModelOptions {
   /** Answers instead when the primary model fails before its first token. */
   readonly fallbackModel?: string | undefined;
   /**
-   * Below this share (0–1, default 0.3) of the question's content words, weighted by rarity, found anywhere in
-   * the context, the answer is "I couldn't find this" and the model is not called: there is nothing it could
-   * ground an answer on, and a model asked anyway tends to answer from its own knowledge.
+   * Below this share (0–1, default 0.05) of the question's content words, weighted by rarity, found anywhere in
+   * the context, the answer is "I couldn't find this" and the model is not called: the context shares next to
+   * nothing with the question, and a model asked anyway tends to answer from its own knowledge. Kept low on
+   * purpose: a paraphrase ("time off" for "vacation days") shares few words, and the model judges it better
+   * than a word count does.
    */
   readonly minEvidence?: number;
 }
@@ -99,18 +102,26 @@ export function createLlmAnswerer(options: LlmAnswererOptions): Answerer {
   };
 }
 
-const DEFAULT_MIN_EVIDENCE = 0.3;
+const DEFAULT_MIN_EVIDENCE = 0.05;
 
 /** A greeting that opens a message says nothing about what is asked ("Hi there!", "안녕하세요, …"). */
 const OPENING_GREETING =
   /^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|안녕하세요|안녕)(?![\p{L}\p{N}])[\s!,.?~]*/iu;
 
-/** Whether the context holds enough of the question's words to be worth asking the model about. */
+/**
+ * Whether the context is worth asking the model about: anything retrieved, unless it clearly shares nothing
+ * with the question. Only empty retrieval and a context without the question's words decline here; whether
+ * the documents answer is the model's call.
+ */
 function hasEvidence(input: AnswerInput, minEvidence: number): boolean {
   if (input.context.length === 0) return false;
   const question = input.question.replace(OPENING_GREETING, '');
   // Small talk ("Hi") and a question with no content words at all ("?", an emoji) are the model's to judge.
   if (question.trim() === '') return true;
+  // Words cannot be compared across languages: an English question about Korean documents is the model's.
+  const asked = detectLanguage(question);
+  const written = detectLanguage(input.context.map((chunk) => chunk.text).join('\n'));
+  if (asked !== undefined && written !== undefined && asked !== written) return true;
   const found = extractAnswer(question, input.context);
   return found === undefined ? true : found.features.contextCoverage >= minEvidence;
 }

@@ -49,7 +49,7 @@ export function stem(word: string): string {
 /**
  * The question-matching terms of `text`, in order, repeats kept: the shared analyzer's content terms
  * (core/text), less the words that only shape a question ("how many", "무엇", "이름"), with a Korean term of
- * three or more syllables also matched by its syllable pairs, so that 취임한 and 취임하였다, which the
+ * three or more syllables matched by its two-syllable pieces, so that 취임한 and 취임하였다, which the
  * analyzer leaves apart, still meet.
  */
 export function contentTerms(text: string): string[] {
@@ -59,7 +59,10 @@ export function contentTerms(text: string): string[] {
     // A single Latin letter carries no meaning except as a number ("5").
     if (term.length < 2 && /^[a-z]$/.test(term)) continue;
     if (HANGUL_WORD.test(term) && term.length >= 3) {
-      for (let i = 0; i + 2 <= term.length; i++) out.push(term.slice(i, i + 2));
+      // Two-syllable pieces from the start: most Sino-Korean words are built of two-syllable parts
+      // (국회의원 = 국회 + 의원), and a leftover odd syllable is usually an ending (취임한 → 취임). Measured on a
+      // development slice against all overlapping pairs, which match endings (되나요 → 나요) as words.
+      for (let i = 0; i + 2 <= term.length; i += 2) out.push(term.slice(i, i + 2));
       continue;
     }
     out.push(term);
@@ -71,6 +74,11 @@ export function contentTerms(text: string): string[] {
 const QUESTION_TERMS: ReadonlySet<string> = new Set(
   [...STOPWORDS, ...KOREAN_STOPWORDS].flatMap((word) => [word, normalizeWord(word)]).filter((t) => t !== ''),
 );
+
+/** Whether a normalised term only shapes a question ("how", "many", "무엇"). */
+export function isQuestionTerm(term: string): boolean {
+  return QUESTION_TERMS.has(term);
+}
 
 /** The content words of `text` as written (not stemmed), first occurrence only. */
 export function contentWords(text: string): string[] {
