@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, isAppError, type Logger } from '#core';
+import { DISK_FULL_MESSAGE, isDiskFullError } from '#db';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly requestId?: string };
@@ -50,5 +51,7 @@ export function toAppError(error: unknown): AppError {
       e.message ?? 'Bad request.',
     );
   }
+  if (isDiskFullError(error))
+    return new AppError('unavailable', DISK_FULL_MESSAGE, { expose: true, cause: error });
   return new AppError('internal', 'internal error', { cause: error });
 }

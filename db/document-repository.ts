@@ -10,8 +10,9 @@ import type {
 import { deleteDocumentChunks, writeChunksOfDocuments } from './chunk-index.ts';
 import type { Db } from './client.ts';
 import { createGroupCommit } from './group-commit.ts';
-import { CHUNKS_PER_PART, splitIntoParts, storeLargeDocument } from './large-document-write.ts';
+import { createLargeWriteBudgets, storeLargeDocument } from './large-document-write.ts';
 import { documentFiles, documents } from './schema.ts';
+import { chunkWriteWeight, type WriteBudget, type WriteClock } from './write-budget.ts';
 
 type DocumentRow = typeof documents.$inferSelect;
 
@@ -50,8 +51,10 @@ interface ChunkReplacement {
 async function storeChunksOfDocuments(
   db: Db,
   replacements: readonly ChunkReplacement[],
+  budget: WriteBudget,
 ): Promise<('stored' | 'stale')[]> {
   return db.transaction(async (tx) => {
+    const started = budget.now();
     // Locked in id order, so concurrent writers on Postgres queue instead of deadlocking.
     const locked = await tx
       .select({ id: documents.id, version: documents.version, collectionId: documents.collectionId })
@@ -87,6 +90,10 @@ async function storeChunksOfDocuments(
       delete from document_files f
       using jsonb_to_recordset(${indexed}::jsonb) as x(id uuid, version int, chunks int)
       where f.document_id = x.id and f.version < x.version`);
+    budget.record(
+      fresh.reduce((sum, r) => sum + replacementWeight(r), 0),
+      budget.now() - started,
+    );
     const stored = new Set(fresh);
     return replacements.map((r) => (stored.has(r) ? ('stored' as const) : ('stale' as const)));
   });
@@ -189,18 +196,36 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
   });
 }
 
+function replacementWeight(replacement: ChunkReplacement): number {
+  return replacement.chunks.reduce((sum, chunk) => sum + chunkWriteWeight(chunk), 0);
+}
+
 /** How many documents' chunks are written in one transaction at most. */
 const MAX_DOCUMENTS_PER_WRITE = 32;
 
-export function createDocumentRepository(db: Db): DocumentRepository {
+export interface DocumentRepositoryOptions {
+  /** How chunk writes are timed against their budget: 'thread-cpu' for PGlite on this thread. */
+  readonly writeClock?: WriteClock;
+}
+
+export function createDocumentRepository(
+  db: Db,
+  { writeClock = 'wall' }: DocumentRepositoryOptions = {},
+): DocumentRepository {
   // Uploads arriving, and ingestion jobs finishing, while a write is in progress are written together
   // by the next one.
   const storeUpload = createGroupCommit((uploads: readonly NewUpload[]) => storeUploads(db, uploads), {
     maxBatch: MAX_DOCUMENTS_PER_WRITE,
   });
+  // One learned budget for every chunk write of this process: each transaction holds the database ~75 ms.
+  const budgets = createLargeWriteBudgets(writeClock);
   const storeChunks = createGroupCommit(
-    (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements),
-    { maxBatch: MAX_DOCUMENTS_PER_WRITE, maxWeight: CHUNKS_PER_PART * 4, weigh: (r) => r.chunks.length },
+    (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements, budgets.write),
+    {
+      maxBatch: MAX_DOCUMENTS_PER_WRITE,
+      maxWeight: () => budgets.write.capacity(),
+      weigh: replacementWeight,
+    },
   );
   return {
     upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
@@ -257,11 +282,11 @@ export function createDocumentRepository(db: Db): DocumentRepository {
     },
 
     replaceChunks(id, version, embeddingModel, chunks) {
-      // A document that fits one part is written with others, atomically; a larger one in parts.
-      if (chunks.length <= CHUNKS_PER_PART && splitIntoParts(chunks).length <= 1) {
-        return storeChunks({ id, version, embeddingModel, chunks });
-      }
-      return storeLargeDocument(db, { id, version, embeddingModel, chunks });
+      // A document that fits one transaction's budget is written with others, atomically; a larger one
+      // in parts.
+      const replacement = { id, version, embeddingModel, chunks };
+      if (replacementWeight(replacement) <= budgets.write.capacity()) return storeChunks(replacement);
+      return storeLargeDocument(db, replacement, budgets);
     },
 
     async delete(id) {

@@ -9,10 +9,11 @@ export interface GroupCommitOptions<Item> {
   /** The most calls flushed together; more wait for the next flush. */
   readonly maxBatch: number;
   /**
-   * The most total weight (e.g. chunks) flushed together; a single heavier call is flushed alone. Bounds
-   * how long one flush holds the embedded database, which serves HTTP on the same thread.
+   * The most total weight (e.g. chunks) flushed together, or a function giving it at each flush (a
+   * learned budget); a single heavier call is flushed alone. Bounds how long one flush holds the
+   * embedded database, which serves HTTP on the same thread.
    */
-  readonly maxWeight?: number;
+  readonly maxWeight?: number | (() => number);
   readonly weigh?: (item: Item) => number;
 }
 
@@ -38,11 +39,12 @@ export function createGroupCommit<Item, Result>(
   }
 
   function takeBatch(): Waiting[] {
+    const limit = typeof maxWeight === 'function' ? maxWeight() : maxWeight;
     let count = 0;
     let weight = 0;
     while (count < Math.min(maxBatch, waiting.length)) {
       weight += weigh(waiting[count]!.item);
-      if (count > 0 && weight > maxWeight) break;
+      if (count > 0 && weight > limit) break;
       count++;
     }
     return waiting.splice(0, count);

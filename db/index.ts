@@ -39,6 +39,7 @@ export {
 } from './collections.ts';
 export { createConversationReferences } from './conversation-references.ts';
 export { createConversationStore, recordFeedback } from './conversation-store.ts';
+export { DISK_FULL_MESSAGE, isDiskFullError } from './disk-full.ts';
 export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
 export {
   EMBEDDED_DATABASE_URL,

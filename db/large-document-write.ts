@@ -2,7 +2,7 @@
  * A large document's chunks are written in parts, each in its own short transaction, with a turn of the
  * event loop between them. The embedded database runs on the thread that serves HTTP and chat, and one
  * transaction holds it whole: a 5 MB CSV (12k chunks) written at once held it for minutes, so every ask
- * waited. Parts of `CHUNKS_PER_PART` chunks (or fewer, when their terms are many) keep each hold short.
+ * waited. Each part carries what the write budget (db/write-budget.ts) says fits in ~75 ms.
  *
  * What this gives up: while it runs, the document's new chunks become searchable part by part (beside the
  * previous version's, which are removed just before it is marked ready); the access policy is unchanged,
@@ -14,11 +14,13 @@ import type { IndexedChunk } from '#core';
 import { removeDocumentChunksBatch, writeChunksOfDocuments } from './chunk-index.ts';
 import type { Db, Executor } from './client.ts';
 import { documents } from './schema.ts';
-
-/** Most chunks in one transaction; ~50-150 ms in PGlite for prose (HNSW inserts dominate). */
-export const CHUNKS_PER_PART = 48;
-/** Most postings (distinct terms per chunk, summed) in one transaction: UUID-heavy CSV rows have hundreds. */
-const POSTINGS_PER_PART = 6000;
+import {
+  chunkWriteWeight,
+  createWriteBudget,
+  DEFAULT_WRITE_BUDGET,
+  type WriteBudget,
+  type WriteClock,
+} from './write-budget.ts';
 
 export interface LargeDocumentWrite {
   readonly id: string;
@@ -27,23 +29,16 @@ export interface LargeDocumentWrite {
   readonly chunks: readonly IndexedChunk[];
 }
 
-/** Splits chunks into parts bounded in count and postings. */
-export function splitIntoParts(chunks: readonly IndexedChunk[]): IndexedChunk[][] {
-  const parts: IndexedChunk[][] = [];
-  let part: IndexedChunk[] = [];
-  let postings = 0;
-  for (const chunk of chunks) {
-    const terms = chunk.lexical.terms.size;
-    if (part.length > 0 && (part.length >= CHUNKS_PER_PART || postings + terms > POSTINGS_PER_PART)) {
-      parts.push(part);
-      part = [];
-      postings = 0;
-    }
-    part.push(chunk);
-    postings += terms;
+/** The chunks from `start` whose weight fits `capacity` (at least one). */
+export function nextPart(chunks: readonly IndexedChunk[], start: number, capacity: number): IndexedChunk[] {
+  let end = start;
+  let weight = 0;
+  while (end < chunks.length) {
+    weight += chunkWriteWeight(chunks[end]!);
+    if (end > start && weight > capacity) break;
+    end++;
   }
-  if (part.length > 0) parts.push(part);
-  return parts;
+  return chunks.slice(start, end);
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -58,23 +53,54 @@ async function lockCurrent(tx: Executor, id: string, version: number): Promise<s
   return row?.version === version ? row.collectionId : null;
 }
 
+export interface LargeWriteBudgets {
+  /** Chunk writes, weighed by chunkWriteWeight. */
+  readonly write: WriteBudget;
+  /** Chunk removals, counted in chunks. */
+  readonly removal: WriteBudget;
+}
+
+export function createLargeWriteBudgets(clock: WriteClock): LargeWriteBudgets {
+  return {
+    write: createWriteBudget({ ...DEFAULT_WRITE_BUDGET, clock }),
+    // A removed chunk (postings, vector, row) takes ~2 ms at first guess.
+    removal: createWriteBudget({ budgetMs: 75, initialMsPerUnit: 2, minWeight: 1, maxWeight: 192, clock }),
+  };
+}
+
 /** Removes the document's chunks of (or other than) `version`, one short transaction per batch. */
-async function clearChunks(db: Db, id: string, version: number, which: 'only' | 'except'): Promise<void> {
+async function clearChunks(
+  db: Db,
+  { id, version, which }: { id: string; version: number; which: 'only' | 'except' },
+  budget: WriteBudget,
+): Promise<void> {
   for (;;) {
-    const removed = await db.transaction((tx) =>
-      removeDocumentChunksBatch(tx, { documentId: id, version, which, limit: CHUNKS_PER_PART * 4 }),
-    );
+    const limit = budget.capacity();
+    const removed = await db.transaction(async (tx) => {
+      const started = budget.now();
+      const n = await removeDocumentChunksBatch(tx, { documentId: id, version, which, limit });
+      budget.record(n, budget.now() - started);
+      return n;
+    });
     if (removed === 0) return;
     await nextTurn();
   }
 }
 
-export async function storeLargeDocument(db: Db, write: LargeDocumentWrite): Promise<'stored' | 'stale'> {
+export async function storeLargeDocument(
+  db: Db,
+  write: LargeDocumentWrite,
+  budgets: LargeWriteBudgets,
+): Promise<'stored' | 'stale'> {
   const { id, version } = write;
-  await clearChunks(db, id, version, 'only');
-  for (const part of splitIntoParts(write.chunks)) {
+  const budget = budgets.write;
+  await clearChunks(db, { id, version, which: 'only' }, budgets.removal);
+  for (let start = 0; start < write.chunks.length; ) {
     await nextTurn();
+    const part = nextPart(write.chunks, start, budget.capacity());
+    start += part.length;
     const written = await db.transaction(async (tx) => {
+      const started = budget.now();
       const collectionId = await lockCurrent(tx, id, version);
       if (collectionId === null) return false;
       await writeChunksOfDocuments(
@@ -82,14 +108,18 @@ export async function storeLargeDocument(db: Db, write: LargeDocumentWrite): Pro
         [{ documentId: id, collectionId, version, embeddingModel: write.embeddingModel, chunks: part }],
         'append',
       );
+      budget.record(
+        part.reduce((sum, chunk) => sum + chunkWriteWeight(chunk), 0),
+        budget.now() - started,
+      );
       return true;
     });
     if (!written) {
-      await clearChunks(db, id, version, 'only');
+      await clearChunks(db, { id, version, which: 'only' }, budgets.removal);
       return 'stale';
     }
   }
-  await clearChunks(db, id, version, 'except');
+  await clearChunks(db, { id, version, which: 'except' }, budgets.removal);
   return db.transaction(async (tx) => {
     if ((await lockCurrent(tx, id, version)) === null) return 'stale';
     await tx.execute(sql`

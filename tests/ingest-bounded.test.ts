@@ -139,6 +139,48 @@ describe('a large document is written in parts', () => {
   });
 });
 
+describe('a CSV of UUIDs', () => {
+  it('is found by a pasted order id, and its vocabulary holds the ids whole, not their fragments', async () => {
+    const collection = await buildCollection(t, { everyone: true });
+    const teams = ['인사팀', '재무팀', '영업본부', '연구소'];
+    const ids = Array.from({ length: 400 }, () => crypto.randomUUID());
+    const csv = [
+      '주문번호,담당 부서,금액,메모',
+      ...ids.map((id, i) => `${id},${teams[i % 4]},${(i * 7919) % 100000}원,${i}번째 주문`),
+    ].join('\n');
+    const termsBefore = await termCount();
+    const { document } = await ingestText(t, {
+      collectionId: collection.id,
+      filename: '주문대장.csv',
+      text: csv,
+    });
+    expect(document.status).toBe('ready');
+
+    const wanted = ids[257]!;
+    const hits = await t.engine.retriever.retrieve(
+      `주문 ${wanted} 담당 부서가 어디인가요?`,
+      { userId: t.admin.userId, collectionIds: [collection.id] },
+      { limit: 3 },
+    );
+    expect(hits[0]?.text).toContain(wanted);
+
+    // A row adds its UUID, amount and number (~4 terms), not ~40 (a UUID gave ~20 fragments like "b" and "9e",
+    // and as many pairs).
+    const added = (await termCount()) - termsBefore;
+    expect(added).toBeLessThan(ids.length * 8);
+    const [fragments] = await rows<{ n: number }>(
+      t.database.db,
+      sql`select count(*)::int as n from lex_terms where term in (${wanted.slice(0, 8)}, ${wanted.slice(9, 13)})`,
+    );
+    expect(fragments?.n).toBe(0);
+  });
+});
+
+async function termCount(): Promise<number> {
+  const [row] = await rows<{ n: number }>(t.database.db, sql`select count(*)::int as n from lex_terms`);
+  return row?.n ?? 0;
+}
+
 describe('a file too large for the index', () => {
   it('fails once, at once, with a short reason in the uploader terms', async () => {
     const small = await createTestEngine({ MAX_DOCUMENT_CHUNKS: '20' });

@@ -211,7 +211,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const embedder = createEmbedder(config, logger);
   await ensureEmbeddingModel(database.db, { model: embedder.model, dimensions: embedder.dimensions });
 
-  const documents = createDocumentRepository(database.db);
+  const documents = createDocumentRepository(database.db, {
+    writeClock: database.kind === 'pglite' ? 'thread-cpu' : 'wall',
+  });
   const analyzer = createFileAnalyzer(config, logger);
   const baseIngestor = createDocumentIngestor(
     {

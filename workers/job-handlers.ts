@@ -9,6 +9,7 @@ import {
   type Logger,
   UnprocessableDocumentError,
 } from '#core';
+import { DISK_FULL_MESSAGE, isDiskFullError } from '#db';
 import type { DocumentIngestor } from '../core/ingest-document.ts';
 import {
   createPurgeConversationsHandler,
@@ -66,6 +67,8 @@ export function toJobError(error: unknown): Error {
         : new AppError(error.code, capReason(error.message), { expose: error.expose });
     return capped;
   }
+  // Retried like any passing outage: the same work succeeds once space is freed.
+  if (isDiskFullError(error)) return new AppError('unavailable', DISK_FULL_MESSAGE, { expose: true });
   const driverError =
     error instanceof Error && error.message.startsWith('Failed query:') && error.cause instanceof Error
       ? error.cause

@@ -16,6 +16,29 @@ describe('analyzer', () => {
     expect(analyzeDocument('The Vaccinations of the children were running').length).toBe(3);
   });
 
+  it('indexes a UUID or a hash whole, so a pasted ID finds its row and its fragments fill no vocabulary', () => {
+    const row =
+      'b9e2b9de-dc63-41bf-a1aa-ee15becf87ba,인사팀,2026-01-01,5115870,해시 d41d8cd98f00b204e9800998ecf8427e 확인';
+    const doc = analyzeDocument(row);
+    const terms = [...doc.terms.keys()];
+    const query = analyzeQuery('b9e2b9de-dc63-41bf-a1aa-ee15becf87ba 주문은 어디 있나요?').map((q) => q.term);
+    // The ID the employee pastes is the term the row stored.
+    expect(query.filter((term) => doc.terms.has(term))).toEqual(['b9e2b9dedc6341bfa1aaee15becf87ba']);
+    expect(doc.terms.has(analyzeQuery('d41d8cd98f00b204e9800998ecf8427e')[0]!.term)).toBe(true);
+    // No "b", "9", "e2", "dc 63": a UUID gave ~20 fragment terms and as many pairs, most of a CSV's vocabulary.
+    for (const fragment of ['b', '9', 'dc', '63', 'ee', 'd41', 'b204', 'dc 63', 'ba 인사팀']) {
+      expect(terms, fragment).not.toContain(fragment);
+    }
+    // The Korean words, the date and the amount beside it are indexed as before.
+    for (const term of ['인사팀', '2026', '20260101', '5115870', '해시', '확인']) {
+      expect(terms, term).toContain(term);
+    }
+    // Codes people write stay split and joined as before.
+    expect(termsOf('h1n1 iso-27001-2022 covid-19')).toEqual(
+      expect.arrayContaining(['h', 'n', 'h1n1', 'iso', '27001', '2022', 'iso270012022', 'covid', '19']),
+    );
+  });
+
   it('keeps compounds, codes and numbers matchable however they are written', () => {
     const doc = analyzeDocument('IL-6 and COVID-19 raise TNF-α; 2.5% of H1N1 cases');
     for (const term of [

@@ -11,8 +11,9 @@ import { analyzeText, DEFAULT_TEXT_ANALYZER_OPTIONS, type TextAnalyzerOptions } 
  * Bump whenever a change to the analysis would change any stored term: chunks record the version that
  * wrote their postings, and the reindex-lexical job re-analyses older ones in the background.
  * 1: space-separated words, Porter for everything. 2: core/text (Korean stems, ICU words for Japanese/Chinese).
+ * 3: machine identifiers (UUIDs, hashes) indexed whole, without their fragments.
  */
-export const LEXICAL_ANALYSIS_VERSION = 2;
+export const LEXICAL_ANALYSIS_VERSION = 3;
 
 export interface AnalyzerOptions {
   /** Index adjacent-term pairs ("insulin resist") as extra terms; they never count towards the length. */
@@ -53,6 +54,12 @@ function termStream(text: string, options: TextAnalyzerOptions): TermStream {
   let previous: string | undefined;
   for (const token of tokens) {
     if (token.phraseStart) previous = undefined;
+    if (token.identifier) {
+      // Only the whole identifier (in `joined`) is a term: its fragments and pairs with its neighbours
+      // are noise that would fill the vocabulary with terms nobody searches.
+      previous = undefined;
+      continue;
+    }
     if (token.stopword) continue;
     for (const term of token.indexTerms) unigrams.push(term);
     if (previous !== undefined) pairs.push(`${previous}${BIGRAM_SEPARATOR}${token.term}`);

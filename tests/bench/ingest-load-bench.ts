@@ -3,15 +3,17 @@
  * embedded database is asked over REST, one question after another, while large uploads are parsed,
  * embedded and written. An ask that waits seconds means the event loop (or the embedded database on it)
  * was blocked. Also reports each file's time to ready/failed, the process's peak RSS, the stored error's
- * size and the database's growth per MB of text.
+ * size and the database's growth per MB of text. The event loop's delay is seen from outside: GET /healthz
+ * is sent every 100 ms whatever the previous one is doing, so its latency samples the loop evenly in time
+ * (an ask after an ask under-samples a long stall).
  *
- * Standalone: node tests/bench/ingest-load-bench.ts [--files text,csv] [--text-mb 50] [--csv-mb 5]
+ * Standalone: node tests/bench/ingest-load-bench.ts [--files text,csv,ko] [--text-mb 50] [--csv-mb 5] [--ko-mb 5]
  * Through the bench: npm run bench -- --only ingest-load
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,10 +23,14 @@ import { mulberry32 } from './synthetic.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+export type LoadFileKind = 'text' | 'csv' | 'ko';
+
 export interface IngestLoadOptions {
-  readonly files?: readonly ('text' | 'csv')[];
+  readonly files?: readonly LoadFileKind[];
   readonly textMb?: number;
   readonly csvMb?: number;
+  /** A Korean prose handbook (buildKoreanText). */
+  readonly koMb?: number;
   /** The run is given up (and reported as such) past this long or this resident memory. */
   readonly maxSeconds?: number;
   readonly maxRssMb?: number;
@@ -81,6 +87,46 @@ export function buildVariedText(bytes: number, seed = 7): string {
   return parts.join('');
 }
 
+const KOREAN_SENTENCES = [
+  '직원은 입사 후 {n}년이 지나면 {d}일의 유급 연차 휴가를 받습니다.',
+  '{team}의 출장비는 하루 {m}만 원을 넘지 않도록 정산해야 합니다.',
+  '보안 점검은 매월 {d}일에 실시하며, 결과는 {team} 팀장에게 보고합니다.',
+  '재택근무는 주 {n}회까지 허용되며 사전에 부서장의 승인을 받아야 합니다.',
+  '경조사 휴가는 본인 결혼 시 {d}일, 자녀 결혼 시 {n}일이 주어집니다.',
+  '법인카드 사용 내역은 사용일로부터 {d}일 이내에 {team}에 제출합니다.',
+  '신규 입사자는 첫 주에 정보보호 교육과 {team} 오리엔테이션을 이수합니다.',
+  '야간 근무 수당은 기본급의 {n}0%를 추가로 지급합니다.',
+  '사무실 출입 카드를 분실하면 {d}시간 이내에 총무팀에 신고해야 합니다.',
+  '개인정보가 담긴 문서는 보관 기간 {n}년이 지나면 파기합니다.',
+  '교육비 지원은 연간 {m}만 원 한도에서 {team}의 승인을 거쳐 받을 수 있습니다.',
+  '정기 건강검진은 {n}년에 한 번 회사가 지정한 병원에서 받습니다.',
+];
+const TEAMS = ['인사팀', '재무팀', '총무팀', '보안팀', '영업본부', '연구소', '법무팀', '고객지원센터'];
+
+/**
+ * Korean prose as a company handbook reads: numbered articles of sentences about leave, expenses and
+ * security, with numbers and departments varying, so the vocabulary is realistic rather than random.
+ */
+export function buildKoreanText(bytes: number, seed = 5): string {
+  const random = mulberry32(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const parts: string[] = [];
+  let size = 0;
+  for (let article = 1; size < bytes; article++) {
+    const sentences = Array.from({ length: 3 + Math.floor(random() * 5) }, () =>
+      pick(KOREAN_SENTENCES)
+        .replace('{n}', String(1 + Math.floor(random() * 9)))
+        .replace('{d}', String(1 + Math.floor(random() * 30)))
+        .replace('{m}', String(5 + Math.floor(random() * 95)))
+        .replace('{team}', pick(TEAMS)),
+    );
+    const paragraph = `제${article}조 (${pick(TEAMS)} 규정 ${article}) ${sentences.join(' ')}\n\n`;
+    parts.push(paragraph);
+    size += Buffer.byteLength(paragraph);
+  }
+  return parts.join('');
+}
+
 /** A CSV of rows with UUIDs, dates and amounts: nearly every cell a distinct term. */
 export function buildUuidCsv(bytes: number, seed = 11): string {
   const random = mulberry32(seed);
@@ -112,12 +158,27 @@ function rssMb(pid: number): { current: number; peak: number } {
   }
 }
 
+const METRICS_TOKEN = 'bench-ingest-load-metrics-token';
+
+/** The web process's own event-loop delay maximum (prom-client, since its last scrape), in ms. */
+async function readEventLoopLagMax(url: string): Promise<number> {
+  try {
+    const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const text = await response.text();
+    const match = /^exgpt_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    return match ? Number(match[1]) * 1000 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const QUESTIONS = ['연차 휴가는 며칠인가요?', 'How many vacation days do employees get?', '보안 규정 문서'];
 
 export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> {
   const files = options.files ?? ['text', 'csv'];
   const textBytes = Math.round((options.textMb ?? 50) * 1024 * 1024 * 0.98);
   const csvBytes = Math.round((options.csvMb ?? 5) * 1024 * 1024);
+  const koBytes = Math.round((options.koMb ?? 5) * 1024 * 1024);
   const maxSeconds = options.maxSeconds ?? 900;
   const maxRssMb = options.maxRssMb ?? 6144;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-bench-ingest-'));
@@ -134,7 +195,14 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
   await database.close();
 
   const child = spawn(process.execPath, [path.join(root, 'bot', 'main.ts')], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SEED_SAMPLE_DOCS: 'false' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      SEED_SAMPLE_DOCS: 'false',
+      METRICS_TOKEN: METRICS_TOKEN,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logBytes = 0;
@@ -185,9 +253,23 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
     const uploads = files.map((kind) =>
       kind === 'text'
         ? { kind, name: 'large-handbook.txt', type: 'text/plain', body: buildVariedText(textBytes) }
-        : { kind, name: 'ledger.csv', type: 'text/csv', body: buildUuidCsv(csvBytes) },
+        : kind === 'ko'
+          ? { kind, name: '취업규칙-전문.txt', type: 'text/plain', body: buildKoreanText(koBytes) }
+          : { kind, name: 'ledger.csv', type: 'text/csv', body: buildUuidCsv(csvBytes) },
     );
     const textMb = uploads.reduce((sum, u) => sum + Buffer.byteLength(u.body), 0) / 2 ** 20;
+    const loadBefore = loadavg()[0]!;
+    // The event loop's delay as a client sees it: /healthz every 100 ms, not waiting for the last one.
+    const healthMs: number[] = [];
+    const prober = setInterval(() => {
+      const t0 = performance.now();
+      fetch(`${url}/healthz`)
+        .then((response) => response.arrayBuffer())
+        .then(() => healthMs.push(performance.now() - t0))
+        .catch(() => healthMs.push(Number.POSITIVE_INFINITY));
+    }, 100);
+    const lagMax = await readEventLoopLagMax(url); // resets the server's own histogram
+    void lagMax;
     const started = performance.now();
     const docs = await Promise.all(
       uploads.map(async (upload) => {
@@ -197,7 +279,14 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
         const body = (await response.json()) as { document?: { id: string }; error?: unknown };
         if (!body.document)
           throw new Error(`upload of ${upload.name} refused: ${JSON.stringify(body.error)}`);
-        return { ...upload, id: body.document.id, doneMs: Number.NaN, status: 'queued', errorBytes: 0 };
+        return {
+          ...upload,
+          id: body.document.id,
+          doneMs: Number.NaN,
+          status: 'queued',
+          errorBytes: 0,
+          error: '',
+        };
       }),
     );
     progress(`ingest-load: uploaded ${label} (${round(textMb)} MB); asking until they are done`);
@@ -230,6 +319,7 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
           const { document } = JSON.parse(text) as { document: { status: string; error: string | null } };
           doc.status = document.status;
           doc.errorBytes = Buffer.byteLength(document.error ?? '');
+          doc.error = document.error ?? '';
           if (document.status === 'ready' || document.status === 'failed') {
             doc.doneMs = performance.now() - started;
             progress(`ingest-load: ${doc.name} ${document.status} after ${round(doc.doneMs / 1000)} s`);
@@ -239,7 +329,10 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
       }
     } finally {
       clearInterval(sampler);
+      clearInterval(prober);
     }
+    const loopMaxMs = await readEventLoopLagMax(url);
+    const loadAfter = loadavg()[0]!;
     const grownBytes = directoryBytes(path.join(dataDir, 'pg')) - baseBytes;
     const peak = Math.max(peakRss, rssMb(child.pid!).peak);
     out.push({
@@ -249,12 +342,20 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
       target: '≤ 500',
       note: `p50 ${round(percentile(latencies, 50))} ms, max ${round(Math.max(...latencies))} ms, ${latencies.length} asks, ${failedAsks} failed${gaveUp ? `; gave up: ${gaveUp}` : ''}`,
     });
+    out.push({
+      name: `event-loop delay p95 while ${label} ingest (GET /healthz every 100 ms)`,
+      value: round(percentile(healthMs, 95)),
+      unit: 'ms',
+      target: '≤ 100',
+      note: `p50 ${round(percentile(healthMs, 50))} ms, max ${round(Math.max(...healthMs))} ms over ${healthMs.length} probes; server's own monitorEventLoopDelay max ${round(loopMaxMs)} ms; load average ${round(loadBefore, 2)} → ${round(loadAfter, 2)}`,
+    });
     for (const doc of docs) {
+      const mb = Buffer.byteLength(doc.body) / 2 ** 20;
       out.push({
-        name: `time to ${doc.status} for ${doc.name} (${round(Buffer.byteLength(doc.body) / 2 ** 20)} MB)`,
+        name: `time to ${doc.status} for ${doc.name} (${round(mb)} MB)`,
         value: round(doc.doneMs / 1000),
         unit: 's',
-        note: `stored error ${doc.errorBytes} bytes`,
+        note: `${round(mb / (doc.doneMs / 1000), 3)} MB/s; stored error ${doc.errorBytes} bytes${doc.error ? `: ${doc.error.slice(0, 160)}` : ''}`,
       });
     }
     out.push({
@@ -273,8 +374,12 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
     }
     return out;
   } finally {
+    // A child that already exited (it failed to start) emits no second 'exit'.
+    const exited =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
@@ -288,13 +393,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       files: { type: 'string', default: 'text,csv' },
       'text-mb': { type: 'string', default: '50' },
       'csv-mb': { type: 'string', default: '5' },
+      'ko-mb': { type: 'string', default: '5' },
       'max-seconds': { type: 'string', default: '900' },
     },
   });
   const rows = await run({
-    files: values.files.split(',') as ('text' | 'csv')[],
+    files: values.files.split(',') as LoadFileKind[],
     textMb: Number(values['text-mb']),
     csvMb: Number(values['csv-mb']),
+    koMb: Number(values['ko-mb']),
     maxSeconds: Number(values['max-seconds']),
   });
   printTable(rows);
