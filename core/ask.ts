@@ -176,6 +176,7 @@ function toSources(
       documentVersion: chunk.documentVersion,
       title: chunk.title,
       section: chunk.headingPath.length > 0 ? chunk.headingPath.join(' › ') : null,
+      page: chunk.page,
       url: chunk.sourceUrl ?? documentLink?.(chunk.documentId) ?? null,
       snippet: snippetOf(chunk.text),
       text: chunk.text,

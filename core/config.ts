@@ -234,6 +234,14 @@ export const configSchema = z
         message: `must be set when MICROSOFT_APP_TYPE=${config.MICROSOFT_APP_TYPE}`,
       });
     }
+    // The chunker refuses a larger overlap; caught here, not as documents stuck in "processing".
+    if (config.CHUNK_OVERLAP_TOKENS > config.CHUNK_TOKENS / 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHUNK_OVERLAP_TOKENS'],
+        message: `must be at most half of CHUNK_TOKENS (${Math.floor(config.CHUNK_TOKENS / 2)})`,
+      });
+    }
     if (config.OIDC_ISSUER_URL && !config.OIDC_CLIENT_ID) {
       ctx.addIssue({
         code: 'custom',

@@ -44,6 +44,8 @@ export interface RetrievedChunk {
   readonly title: string;
   readonly sourceUrl: string | null;
   readonly headingPath: readonly string[];
+  /** 1-based page the chunk starts on, for formats with pages (PDF); null otherwise. */
+  readonly page: number | null;
   readonly position: number;
   readonly text: string;
   readonly tokenCount: number;
@@ -66,7 +68,10 @@ export interface Source {
   readonly documentId: string;
   readonly documentVersion: number;
   readonly title: string;
+  /** Heading path joined by " › ": a document's section, a workbook's sheet, a deck's "Slide N: title". */
   readonly section: string | null;
+  /** 1-based page the cited text starts on (PDF); null for formats without pages. */
+  readonly page: number | null;
   readonly url: string | null;
   /** A short excerpt for display. */
   readonly snippet: string;

@@ -459,12 +459,16 @@ export type ChatMessageRef = { readonly messageId: string } | { readonly platfor
 export interface ChatAnswers {
   /** Whether the bot has answered in this thread (follow-ups without a mention are for such threads only). */
   hasAnswered(key: ConversationKey): Promise<boolean>;
-  /** Stores the platform's id of the posted answer so that feedback on that message finds it. */
-  attachPlatformMessage(messageId: string, platformMessageId: string): Promise<void>;
+  /**
+   * Stores the platform's id of the posted answer so that feedback on that message finds it, and whether
+   * it was posted where a channel's members see it (then each of them may rate it once).
+   */
+  attachPlatformMessage(messageId: string, platformMessageId: string, inChannel: boolean): Promise<void>;
   find(ref: ChatMessageRef): Promise<StoredChatAnswer | null>;
   /**
-   * Stores the asker's 👍/👎 and comment (null: none) on the answer, replacing their earlier rating. False
-   * when there is no such answer or the rater is not its asker: nobody else rates an answer for them.
+   * Stores the rater's own 👍/👎 and comment (null: none) on the answer, replacing their earlier rating.
+   * The asker's rating is the answer's feedback; in a channel everyone else who sees it rates it once each,
+   * beside it. False when there is no such answer, or someone other than the asker rates a DM or private answer.
    */
   recordFeedback(
     ref: ChatMessageRef,

@@ -39,8 +39,16 @@ export function createChatAnswers(db: Db): ChatAnswers {
       return row !== undefined;
     },
 
-    async attachPlatformMessage(messageId: string, platformMessageId: string): Promise<void> {
-      await db.update(messages).set({ platformMessageId }).where(eq(messages.id, messageId));
+    async attachPlatformMessage(
+      messageId: string,
+      platformMessageId: string,
+      inChannel: boolean,
+    ): Promise<void> {
+      // Once shown in a channel (a shared private answer) it stays rateable by its members.
+      await db
+        .update(messages)
+        .set({ platformMessageId, ...(inChannel ? { shownInChannel: true } : {}) })
+        .where(eq(messages.id, messageId));
     },
 
     async find(ref: ChatMessageRef): Promise<StoredChatAnswer | null> {
@@ -64,6 +72,7 @@ export function createChatAnswers(db: Db): ChatAnswers {
           documentVersion: messageSources.documentVersion,
           title: messageSources.title,
           section: messageSources.section,
+          page: messageSources.page,
           url: messageSources.url,
           text: messageSources.text,
           collectionId: documents.collectionId,

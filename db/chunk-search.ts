@@ -278,13 +278,14 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
         title: string;
         source_url: string | null;
         heading_path: string[];
+        page: number | null;
         position: number;
         text: string;
         token_count: number;
       }>(
         db,
         sql`select c.id::text as id, c.document_id, c.document_version, c.collection_id, d.title, d.source_url,
-                   c.heading_path, c.position, c.text, c.token_count
+                   c.heading_path, c.page, c.position, c.text, c.token_count
             from chunks c join documents d on d.id = c.document_id
             where c.id = any(${`{${ids.join(',')}}`}::bigint[])
               and c.collection_id in (${readable})`,
@@ -303,6 +304,7 @@ export function createChunkSearch(db: Db, options: ChunkSearchOptions = {}): Chu
           title: row.title,
           sourceUrl: row.source_url,
           headingPath: row.heading_path ?? [],
+          page: row.page === null ? null : Number(row.page),
           position: Number(row.position),
           text: row.text,
           tokenCount: Number(row.token_count),

@@ -1,8 +1,8 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { ConversationKey, ConversationStore, HistoryTurn, StoredAnswer } from '#core';
 import { redactPersonalData } from '../core/redaction.ts';
 import type { Db, Executor } from './client.ts';
-import { conversations, messageSources, messages } from './schema.ts';
+import { conversations, messageRatings, messageSources, messages } from './schema.ts';
 import { readRedactionRules } from './settings.ts';
 
 export function createConversationStore(db: Db): ConversationStore {
@@ -68,6 +68,7 @@ export function createConversationStore(db: Db): ConversationStore {
               documentVersion: s.documentVersion,
               title: s.title,
               section: s.section,
+              page: s.page,
               url: s.url,
               text: s.text,
             })),
@@ -84,18 +85,36 @@ export function createConversationStore(db: Db): ConversationStore {
 }
 
 /**
- * Records the asker's 👍/👎 (and an optional comment) on a stored answer. Only the asker's rating is the
- * answer's feedback: a rating by anyone else (a channel member, a forged action) changes nothing and
- * returns false, in DMs, ephemeral answers and channels alike.
+ * Records a person's 👍/👎 (and an optional comment) on a stored answer, once per person: a second rating
+ * by the same person replaces theirs. The asker may always rate; anyone else only an answer shown in a
+ * channel, where they saw it. The asker's rating alone is the answer's own feedback (messages.feedback):
+ * other people's ratings are counted beside it and never replace it. False when nothing was stored (no
+ * such answer, or a DM or private answer rated by someone other than its asker).
  */
 export async function recordFeedback(
   db: Executor,
   input: { messageId: string; raterId: string; value: 'up' | 'down'; comment?: string | null },
 ): Promise<boolean> {
-  const updated = await db
-    .update(messages)
-    .set({ feedback: input.value, feedbackComment: input.comment ?? null, feedbackAt: new Date() })
-    .where(and(eq(messages.id, input.messageId), eq(messages.userId, input.raterId)))
-    .returning({ id: messages.id });
-  return updated.length > 0;
+  return db.transaction(async (tx) => {
+    const [message] = await tx
+      .select({ userId: messages.userId, shownInChannel: messages.shownInChannel })
+      .from(messages)
+      .where(eq(messages.id, input.messageId))
+      .for('update');
+    if (!message) return false;
+    const byAsker = message.userId === input.raterId;
+    if (!byAsker && !message.shownInChannel) return false;
+    const rating = { value: input.value, comment: input.comment ?? null, ratedAt: new Date() };
+    await tx
+      .insert(messageRatings)
+      .values({ messageId: input.messageId, userId: input.raterId, ...rating })
+      .onConflictDoUpdate({ target: [messageRatings.messageId, messageRatings.userId], set: rating });
+    if (byAsker) {
+      await tx
+        .update(messages)
+        .set({ feedback: rating.value, feedbackComment: rating.comment, feedbackAt: rating.ratedAt })
+        .where(eq(messages.id, input.messageId));
+    }
+    return true;
+  });
 }

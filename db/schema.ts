@@ -391,6 +391,11 @@ export const messages = pgTable(
     latencyMs: integer('latency_ms').notNull(),
     /** The platform's id of the posted answer (Slack ts, Teams activity id) so feedback finds it. */
     platformMessageId: text('platform_message_id'),
+    /**
+     * Posted where a channel's members see it (a channel answer, or a private one shared there): then each
+     * of them may rate it once (message_ratings); in DMs and private answers only the asker rates.
+     */
+    shownInChannel: boolean('shown_in_channel').notNull().default(false),
     feedback: feedbackEnum('feedback'),
     feedbackComment: text('feedback_comment'),
     feedbackAt: timestamp('feedback_at', { withTimezone: true }),
@@ -402,6 +407,26 @@ export const messages = pgTable(
     index('messages_created_idx').on(t.createdAt),
     index('messages_platform_message_idx').on(t.platformMessageId),
   ],
+);
+
+/**
+ * Every person's own 👍/👎 on an answer, once each: a second click by the same person replaces theirs.
+ * The asker's rating is also messages.feedback (the answer's own verdict, reviewed in the console).
+ */
+export const messageRatings = pgTable(
+  'message_ratings',
+  {
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    value: feedbackEnum('value').notNull(),
+    comment: text('comment'),
+    ratedAt: timestamp('rated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.userId] }), index('message_ratings_value_idx').on(t.value)],
 );
 
 /** The exact sources an answer showed, with a copy of the text used: re-indexing never rewrites history. */
@@ -417,6 +442,8 @@ export const messageSources = pgTable(
     documentVersion: integer('document_version').notNull(),
     title: text('title').notNull(),
     section: text('section'),
+    /** The page the cited chunk starts on (PDF), copied like the text so a citation keeps it. */
+    page: integer('page'),
     url: text('url'),
     text: text('text').notNull(),
   },

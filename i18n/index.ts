@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Catalogue, createTranslator, negotiateLocale, type Translator } from './translator.ts';
 
+export { type SourcePlace, sourceLocation } from './source-location.ts';
 export {
   type Catalogue,
   createTranslator,

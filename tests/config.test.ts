@@ -26,6 +26,13 @@ describe('config', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('refuses a chunk overlap the chunker cannot use, instead of leaving documents in "processing"', () => {
+    expect(() => loadConfig({ CHUNK_TOKENS: '64' })).toThrow(
+      /CHUNK_OVERLAP_TOKENS: must be at most half of CHUNK_TOKENS \(32\)/,
+    );
+    expect(loadConfig({ CHUNK_TOKENS: '64', CHUNK_OVERLAP_TOKENS: '16' }).CHUNK_OVERLAP_TOKENS).toBe(16);
+  });
+
   it('.env.example lists every variable with its default', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Map(

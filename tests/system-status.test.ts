@@ -3,10 +3,13 @@
  * /readyz with a chat model that is, or is not, reachable. A model server that is down is reported but
  * does not make the process unready: the console, uploads and search still work without it.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEXICAL_ANALYSIS_VERSION } from '#core';
+import { scheduleLexicalReindexIfNeeded } from '../workers/recovery.ts';
 import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import { buildAdminApp, errorCode, gql, gqlOk, userWithRole } from './support/admin.ts';
-import { createTestEngine, type TestEngine } from './support/engine.ts';
+import { createTestEngine, silentLogger, type TestEngine } from './support/engine.ts';
 
 const STATUS = `{ systemStatus {
   version nodeVersion databaseVersion
@@ -91,6 +94,41 @@ describe('system status without a model server', () => {
 
     const refused = await gql(app, STATUS, {}, { token: curator.token });
     expect(errorCode(refused)).toBe('forbidden');
+    await app.close();
+  });
+
+  it('shows the search index being moved to a new text analysis, and when it is done (admins only)', async () => {
+    const app = await buildAdminApp(t);
+    const admin = await userWithRole(t, 'admin');
+    const curator = await userWithRole(t, 'curator');
+    const PROGRESS = `{ lexicalReindex { analysisVersion reindexed total running } }`;
+    type Progress = { analysisVersion: number; reindexed: number; total: number; running: boolean };
+    const progress = async () =>
+      (await gqlOk<{ lexicalReindex: Progress }>(app, PROGRESS, {}, admin.token)).lexicalReindex;
+
+    const before = await progress();
+    expect(before).toMatchObject({ analysisVersion: LEXICAL_ANALYSIS_VERSION, running: false });
+    expect(before.reindexed).toBe(before.total);
+    expect(before.total).toBeGreaterThan(0);
+
+    // As an install upgraded from the previous analysis looks: its (Korean) chunks indexed by version 1.
+    await t.database.db.execute(sql`update chunks set lexical_version = 1`);
+    expect(await progress()).toEqual({ ...before, reindexed: 0, running: true });
+    const { systemStatus } = await gqlOk<{ systemStatus: { lexicalReindex: Progress } }>(
+      app,
+      `{ systemStatus { lexicalReindex { reindexed total running } } }`,
+      {},
+      admin.token,
+    );
+    expect(systemStatus.lexicalReindex).toEqual({ reindexed: 0, total: before.total, running: true });
+
+    expect(
+      await scheduleLexicalReindexIfNeeded({ db: t.database.db, queue: t.queue, logger: silentLogger }),
+    ).toBe(true);
+    await t.queue.drain();
+    expect(await progress()).toEqual(before);
+
+    expect(errorCode(await gql(app, PROGRESS, {}, { token: curator.token }))).toBe('forbidden');
     await app.close();
   });
 });

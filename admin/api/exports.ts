@@ -11,7 +11,7 @@ import { auditFilterArgs, auditWhere } from './schema/audit.ts';
 import { conversationFilterArgs, conversationWhere } from './schema/conversations.ts';
 import { parseInput } from './validation.ts';
 
-const { auditEvents, conversations, messages, messageSources, users } = schema;
+const { auditEvents, conversations, messageRatings, messages, messageSources, users } = schema;
 const BATCH = 500;
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -188,6 +188,25 @@ async function* conversationRows(db: Db, filter: Parameters<typeof conversationW
           )
           .orderBy(asc(messageSources.messageId), asc(messageSources.n))
       : [];
+    // Everyone's own rating once each (the asker's is also `feedback`): counted, never listed by person.
+    const ratings = new Map<string, { up: number; down: number }>();
+    if (batch.length) {
+      const counted = await db
+        .select({
+          messageId: messageRatings.messageId,
+          up: sql<number>`count(*) filter (where ${messageRatings.value} = 'up')::int`,
+          down: sql<number>`count(*) filter (where ${messageRatings.value} = 'down')::int`,
+        })
+        .from(messageRatings)
+        .where(
+          inArray(
+            messageRatings.messageId,
+            batch.map((b) => b.message.id),
+          ),
+        )
+        .groupBy(messageRatings.messageId);
+      for (const row of counted) ratings.set(row.messageId, { up: Number(row.up), down: Number(row.down) });
+    }
     for (const { message: m, conversation: c, userEmail } of batch) {
       yield {
         conversation_id: c.id,
@@ -207,6 +226,8 @@ async function* conversationRows(db: Db, filter: Parameters<typeof conversationW
         latency_ms: m.latencyMs,
         feedback: m.feedback,
         feedback_comment: m.feedbackComment,
+        ratings_up: ratings.get(m.id)?.up ?? 0,
+        ratings_down: ratings.get(m.id)?.down ?? 0,
         reviewed_at: m.reviewedAt?.toISOString() ?? null,
         sources: sources
           .filter((s) => s.messageId === m.id)
@@ -214,6 +235,7 @@ async function* conversationRows(db: Db, filter: Parameters<typeof conversationW
             n: s.n,
             title: s.title,
             section: s.section,
+            page: s.page,
             url: s.url,
             documentId: s.documentId,
             documentVersion: s.documentVersion,

@@ -5,13 +5,16 @@
 import { parseArgs } from 'node:util';
 import type { Source } from '#core';
 import { resolveCollectionRefs } from '#db';
+import { sourceLocation, translatorFor } from '#i18n';
 import { callApi, connect, fail } from './connect.ts';
 
 /** What the CLI prints: the same shape whether it came over REST or from the local engine. */
 interface AskResult {
   readonly answer: string;
   readonly answered: boolean;
-  readonly sources: readonly Pick<Source, 'n' | 'title' | 'section' | 'url'>[];
+  readonly sources: readonly (Pick<Source, 'n' | 'title' | 'section' | 'url'> & {
+    readonly page?: number | null;
+  })[];
 }
 
 const USAGE = 'Usage: npm run ask -- "your question" [--collection NAME]';
@@ -66,9 +69,12 @@ async function main(): Promise<void> {
   }
   out.write('\n');
   if (result.sources.length > 0) {
-    out.write('\nSources:\n');
+    // The terminal's language (LANG=ko_KR.UTF-8 gives "3쪽"), else English.
+    const tr = translatorFor([process.env.LC_ALL, process.env.LC_MESSAGES, process.env.LANG]);
+    out.write(`\n${tr.t('chat.answer.sources')}:\n`);
     for (const s of result.sources) {
-      out.write(`  [${s.n}] ${s.title}${s.section ? ` › ${s.section}` : ''}${s.url ? `  ${s.url}` : ''}\n`);
+      const where = sourceLocation({ section: s.section, page: s.page ?? null }, tr);
+      out.write(`  [${s.n}] ${s.title}${where ? ` › ${where}` : ''}${s.url ? `  ${s.url}` : ''}\n`);
     }
   }
   process.exitCode = result.answered ? 0 : 3;

@@ -77,13 +77,19 @@ export interface ChatConversation {
     platform: ChatPlatform,
     request: { readonly messageId: string; readonly user: ChatUserRef; readonly location: ChatLocation },
   ): Promise<ShareOutcome>;
-  /** 👍/👎 on an answer by `user`, by ex-GPT's message id or the platform's id of the posted message. */
-  recordFeedback(request: {
-    readonly ref: ChatMessageRef;
-    readonly user: ChatUserRef;
-    readonly value: 'up' | 'down';
-    readonly comment?: string | null;
-  }): Promise<boolean>;
+  /**
+   * 👍/👎 on an answer by `user`, by ex-GPT's message id or the platform's id of the posted message: the
+   * asker's, or in a channel any member's own (once each; see ChatAnswers.recordFeedback).
+   */
+  recordFeedback(
+    platform: ChatPlatform,
+    request: {
+      readonly ref: ChatMessageRef;
+      readonly user: ChatUserRef;
+      readonly value: 'up' | 'down';
+      readonly comment?: string | null;
+    },
+  ): Promise<boolean>;
 }
 
 /**
@@ -185,7 +191,9 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
       const posted = await reply.finish(chatAnswer);
       // The answer is out: what follows must not turn it into a failure message.
       try {
-        if (posted) await deps.answers.attachPlatformMessage(result.messageId, posted);
+        if (posted) {
+          await deps.answers.attachPlatformMessage(result.messageId, posted, location.place === 'channel');
+        }
         deps.onAnswered?.(result, location);
       } catch (error) {
         log.error(
@@ -307,17 +315,27 @@ export function createChatConversation(deps: ChatConversationDeps): ChatConversa
         sources: stored.sources,
         shareable: false,
       });
-      if (posted) await deps.answers.attachPlatformMessage(stored.messageId, posted);
+      if (posted) {
+        await deps.answers.attachPlatformMessage(stored.messageId, posted, location.place === 'channel');
+      }
       return 'shared';
     },
 
-    async recordFeedback(request) {
-      // Looked up, never created: someone ex-GPT has not met cannot be the asker.
-      const rater = await deps.identities.find(request.user);
+    async recordFeedback(platform, request) {
+      // A channel member ex-GPT has not met yet rates as themselves: mapped like an asker would be.
+      // (Someone unknown cannot be the asker, so a DM or private answer still refuses them.)
+      let rater: Awaited<ReturnType<typeof members.resolve>>;
+      try {
+        rater = await members.resolve(platform, request.user);
+      } catch (error) {
+        log.warn({ err: error, platform: platform.platform }, 'chat rater could not be looked up');
+        return false;
+      }
+      if (rater === 'bot' || rater.disabled) return false;
       return deps.answers.recordFeedback(request.ref, {
         value: request.value,
         comment: request.comment ?? null,
-        raterId: rater?.principal.userId ?? null,
+        raterId: rater.principal.userId,
       });
     },
   };

@@ -1,7 +1,7 @@
 /** The answer as Slack blocks: text in mrkdwn sections, numbered sources with links, and the buttons. */
 import type { types } from '@slack/bolt';
 import type { ChatAnswer, Source } from '#core';
-import type { Translator } from '#i18n';
+import { sourceLocation, type Translator } from '#i18n';
 import { escapeSlack, markdownToMrkdwn, SLACK_LIMITS, slackLink, splitText } from './slack-text.ts';
 
 export type SlackBlock = types.KnownBlock;
@@ -13,12 +13,13 @@ export const FEEDBACK_MODAL = 'exgpt_feedback_comment';
 export const FEEDBACK_COMMENT_BLOCK = 'comment';
 export const FEEDBACK_COMMENT_ACTION = 'comment_input';
 
-/** "*[1]* <url|Title> · Section" per source, as mrkdwn sections of at most 3,000 characters. */
+/** "*[1]* <url|Title> · Section · p. 3" per source, as mrkdwn sections of at most 3,000 characters. */
 export function sourceBlocks(sources: readonly Source[], tr: Translator): SlackBlock[] {
   if (sources.length === 0) return [];
   const lines = sources.map((s) => {
     const title = s.url ? slackLink(s.url, s.title) : `*${escapeSlack(s.title)}*`;
-    return `*[${s.n}]* ${title}${s.section ? ` · ${escapeSlack(s.section)}` : ''}`;
+    const where = sourceLocation(s, tr);
+    return `*[${s.n}]* ${title}${where ? ` · ${escapeSlack(where)}` : ''}`;
   });
   return splitText([`*${tr.t('chat.answer.sources')}*`, ...lines].join('\n'), SLACK_LIMITS.sectionText).map(
     (text) => ({

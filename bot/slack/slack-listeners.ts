@@ -226,7 +226,11 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
-    const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'up' });
+    const stored = await conversation.recordFeedback(platform, {
+      ref: { messageId },
+      user: actor(b),
+      value: 'up',
+    });
     const tr = await translatorOfUser(actor(b));
     await thank(b, tr, tr.t(stored ? 'chat.feedback.thanks' : 'chat.feedback.notRated'));
   });
@@ -235,7 +239,11 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
     const b = body as unknown as ActionBody;
     const messageId = (action as { value?: string }).value ?? '';
-    const stored = await conversation.recordFeedback({ ref: { messageId }, user: actor(b), value: 'down' });
+    const stored = await conversation.recordFeedback(platform, {
+      ref: { messageId },
+      user: actor(b),
+      value: 'down',
+    });
     const tr = await translatorOfUser(actor(b), 1000);
     if (!stored) {
       await thank(b, tr, tr.t('chat.feedback.notRated'));
@@ -253,7 +261,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     const meta = JSON.parse(view.private_metadata || '{}') as { messageId?: string };
     const comment = view.state.values[FEEDBACK_COMMENT_BLOCK]?.[FEEDBACK_COMMENT_ACTION]?.value?.trim();
     if (!meta.messageId || !comment) return;
-    await conversation.recordFeedback({
+    await conversation.recordFeedback(platform, {
       ref: { messageId: meta.messageId },
       user: actor(body as unknown as ActionBody),
       value: 'down',

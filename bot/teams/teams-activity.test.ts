@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
+import { translatorFor } from '#i18n';
 import { locationOf, mentionsBot, questionOf, replyConversationId, userOf } from './teams-activity.ts';
 import { answerActivity } from './teams-message.ts';
 import { feedbackOf } from './teams-turns.ts';
@@ -87,6 +88,7 @@ describe('feedback from Teams', () => {
 });
 
 describe('the final message', () => {
+  const en = translatorFor(['en']);
   const answer = {
     messageId: 'm1',
     text: 'Every employee gets 25 days [1].',
@@ -100,6 +102,7 @@ describe('the final message', () => {
         documentVersion: 1,
         title: 'Vacation policy',
         section: 'Leave',
+        page: null,
         url: 'https://intranet.example.com/d1',
         snippet: 'Every employee gets 25 vacation days a year.',
         text: 'Every employee gets 25 vacation days a year.',
@@ -108,7 +111,7 @@ describe('the final message', () => {
   };
 
   it('puts the sources in an Adaptive Card where citations cannot be shown', () => {
-    const activity = answerActivity(answer, { citations: false, sourcesTitle: 'Sources' });
+    const activity = answerActivity(answer, { citations: false, tr: en });
     expect(activity.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(activity.attachments)).toContain(
       '[Vacation policy — Leave](https://intranet.example.com/d1)',
@@ -118,12 +121,41 @@ describe('the final message', () => {
   });
 
   it('cites nothing for an unanswered question', () => {
-    const activity = answerActivity(
-      { ...answer, answered: false, sources: [] },
-      { citations: true, sourcesTitle: 'Sources' },
-    );
+    const activity = answerActivity({ ...answer, answered: false, sources: [] }, { citations: true, tr: en });
     expect(activity.attachments).toBeUndefined();
     expect(activity.entities).toHaveLength(1);
     expect(activity.entities?.[0]).not.toHaveProperty('citation');
+  });
+
+  // A PDF's page is the only way to find the cited sentence in a long handbook: it is in the citation's
+  // name (the pop-up shows only name and abstract) and in the card, worded in the asker's language.
+  const pdfAnswer = {
+    ...answer,
+    text: '연차 휴가는 15일입니다 [1].',
+    sources: [
+      { ...answer.sources[0]!, title: '취업규칙.pdf', section: '제3장 휴가', page: 12 },
+      { ...answer.sources[0]!, n: 2, title: 'Handbook.pdf', section: null, page: 3 },
+    ],
+  };
+
+  it('names the page of a PDF source in Teams citations, in Korean and English', () => {
+    const ko = answerActivity(pdfAnswer, { citations: true, tr: translatorFor(['ko']) });
+    const entity = ko.entities?.[0] as unknown as {
+      citation?: { appearance: { name: string; abstract: string } }[];
+    };
+    expect(entity.citation?.map((c) => c.appearance.name)).toEqual(['취업규칙.pdf', 'Handbook.pdf']);
+    expect(entity.citation?.map((c) => c.appearance.abstract)).toEqual([
+      '제3장 휴가 · 12쪽 — Every employee gets 25 vacation days a year.',
+      '3쪽 — Every employee gets 25 vacation days a year.',
+    ]);
+    const english = JSON.stringify(answerActivity(pdfAnswer, { citations: true, tr: en }).entities);
+    expect(english).toContain('"abstract":"제3장 휴가 · p. 12 — Every employee');
+    expect(english).toContain('"abstract":"p. 3 — Every employee');
+  });
+
+  it('names the page in the sources card too', () => {
+    const card = JSON.stringify(answerActivity(pdfAnswer, { citations: false, tr: translatorFor(['ko']) }));
+    expect(card).toContain('출처');
+    expect(card).toContain('[1] [취업규칙.pdf — 제3장 휴가 · 12쪽](https://intranet.example.com/d1)');
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { Activity, Attachment } from 'botbuilder';
 import type { ChatAnswer, Source } from '#core';
+import { sourceLocation, type Translator } from '#i18n';
 
 /** Teams takes at most 20 citations per message, an abstract of at most 160 characters, a name of 80. */
 export const TEAMS_CITATION_LIMITS = { count: 20, abstract: 160, name: 80 } as const;
@@ -35,25 +36,34 @@ function clip(text: string, max: number): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
 }
 
-function sourceName(source: Source): string {
-  return source.section ? `${source.title} — ${source.section}` : source.title;
+/** "Title — Section · p. 3": the document and where in it, in the asker's language. */
+function sourceName(source: Source, tr: Translator): string {
+  const where = sourceLocation(source, tr);
+  return where ? `${source.title} — ${where}` : source.title;
 }
 
-export function citationsOf(sources: readonly Source[]): TeamsCitation[] {
+export function citationsOf(sources: readonly Source[], tr: Translator): TeamsCitation[] {
   return sources.map((source) => ({
     '@type': 'Claim',
     position: source.n,
     appearance: {
       '@type': 'DigitalDocument',
       name: clip(source.title, TEAMS_CITATION_LIMITS.name),
-      abstract: clip(source.snippet || source.text || source.title, TEAMS_CITATION_LIMITS.abstract),
+      // The pop-up shows only the name and the abstract: where in the document (section, page) leads the abstract.
+      abstract: clip(
+        [sourceLocation(source, tr), source.snippet || source.text || source.title]
+          .filter(Boolean)
+          .join(' — '),
+        TEAMS_CITATION_LIMITS.abstract,
+      ),
       ...(source.url ? { url: source.url } : {}),
     },
   }));
 }
 
 /** The Adaptive Card listing the sources, for clients that do not show citations. */
-export function sourcesCard(sources: readonly Source[], title: string): Attachment {
+export function sourcesCard(sources: readonly Source[], tr: Translator): Attachment {
+  const title = tr.t('chat.answer.sources');
   return {
     contentType: ADAPTIVE_CARD_TYPE,
     content: {
@@ -66,8 +76,8 @@ export function sourcesCard(sources: readonly Source[], title: string): Attachme
           type: 'TextBlock',
           wrap: true,
           text: source.url
-            ? `[${source.n}] [${escapeMarkdown(sourceName(source))}](${source.url})`
-            : `[${source.n}] ${escapeMarkdown(sourceName(source))}`,
+            ? `[${source.n}] [${escapeMarkdown(sourceName(source, tr))}](${source.url})`
+            : `[${source.n}] ${escapeMarkdown(sourceName(source, tr))}`,
         })),
       ],
     },
@@ -81,8 +91,8 @@ function escapeMarkdown(text: string): string {
 export interface AnswerActivityOptions {
   /** Citations as Teams AI citations; false puts the sources in an Adaptive Card instead. */
   readonly citations: boolean;
-  /** The sources card's heading ("Sources", "출처"). */
-  readonly sourcesTitle: string;
+  /** The asker's language: the sources card's heading ("Sources", "출처") and the pages ("p. 3", "3쪽"). */
+  readonly tr: Translator;
   /** Ends a stream: the final message carries the stream's id. */
   readonly streamId?: string | null;
 }
@@ -97,7 +107,7 @@ export function answerActivity(answer: ChatAnswer, options: AnswerActivityOption
     '@context': 'https://schema.org',
     '@id': '',
     additionalType: ['AIGeneratedContent'],
-    ...(asCitations && sources.length > 0 ? { citation: citationsOf(sources) } : {}),
+    ...(asCitations && sources.length > 0 ? { citation: citationsOf(sources, options.tr) } : {}),
   };
   return {
     type: 'message',
@@ -105,9 +115,7 @@ export function answerActivity(answer: ChatAnswer, options: AnswerActivityOption
     textFormat: 'markdown',
     entities: [...streamEnd(options.streamId), message],
     channelData: { feedbackLoopEnabled: true },
-    ...(!asCitations && sources.length > 0
-      ? { attachments: [sourcesCard(sources, options.sourcesTitle)] }
-      : {}),
+    ...(!asCitations && sources.length > 0 ? { attachments: [sourcesCard(sources, options.tr)] } : {}),
   };
 }
 

@@ -41,7 +41,7 @@ export function createTeamsPlatform(options: TeamsPlatformOptions): ChatPlatform
       const reply = {
         send: sender(location),
         citations: citations(location),
-        sourcesTitle: tr.t('chat.answer.sources'),
+        tr,
         logger,
       };
       if (location.place === 'direct') {
@@ -60,11 +60,8 @@ export function createTeamsPlatform(options: TeamsPlatformOptions): ChatPlatform
     },
 
     postAnswer(location: ChatLocation, answer: ChatAnswer) {
-      const sourcesTitle = translatorFor([location.locale]).t('chat.answer.sources');
-      return connector.send(
-        location,
-        answerActivity(answer, { citations: citations(location), sourcesTitle }),
-      );
+      const tr = translatorFor([location.locale]);
+      return connector.send(location, answerActivity(answer, { citations: citations(location), tr }));
     },
   };
 }

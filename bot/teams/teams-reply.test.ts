@@ -2,6 +2,7 @@ import type { Activity } from 'botbuilder';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatAnswer } from '#core';
+import { translatorFor } from '#i18n';
 import { createStreamedReply, STREAM_LIMIT_MS } from './teams-reply.ts';
 
 const logger = pino({ level: 'silent' });
@@ -27,7 +28,7 @@ function recorder(failOn: (n: number, activity: Partial<Activity>) => boolean = 
 const info = (activity: Partial<Activity> | undefined) =>
   (activity?.entities ?? []).find((e) => e.type === 'streaminfo') as Record<string, unknown> | undefined;
 
-const replyTexts = { informative: 'Searching the documents…', sourcesTitle: 'Sources' };
+const replyTexts = { informative: 'Searching the documents…', tr: translatorFor(['en']) };
 
 describe('a streamed Teams reply', () => {
   it('stops updating near the 2-minute limit and posts the answer on its own after it', async () => {

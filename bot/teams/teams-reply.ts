@@ -7,6 +7,7 @@
  */
 import type { Activity } from 'botbuilder';
 import type { ChatAnswer, ChatReply, Logger } from '#core';
+import type { Translator } from '#i18n';
 import { answerActivity, streamUpdate, textActivity } from './teams-message.ts';
 
 export type SendActivity = (activity: Partial<Activity>) => Promise<string | null>;
@@ -15,8 +16,8 @@ export interface TeamsReplyOptions {
   readonly send: SendActivity;
   /** Citations as Teams AI citations (false: an Adaptive Card with the sources). */
   readonly citations: boolean;
-  /** The heading of that card, in the asker's language. */
-  readonly sourcesTitle: string;
+  /** The asker's language, for that card's heading and the sources' pages. */
+  readonly tr: Translator;
   readonly logger: Logger;
 }
 
@@ -117,7 +118,7 @@ export function createStreamedReply(options: StreamedReplyOptions): ChatReply {
       return end((id) =>
         answerActivity(answer, {
           citations: options.citations,
-          sourcesTitle: options.sourcesTitle,
+          tr: options.tr,
           streamId: id,
         }),
       );
@@ -136,9 +137,7 @@ export function createPostedReply(options: TeamsReplyOptions): ChatReply {
       received += text;
     },
     finish(answer) {
-      return options.send(
-        answerActivity(answer, { citations: options.citations, sourcesTitle: options.sourcesTitle }),
-      );
+      return options.send(answerActivity(answer, { citations: options.citations, tr: options.tr }));
     },
     async fail(message) {
       await options.send(textActivity(failureText(received, message)));

@@ -125,7 +125,9 @@ export function createTeamsActivityHandler(
       const feedback = feedbackOf(activity.value);
       const rater = userOf(activity);
       if (feedback && activity.replyToId && rater) {
-        const stored = await conversation.recordFeedback({
+        // A channel member may rate before ever asking: where they wrote lets Teams tell who they are.
+        await remember(activity);
+        const stored = await conversation.recordFeedback(platform, {
           ref: { platformMessageId: activity.replyToId },
           user: rater,
           ...feedback,
@@ -185,7 +187,8 @@ export function createTeamsActivityHandler(
         const rater = userOf(activity);
         if (!replyToId || !reaction || !rater) return undefined;
         deps.schedule(async () => {
-          await conversation.recordFeedback({
+          await remember(activity);
+          await conversation.recordFeedback(platform, {
             ref: { platformMessageId: replyToId },
             user: rater,
             value: reaction,

@@ -23,6 +23,11 @@ export interface Atom {
   /** Table rows, list items and code lines are repeated whole in an overlap or not at all. */
   readonly line?: boolean;
   readonly page?: number | undefined;
+  /**
+   * The heading path of the section it comes from, when small sections were merged into one group: a
+   * chunk cut from part of the group is then labelled with what its own atoms share.
+   */
+  readonly path?: readonly string[] | undefined;
 }
 
 /** Blocks → atoms small enough that any atom plus a full overlap fits in one chunk. */

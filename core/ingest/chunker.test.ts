@@ -182,6 +182,18 @@ describe('chunkDocument', () => {
     expect(chunks.at(-1)?.page).toBe(2);
   });
 
+  it('ends a chunk at a page break, so a short PDF cites the page a fact is on', () => {
+    const blocks: Block[] = [
+      { kind: 'paragraph', text: '제1장 총칙. 이 규정은 출장에 관한 사항을 정한다.', page: 1 },
+      { kind: 'paragraph', text: 'Working hours are from ten to four.', page: 2 },
+      { kind: 'paragraph', text: '해외 출장 일비는 하루 80달러이다.', page: 3 },
+      { kind: 'paragraph', text: 'Visitors park on level B2.', page: 3 },
+    ];
+    const chunks = chunkDocument({ title: null, blocks }, { counter });
+    expect(chunks.map((chunk) => chunk.page)).toEqual([1, 2, 3]);
+    expect(chunks[2]?.text).toBe('해외 출장 일비는 하루 80달러이다.\n\nVisitors park on level B2.');
+  });
+
   it('splits a large CSV between rows, every row carrying its headers', () => {
     const rows = Array.from(
       { length: 200 },

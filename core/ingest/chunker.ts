@@ -2,7 +2,7 @@ import type { ChunkDraft } from '../ports.ts';
 import type { Atom, Budget } from './chunk-atoms.ts';
 import { sumTokens } from './chunk-atoms.ts';
 import type { ParsedDocument } from './parsed-document.ts';
-import { groupSmallSections, splitSections } from './sections.ts';
+import { commonPrefix, groupSmallSections, splitSections } from './sections.ts';
 import type { TokenCounter } from './tokens.ts';
 
 export interface ChunkOptions {
@@ -24,7 +24,8 @@ export const DEFAULT_OVERLAP_TOKENS = 50;
  * sentence, else at a word; each continuation chunk starts with the last ~overlapTokens of the
  * previous one (whole sentences when they fit). Consecutive small sections under the same parent are
  * merged into one chunk labelled with the parent, their headings kept as lines of text; a document that
- * fits the budget as a whole is one chunk. The document title is not added: indexing decides that.
+ * fits the budget as a whole is one chunk. A chunk ends at a page break (PDF), so its page is where its text
+ * is. The document title is not added: indexing decides that.
  */
 export function chunkDocument(parsed: ParsedDocument, options: ChunkOptions): ChunkDraft[] {
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
@@ -53,9 +54,17 @@ function packAtoms(
   let overlap: Atom[] = [];
   let next = 0;
   while (next < atoms.length) {
+    // No overlap from an earlier page either: a fact quoted from it would be cited with the wrong page.
+    if (overlap.some((atom) => atom.page !== atoms[next]?.page)) overlap = [];
     let used = sumTokens(overlap);
     let end = next;
-    while (end < atoms.length && used + (atoms[end]?.tokens ?? 0) <= maxTokens) {
+    // A chunk never runs onto the next page, so that its citation names the page its text is on.
+    const page = atoms[next]?.page;
+    while (
+      end < atoms.length &&
+      used + (atoms[end]?.tokens ?? 0) <= maxTokens &&
+      (end === next || atoms[end]?.page === page)
+    ) {
       used += atoms[end]?.tokens ?? 0;
       end++;
     }
@@ -82,11 +91,27 @@ function packAtoms(
       overlap = [];
       continue;
     }
-    chunks.push({ headingPath: path, text, tokenCount, page: fresh.find((atom) => atom.page)?.page });
+    chunks.push({
+      headingPath: pathOf(path, fresh),
+      text,
+      tokenCount,
+      page: fresh.find((atom) => atom.page)?.page,
+    });
     next += fresh.length;
     overlap = overlapTokens > 0 ? takeOverlap([...overlap, ...fresh], overlapTokens, counter) : [];
   }
   return chunks;
+}
+
+/**
+ * A chunk cut from a group of merged sections is labelled with the path its own atoms share (an e-mail's
+ * attachment, one sheet), which is never less than the group's.
+ */
+function pathOf(groupPath: readonly string[], fresh: readonly Atom[]): readonly string[] {
+  const paths = fresh.map((atom) => atom.path);
+  if (paths.length === 0 || paths.some((p) => p === undefined)) return groupPath;
+  const shared = commonPrefix(paths as (readonly string[])[]);
+  return shared.length > groupPath.length ? shared : groupPath;
 }
 
 /** Ends the chunk at the last block start instead, if what comes before it already fills half the budget. */

@@ -185,7 +185,10 @@ function pageParagraphs(items: readonly PdfTextItem[]): string[] {
     const y = item.transform[5] ?? 0;
     const size = Math.max(item.height, Math.hypot(item.transform[2] ?? 0, item.transform[3] ?? 0), 1);
     if (current === null) current = { text: '', y, size };
-    current.text += item.str;
+    // A glyph missing from the font's ToUnicode map comes out as its raw code: Chromium's "Save as PDF"
+    // in a Korean font gives \u0001 for every space. Control characters are never text: read them as spaces.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
+    current.text += item.str.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ');
     if (item.str.trim() !== '') current.size = Math.max(current.size, size);
     if (item.hasEOL) {
       lines.push(current);

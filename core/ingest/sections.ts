@@ -118,10 +118,14 @@ function mergeSections(entries: readonly Measured[], budget: Budget): Group {
     for (let depth = prefix.length; depth < entry.path.length; depth++) {
       const heading = entry.path[depth] ?? '';
       same = same && printed[depth] === heading;
-      if (!same) atoms.push(makeAtom(heading, '\n\n', true, undefined, budget.counter));
+      // The heading line goes with its section's first page, so a page break never parts it from its text.
+      if (!same) {
+        const line = makeAtom(heading, '\n\n', true, entry.atoms[0]?.page, budget.counter);
+        atoms.push({ ...line, path: entry.path.slice(0, depth + 1) });
+      }
     }
     printed = entry.path;
-    atoms.push(...entry.atoms);
+    for (const atom of entry.atoms) atoms.push({ ...atom, path: entry.path });
   }
   return { path: prefix, atoms };
 }
@@ -135,7 +139,7 @@ function headingsOnly(sections: readonly Section[], budget: Budget): Group[] {
   ];
 }
 
-function commonPrefix(paths: readonly (readonly string[])[]): string[] {
+export function commonPrefix(paths: readonly (readonly string[])[]): string[] {
   const [first, ...rest] = paths;
   if (first === undefined) return [];
   let length = first.length;

@@ -14,6 +14,7 @@ function stored(chunkId: string, tokenCount: number, collectionId = 'open'): Sto
     title: `Title ${chunkId}`,
     sourceUrl: null,
     headingPath: [],
+    page: null,
     position: 0,
     text: `text of ${chunkId}`,
     tokenCount,

@@ -42,6 +42,7 @@ const source = (n: number, title: string): Source => ({
   documentVersion: 1,
   title,
   section: 'Leave › Vacation',
+  page: null,
   url: `https://intranet.example.com/documents/${n}`,
   snippet: 'Every employee gets 25 vacation days a year.',
   text: 'Every employee gets 25 vacation days a year.',

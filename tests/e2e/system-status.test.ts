@@ -5,12 +5,20 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsoleIfStale, CONSOLE_DIST } from '../../bot/console-build.ts';
+import { scheduleLexicalReindexIfNeeded } from '../../workers/recovery.ts';
 import { buildAdminApp } from '../support/admin.ts';
-import { buildCollection, createTestEngine, ingestText, type TestEngine } from '../support/engine.ts';
+import {
+  buildCollection,
+  createTestEngine,
+  ingestText,
+  silentLogger,
+  type TestEngine,
+} from '../support/engine.ts';
 import { launchChromium } from './browser.ts';
 
 const SCREENSHOTS = path.join(import.meta.dirname, 'screenshots');
@@ -89,6 +97,32 @@ describe('System status page', () => {
     );
     expect(await row(page, 'documents').textContent()).toContain('준비됨 1');
     await page.screenshot({ path: path.join(SCREENSHOTS, '21-system-status-ko.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('follows a re-index of the search index live, in Korean, until it is done', async () => {
+    const db = engine.database.db;
+    // An install upgraded from the previous text analysis: every chunk still indexed by version 1.
+    await db.execute(sql`update chunks set lexical_version = 1`);
+    const page = await openStatus('ko-KR');
+    const index = row(page, 'search-index');
+    expect(await index.textContent()).toMatch(
+      /진행 중.*새 텍스트 분석\(버전 \d+\)으로 검색 색인을 다시 만드는 중: 청크 1개 중 0개 완료\(0%\)/,
+    );
+    expect(await index.locator('progress').count()).toBe(1);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, '22-search-index-reindexing-ko.png'),
+      fullPage: true,
+    });
+
+    // The job runs while the page stays open: the row follows without a reload.
+    expect(await scheduleLexicalReindexIfNeeded({ db, queue: engine.queue, logger: silentLogger })).toBe(
+      true,
+    );
+    await engine.queue.drain();
+    await index.getByText(/현재 텍스트 분석\(버전 \d+\)으로 최신 상태입니다\. 청크 1개\./).waitFor();
+    expect(await index.textContent()).toContain('정상');
+    expect(await index.locator('progress').count()).toBe(0);
     await page.context().close();
   });
 });

@@ -26,7 +26,7 @@ export interface FakeSlackUser {
   readonly name?: string;
   readonly isBot?: boolean;
   readonly teamId?: string;
-  /** The user's Slack language ("ko-KR"): users.info returns it only with include_locale=true, as Slack does. */
+  /** What users.info reports as `locale` when asked with include_locale (e.g. "ko-KR"). */
   readonly locale?: string;
 }
 

@@ -158,7 +158,7 @@ describe('feedback', () => {
     expect(String(calls('chat.postEphemeral')[0]?.args.text)).toMatch(/Thanks/);
   });
 
-  it('lets only the asker rate an answer: another person’s 👍/👎 never becomes or replaces it', async () => {
+  it('lets only the asker rate a private answer: another person’s 👍/👎 never becomes or replaces it', async () => {
     const messageId = await askPrivately();
     // The asker (W111) is known; W222 is a forged or curious second person.
     await rig.send(click('exgpt_feedback_down', messageId, 'W222'));
@@ -173,6 +173,59 @@ describe('feedback', () => {
     expect(await feedbackOf(messageId)).toEqual({ value: 'up', comment: null });
     await rig.send(click('exgpt_feedback_down', messageId, 'W222'));
     await rig.drain();
+    expect(await feedbackOf(messageId)).toEqual({ value: 'up', comment: null });
+  });
+
+  it('in a channel, stores each person’s own rating once: a second click replaces theirs, never the asker’s', async () => {
+    // 김민지 (W333) reads Slack in Korean and has never asked ex-GPT anything.
+    rig.slack.addUser({ id: 'W333', email: 'minji.kim@example.co.kr', name: '김민지', locale: 'ko-KR' });
+    const messageId = await askPrivately();
+    const ratings = async () =>
+      (
+        await rig.t.database.db
+          .select({ email: schema.users.email, value: schema.messageRatings.value })
+          .from(schema.messageRatings)
+          .innerJoin(schema.users, eq(schema.users.id, schema.messageRatings.userId))
+          .where(eq(schema.messageRatings.messageId, messageId))
+      ).sort((a, b) => a.email.localeCompare(b.email));
+
+    // Still private: only the asker may rate it, and the refusal is in the clicker's language.
+    await rig.send(click('exgpt_feedback_up', messageId, 'W333'));
+    await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postEphemeral'));
+    await rig.drain();
+    expect(String(calls('chat.postEphemeral')[0]?.args.text)).toContain('질문한 사람만');
+    expect(await ratings()).toEqual([]);
+
+    await rig.bind('C111', [handbook.id]);
+    await rig.send(click('exgpt_share', messageId));
+    await rig.slack.waitFor((c) => c.some((call) => call.method === 'chat.postMessage'));
+    await rig.drain();
+    rig.slack.reset();
+
+    await rig.send(click('exgpt_feedback_up', messageId)); // the asker
+    await rig.send(click('exgpt_feedback_down', messageId, 'W222'));
+    await rig.send(click('exgpt_feedback_down', messageId, 'W333'));
+    await rig.slack.waitFor((c) => c.filter((call) => call.method === 'views.open').length === 2);
+    await rig.drain();
+    // Each 👎 gets the comment modal, in its person's language.
+    const titles = calls('views.open').map(
+      (call) => (call.args.view as { title: { text: string } }).title.text,
+    );
+    expect(titles.sort()).toEqual(['Not helpful', '도움이 안 됨']);
+    expect(await ratings()).toEqual([
+      { email: 'minji.kim@example.co.kr', value: 'down' },
+      { email: 'w111@example.com', value: 'up' },
+      { email: 'w222@example.com', value: 'down' },
+    ]);
+    // Changing one's mind replaces one's own rating; nobody else's 👎 replaces the asker's 👍.
+    await rig.send(click('exgpt_feedback_up', messageId, 'W333'));
+    await rig.slack.waitFor((c) => c.some((call) => String(call.args.text).includes('감사합니다')));
+    await rig.drain();
+    expect(await ratings()).toEqual([
+      { email: 'minji.kim@example.co.kr', value: 'up' },
+      { email: 'w111@example.com', value: 'up' },
+      { email: 'w222@example.com', value: 'down' },
+    ]);
     expect(await feedbackOf(messageId)).toEqual({ value: 'up', comment: null });
   });
 

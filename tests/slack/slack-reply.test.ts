@@ -35,6 +35,7 @@ const source = (n: number): Source => ({
   documentVersion: 1,
   title: `Document ${n} | with a pipe`,
   section: 'Leave › Vacation',
+  page: null,
   url: `https://intranet.example.com/doc/${n}?a=1&b=2`,
   snippet: '',
   text: '',

@@ -48,6 +48,13 @@ export const PEOPLE: readonly FakeTeamsMember[] = [
     name: 'Rido',
     email: 'rido.personal@example.com',
   },
+  {
+    // A colleague in the same channel who writes Korean; not in any recorded payload, so tests put her id in.
+    id: '29:1kMinjiKimTeamsMemberIdForChannelRatingTests0000000000000000000000000000000000000000',
+    aadObjectId: '7d0c2a51-8e4b-4f43-9a7c-3b5e1f2d6a90',
+    name: '김민지',
+    email: 'minji.kim@example.co.kr',
+  },
 ];
 
 /**

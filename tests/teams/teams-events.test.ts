@@ -10,6 +10,7 @@ import { buildCollection, ingestText } from '../support/engine.ts';
 import {
   type ActivityJson,
   fixtureActivity,
+  PEOPLE,
   personalMessage,
   startTeamsRig,
   type TeamsRig,
@@ -163,6 +164,68 @@ describe('feedback', () => {
     expect((await rig.send(reaction)).statusCode).toBe(200);
     await rig.drain();
     expect(await stored(id)).toMatchObject({ feedback: 'up' });
+  });
+
+  it('in a channel, stores each person’s own rating once: a second one replaces theirs, never the asker’s', async () => {
+    const CHANNEL = '19:6848757105754c8981c67612732d9aa7@thread.tacv2';
+    const etiquette = await buildCollection(rig.t, { name: 'channel-etiquette', everyone: true });
+    await ingestText(rig.t, {
+      collectionId: etiquette.id,
+      filename: 'channel-etiquette.md',
+      text: '# Channel etiquette\n\nReply to the thread of a post instead of starting a new post.\n',
+    });
+    rig.model.scriptNext('fake-chat', { reply: 'Reply to the thread of the post [1].' });
+    await rig.bind(CHANNEL, [etiquette.id], '50612dbb-0237-4969-b378-8d42590f9c00');
+    const mention = fixtureActivity('message_channel_thread_mention.json');
+    await rig.send(mention);
+    await rig.drain();
+    const answer = rig.connector.messages().at(-1)!;
+    expect(answer.activity.channelData).toMatchObject({ feedbackLoopEnabled: true });
+
+    // Feedback from someone in that channel: the recorded invoke, in the channel's envelope, from `who`.
+    const rate = async (who: (typeof PEOPLE)[number], reaction: 'like' | 'dislike', comment = '') => {
+      const invoke = fixtureActivity('invoke_message_submitAction_feedback.json');
+      (invoke.value as ActivityJson).actionValue = {
+        reaction,
+        feedback: JSON.stringify({ feedbackText: comment }),
+      };
+      const response = await rig.send({
+        ...mention,
+        ...invoke,
+        type: 'invoke',
+        id: `f:${who.aadObjectId}:${reaction}:${comment}`,
+        from: { id: who.id, name: who.name, aadObjectId: who.aadObjectId },
+        conversation: mention.conversation,
+        channelData: mention.channelData,
+        replyToId: answer.id,
+        text: undefined,
+      });
+      expect(response.statusCode).toBe(200);
+      await rig.drain();
+    };
+    const [asker, colleague, minji] = [PEOPLE[0]!, PEOPLE[1]!, PEOPLE[2]!];
+    await rate(asker, 'like');
+    await rate(colleague, 'dislike', 'Out of date.');
+    await rate(minji, 'dislike', '스레드 규칙이 바뀌었습니다.');
+    await rate(minji, 'like');
+
+    const message = await stored(answer.id);
+    const ratings = await rig.t.database.db
+      .select({
+        email: schema.users.email,
+        value: schema.messageRatings.value,
+        comment: schema.messageRatings.comment,
+      })
+      .from(schema.messageRatings)
+      .innerJoin(schema.users, eq(schema.users.id, schema.messageRatings.userId))
+      .where(eq(schema.messageRatings.messageId, message!.id));
+    expect(ratings.sort((a, b) => a.email.localeCompare(b.email))).toEqual([
+      { email: 'minji.kim@example.co.kr', value: 'up', comment: null },
+      { email: 'rido.personal@example.com', value: 'down', comment: 'Out of date.' },
+      { email: 'rido@example.com', value: 'up', comment: null },
+    ]);
+    // The answer's own verdict is still its asker's.
+    expect(message).toMatchObject({ feedback: 'up', feedbackComment: null });
   });
 
   it('answers an Adaptive Card action with the invoke response Teams expects', async () => {

@@ -9,7 +9,7 @@ import { connectionTypeDefs, decodeTimeCursor, encodeCursor, pageArgs, toConnect
 import { idRule, optionalText, parseInput } from '../validation.ts';
 import { escapeLike } from './users.ts';
 
-const { conversations, messages, messageSources, documents } = schema;
+const { conversations, messages, messageRatings, messageSources, documents } = schema;
 type ConversationRow = typeof conversations.$inferSelect;
 type MessageRow = typeof messages.$inferSelect;
 type SourceRow = typeof messageSources.$inferSelect;
@@ -42,13 +42,29 @@ type Message {
   promptTokens: Int!
   completionTokens: Int!
   latencyMs: Int!
+  "The asker's own rating: the answer's verdict."
   feedback: Feedback
   feedbackComment: String
   feedbackAt: DateTime
+  "Everyone's 👍 (the asker's and, in a channel, each member's once)."
+  ratingsUp: Int!
+  "Everyone's 👎, each person once."
+  ratingsDown: Int!
+  "Each person's own rating, newest first."
+  ratings: [MessageRating!]!
   reviewedAt: DateTime
   createdAt: DateTime!
   "The sources the answer showed, with the exact text it was given (kept even after re-indexing)."
   sources: [MessageSource!]!
+}
+
+type MessageRating {
+  user: User
+  value: Feedback!
+  comment: String
+  ratedAt: DateTime!
+  "Whether this is the asker's own rating."
+  byAsker: Boolean!
 }
 
 type MessageSource {
@@ -57,7 +73,10 @@ type MessageSource {
   documentId: ID!
   documentVersion: Int!
   title: String!
+  "The heading path (a sheet's name, a slide's title) joined by ›."
   section: String
+  "The page the cited text starts on, for documents with pages (PDF)."
+  page: Int
   url: String
   text: String!
   "The document as it is now (null once deleted)."
@@ -71,7 +90,7 @@ type Query {
   "Newest first. search matches questions and answers; the message filters match when any message does."
   conversations(search: String, platform: Platform, channelId: String, userId: ID, from: DateTime, to: DateTime, feedback: Feedback, unanswered: Boolean, first: Int = 25, after: String): ConversationConnection! @allow(roles: [admin, auditor])
   conversation(id: ID!): Conversation @allow(roles: [admin, auditor])
-  "Answers rated 👎 (and, with includeUnanswered, questions without an answer) not yet reviewed, newest first."
+  "Answers rated 👎 by their asker or by anyone in a channel (and, with includeUnanswered, questions without an answer) not yet reviewed, newest first."
   feedbackQueue(includeReviewed: Boolean = false, includeUnanswered: Boolean = false, first: Int = 25, after: String): MessageConnection! @allow(roles: [admin, curator])
 }
 
@@ -103,11 +122,19 @@ export const conversationFilterArgs = {
   unanswered: z.boolean().nullish(),
 };
 
+/** Messages someone rated `value`: the asker, or (in a channel) any member, each person's own rating. */
+function ratedAs(db: Executor, value: 'up' | 'down'): SQL {
+  return sql`exists (${db
+    .select({ one: sql`1` })
+    .from(messageRatings)
+    .where(and(eq(messageRatings.messageId, messages.id), eq(messageRatings.value, value)))})`;
+}
+
 /** The WHERE clause over `conversations` for a filter (shared with the conversations export). */
 export function conversationWhere(db: Executor, filter: ConversationFilter): SQL | undefined {
   const like = filter.search ? `%${escapeLike(filter.search)}%` : null;
   const messageConditions = [
-    filter.feedback ? eq(messages.feedback, filter.feedback) : undefined,
+    filter.feedback ? ratedAs(db, filter.feedback) : undefined,
     filter.unanswered === true ? eq(messages.answered, false) : undefined,
     filter.unanswered === false ? eq(messages.answered, true) : undefined,
     like ? or(ilike(messages.question, like), ilike(messages.answer, like)) : undefined,
@@ -163,12 +190,26 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       return row;
     },
     user: (m: MessageRow, _args, ctx) => (m.userId ? findUserById(ctx.services.db, m.userId) : null),
+    ratingsUp: (m: MessageRow, _args, ctx) => countRatings(ctx.services.db, m.id, 'up'),
+    ratingsDown: (m: MessageRow, _args, ctx) => countRatings(ctx.services.db, m.id, 'down'),
+    ratings: async (m: MessageRow, _args, ctx) => {
+      const found = await ctx.services.db
+        .select()
+        .from(messageRatings)
+        .where(eq(messageRatings.messageId, m.id))
+        .orderBy(desc(messageRatings.ratedAt))
+        .limit(200);
+      return found.map((r) => ({ ...r, byAsker: r.userId === m.userId }));
+    },
     sources: (m: MessageRow, _args, ctx) =>
       ctx.services.db
         .select()
         .from(messageSources)
         .where(eq(messageSources.messageId, m.id))
         .orderBy(asc(messageSources.n)),
+  },
+  MessageRating: {
+    user: (r: { userId: string }, _args, ctx) => findUserById(ctx.services.db, r.userId),
   },
   MessageSource: {
     chunkId: (s: SourceRow) => String(s.chunkId),
@@ -222,8 +263,8 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         .where(
           and(
             input.includeUnanswered
-              ? or(eq(messages.feedback, 'down'), eq(messages.answered, false))
-              : eq(messages.feedback, 'down'),
+              ? or(ratedAs(ctx.services.db, 'down'), eq(messages.answered, false))
+              : ratedAs(ctx.services.db, 'down'),
             input.includeReviewed ? undefined : isNull(messages.reviewedAt),
             cursor
               ? sql`(${messages.createdAt}, ${messages.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
@@ -260,3 +301,11 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
     },
   },
 };
+
+async function countRatings(db: Executor, messageId: string, value: 'up' | 'down'): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(messageRatings)
+    .where(and(eq(messageRatings.messageId, messageId), eq(messageRatings.value, value)));
+  return row?.n ?? 0;
+}

@@ -1,6 +1,7 @@
 /** System status for admins: how this install is configured and whether each part answers right now. */
 import type { IResolvers } from '@graphql-tools/utils';
-import { AppError } from '#core';
+import { AppError, LEXICAL_ANALYSIS_VERSION } from '#core';
+import { type Db, lexicalReindexProgress } from '#db';
 import type { AdminContext } from '../context.ts';
 
 export const typeDefs = `
@@ -65,6 +66,17 @@ type PlatformStatus {
   missing: String
 }
 
+"Moving the BM25 index to the current text analysis after an upgrade (answers keep working meanwhile)."
+type LexicalReindexStatus {
+  "The text analysis this release indexes with."
+  analysisVersion: Int!
+  "Chunks already indexed with it."
+  reindexed: Int!
+  total: Int!
+  "Whether chunks from an older analysis remain (the reindex-lexical job is working through them)."
+  running: Boolean!
+}
+
 type SystemStatus {
   checkedAt: DateTime!
   version: String!
@@ -84,11 +96,14 @@ type SystemStatus {
   indexBytes: Float!
   chunks: Int!
   documentsByStatus: JSON!
+  lexicalReindex: LexicalReindexStatus!
 }
 
 type Query {
   "How this install is configured and whether each part answers, checked live."
   systemStatus: SystemStatus! @allow(roles: [admin])
+  "The search index's re-indexing alone: cheap enough to poll while it runs."
+  lexicalReindex: LexicalReindexStatus! @allow(roles: [admin])
 }
 `;
 
@@ -132,8 +147,17 @@ export interface SystemStatus {
   readonly documentsByStatus: Record<string, number>;
 }
 
+async function lexicalReindexStatus(db: Db) {
+  const { stale, total } = await lexicalReindexProgress(db, LEXICAL_ANALYSIS_VERSION);
+  return { analysisVersion: LEXICAL_ANALYSIS_VERSION, reindexed: total - stale, total, running: stale > 0 };
+}
+
 export const resolvers: IResolvers<unknown, AdminContext> = {
+  SystemStatus: {
+    lexicalReindex: (_status, _args, ctx) => lexicalReindexStatus(ctx.services.db),
+  },
   Query: {
+    lexicalReindex: (_parent, _args, ctx) => lexicalReindexStatus(ctx.services.db),
     systemStatus: async (_parent, _args, ctx) => {
       const read = ctx.services.systemStatus;
       if (!read) throw new AppError('unavailable', 'System status is not available in this process.');

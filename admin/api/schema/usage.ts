@@ -83,6 +83,14 @@ type CitedDocument {
   document: Document
 }
 
+"👍/👎 on answers asked in the range: each person's own rating once (the asker's, and in channels every member's)."
+type UsageRatings {
+  up: Int!
+  down: Int!
+  "Answers rated by at least one person."
+  ratedAnswers: Int!
+}
+
 type UnansweredQuestion {
   question: String!
   count: Int!
@@ -101,6 +109,8 @@ type Usage {
   collections: [CollectionUsage!]!
   topCitedDocuments(limit: Int = 10): [CitedDocument!]!
   topUnansweredQuestions(limit: Int = 10): [UnansweredQuestion!]!
+  "Ratings need the messages, so they cover retained days only."
+  ratings: UsageRatings!
 }
 
 type Query {
@@ -185,6 +195,16 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
     },
   },
   Usage: {
+    ratings: async (scope: UsageScope, _args, ctx) => {
+      const [row] = await rows<{ up: number; down: number; rated: number }>(
+        ctx.services.db,
+        sql`select count(*) filter (where r.value = 'up')::int as up,
+                   count(*) filter (where r.value = 'down')::int as down,
+                   count(distinct r.message_id)::int as rated
+            ${fromMessages(scope, sql`join message_ratings r on r.message_id = m.id`)}`,
+      );
+      return { up: row?.up ?? 0, down: row?.down ?? 0, ratedAnswers: row?.rated ?? 0 };
+    },
     totals: async (scope: UsageScope, _args, ctx) => {
       const groups = await usageGroups(ctx, scope);
       const [latency] = await rows<Latency>(

@@ -19,5 +19,6 @@ export function buildChunk(overrides: Partial<RetrievedChunk> & { text: string }
     lexicalRank: 1,
     vectorRank: 1,
     ...overrides,
+    page: overrides.page ?? null,
   };
 }

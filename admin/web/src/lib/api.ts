@@ -42,8 +42,8 @@ const DOCUMENT_DETAIL = `${DOCUMENT_ROW} sha256 sourceUrl indexedVersion created
 const USER = 'id email name role disabled hasPassword lockedUntil lastLoginAt createdAt groups { id name }';
 const COLLECTION =
   'id name description everyone readerGroups { id name } documentCount updatedAt channels { id platform channelId name replyMode }';
-const SOURCE = 'n chunkId documentId documentVersion title section url text';
-const MESSAGE = `id question answer answered model promptTokens completionTokens latencyMs feedback feedbackComment reviewedAt createdAt user { email } sources { ${SOURCE} }`;
+const SOURCE = 'n chunkId documentId documentVersion title section page url text';
+const MESSAGE = `id question answer answered model promptTokens completionTokens latencyMs feedback feedbackComment ratingsUp ratingsDown reviewedAt createdAt user { email } sources { ${SOURCE} }`;
 const API_KEY = 'id name prefix scopes user { id email } createdAt expiresAt lastUsedAt revokedAt';
 
 type Vars = Record<string, unknown>;

@@ -3,6 +3,8 @@
  * Starts from the browser's languages; the signed-in user's remembered choice (server-side) wins once known.
  * Templates that call `t()` or the formatters read `i18n.locale`, so switching re-renders without a reload.
  */
+
+import { type SourcePlace, sourceLocation } from '../../../../i18n/source-location.ts';
 import {
   type Catalogue,
   createTranslator,
@@ -53,6 +55,11 @@ export function setLocale(locale: string | null | undefined): void {
 
 export function t(key: MessageKey, values?: MessageValues): string {
   return translator(i18n.locale).t(key, values);
+}
+
+/** Where a cited text is in its document ("Leave › Vacation · 3쪽"), worded as in Slack and Teams. */
+export function sourceWhere(source: SourcePlace): string | null {
+  return sourceLocation(source, { t });
 }
 
 /** The language's own name ("한국어", "English"), for the switch. */

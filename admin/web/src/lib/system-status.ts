@@ -13,6 +13,14 @@ export interface PlatformStatus {
   missing: string | null;
 }
 
+/** The search index moving to the current text analysis after an upgrade. */
+export interface LexicalReindex {
+  analysisVersion: number;
+  reindexed: number;
+  total: number;
+  running: boolean;
+}
+
 export interface SystemStatus {
   checkedAt: string;
   version: string;
@@ -51,6 +59,7 @@ export interface SystemStatus {
   indexBytes: number;
   chunks: number;
   documentsByStatus: Record<string, number>;
+  lexicalReindex: LexicalReindex;
 }
 
 const QUERY = `query SystemStatus { systemStatus {
@@ -61,6 +70,13 @@ const QUERY = `query SystemStatus { systemStatus {
   chatModel { configured model fallbackModel url reachable latencyMs reason }
   slack { enabled detail missing } teams { enabled detail missing }
   dataDir dataDirBytes databaseBytes indexBytes chunks documentsByStatus
+  lexicalReindex { analysisVersion reindexed total running }
 } }`;
 
 export const systemStatus = () => gql<{ systemStatus: SystemStatus }>(QUERY).then((d) => d.systemStatus);
+
+/** The re-index's progress alone: what the page polls while it runs (the full status probes the model server). */
+export const lexicalReindex = () =>
+  gql<{ lexicalReindex: LexicalReindex }>(
+    '{ lexicalReindex { analysisVersion reindexed total running } }',
+  ).then((d) => d.lexicalReindex);

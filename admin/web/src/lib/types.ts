@@ -132,6 +132,8 @@ export interface MessageSource {
   documentVersion: number;
   title: string;
   section: string | null;
+  /** The page the cited text starts on (PDF); null for formats without pages. */
+  page: number | null;
   url: string | null;
   text: string;
 }
@@ -146,6 +148,9 @@ export interface Message {
   latencyMs: number;
   feedback: Feedback | null;
   feedbackComment: string | null;
+  /** Everyone's own ratings, each person once (the asker's and, in a channel, each member's). */
+  ratingsUp: number;
+  ratingsDown: number;
   reviewedAt: string | null;
   createdAt: string;
   user: { email: string } | null;
@@ -252,6 +257,7 @@ export interface AskResult {
     documentId: string;
     title: string;
     section: string | null;
+    page: number | null;
     url: string | null;
     snippet: string;
   }[];
