@@ -3,15 +3,7 @@
  * and served (with live checks) by the admin API's systemStatus. Never carries a secret: connection
  * strings are reduced to their host and database.
  */
-import type { Config } from '#core';
-
-export interface PlatformSetup {
-  readonly enabled: boolean;
-  /** How it connects when enabled, or why it is off. */
-  readonly detail: string;
-  /** When off: the variable to set to turn it on (the console words the sentence in the admin's language). */
-  readonly missing: string | null;
-}
+import { type Config, chatPlatformSetup, type PlatformSetup } from '#core';
 
 export interface SetupSummary {
   readonly database: string;
@@ -42,8 +34,7 @@ export function summarizeSetup(config: Config): SetupSummary {
       ? `${config.CHAT_MODEL}${config.CHAT_FALLBACK_MODEL ? ` (fallback ${config.CHAT_FALLBACK_MODEL})` : ''} at ${modelServer}`
       : 'none: extractive answers (set CHAT_MODEL for a chat model)',
     modelServer,
-    slack: slackSetup(config),
-    teams: teamsSetup(config),
+    ...chatPlatformSetup(config),
   };
 }
 
@@ -53,33 +44,6 @@ export function modelServerUrl(config: Pick<Config, 'OPENAI_BASE_URL'>): string 
   url.username = '';
   url.password = '';
   return url.toString().replace(/\/$/, '');
-}
-
-function slackSetup(config: Config): PlatformSetup {
-  if (!config.SLACK_BOT_TOKEN) {
-    return { enabled: false, detail: 'off: SLACK_BOT_TOKEN is not set', missing: 'SLACK_BOT_TOKEN' };
-  }
-  if (config.SLACK_APP_TOKEN) {
-    return { enabled: true, detail: 'Socket Mode (SLACK_APP_TOKEN)', missing: null };
-  }
-  if (!config.SLACK_SIGNING_SECRET) {
-    return {
-      enabled: false,
-      detail: 'off: SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET',
-      missing: 'SLACK_SIGNING_SECRET',
-    };
-  }
-  return { enabled: true, detail: 'Events API at POST /slack/events', missing: null };
-}
-
-function teamsSetup(config: Config): PlatformSetup {
-  if (config.MICROSOFT_APP_ID) {
-    return { enabled: true, detail: 'Bot Framework at POST /api/messages', missing: null };
-  }
-  if (config.TEAMS_DEV_MODE) {
-    return { enabled: true, detail: 'development mode: unauthenticated activities', missing: null };
-  }
-  return { enabled: false, detail: 'off: MICROSOFT_APP_ID is not set', missing: 'MICROSOFT_APP_ID' };
 }
 
 /** host[:port][/database], without user or password. */

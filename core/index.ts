@@ -9,11 +9,13 @@ export {
   type Retriever,
 } from './ask.ts';
 export { AUDIT_GENESIS_HASH, type AuditFields, canonicalJson, hashAuditEvent } from './audit.ts';
+export { chatPlatformSetup, type PlatformSetup } from './chat-platform-setup.ts';
 export * from './config.ts';
 export * from './connectors/index.ts';
 export type * from './domain.ts';
 export { API_KEY_SCOPES, DOCUMENT_STATUSES, PLATFORMS, ROLES } from './domain.ts';
 export * from './errors.ts';
+export { isFilenameTitle, titleFromFilename } from './ingest/title-from-filename.ts';
 export {
   createDocumentIngestor,
   type DocumentIngestor,

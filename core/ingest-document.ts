@@ -5,6 +5,7 @@
  */
 import type { IngestProgress } from './domain.ts';
 import { isAppError, UnprocessableDocumentError } from './errors.ts';
+import { isFilenameTitle } from './ingest/title-from-filename.ts';
 import type {
   DocumentRepository,
   Embedder,
@@ -106,12 +107,13 @@ export function createDocumentIngestor(
       const report = progress.report;
       try {
         await report({ stage: 'parsing', percent: 5 });
-        const analyzed = await deps.analyzer.analyze(
+        const { chunks: analyzed, title: ownTitle } = await deps.analyzer.analyze(
           {
             bytes: file.bytes,
             filename: file.filename,
             mimeType: file.mimeType,
             title: doc.title,
+            titleFromFilename: isFilenameTitle(doc.title, file.filename),
             maxBytes: deps.maxBytes,
             chunkTokens: deps.chunkTokens,
             chunkOverlapTokens: deps.chunkOverlapTokens,
@@ -153,6 +155,10 @@ export function createDocumentIngestor(
         signal?.throwIfAborted();
         const stored = await documents.replaceChunks(documentId, version, embedder.model, chunks);
         if (stored === 'stale') return { status: 'skipped', reason: 'stale' };
+        // The file's own title (PDF/DOCX/HWPX metadata, HTML <title>, a first heading) beats its name.
+        if (ownTitle && ownTitle !== doc.title && isFilenameTitle(doc.title, file.filename)) {
+          await documents.retitle(documentId, version, doc.title, ownTitle);
+        }
         onProgress?.(documentId, { stage: 'done', percent: 100 });
         log.info({ chunks: chunks.length }, 'document indexed');
         return { status: 'ready', chunks: chunks.length };

@@ -60,6 +60,11 @@ export interface FileToAnalyze {
   readonly mimeType?: string | undefined;
   /** The document's title, indexed with every chunk. */
   readonly title: string;
+  /**
+   * The title was made from the file's name (the uploader gave none): the document's own title, when it
+   * has one (PDF/DOCX/HWPX metadata, HTML <title>, a first heading), is indexed instead and reported back.
+   */
+  readonly titleFromFilename?: boolean | undefined;
   readonly maxBytes: number;
   readonly chunkTokens: number;
   readonly chunkOverlapTokens: number;
@@ -80,8 +85,14 @@ export interface FileAnalyzer {
   analyze(
     file: FileToAnalyze,
     options?: { readonly signal?: AbortSignal | undefined; readonly onStage?: (stage: 'chunking') => void },
-  ): Promise<AnalyzedChunk[]>;
+  ): Promise<AnalyzedFile>;
   close(): Promise<void>;
+}
+
+export interface AnalyzedFile {
+  readonly chunks: AnalyzedChunk[];
+  /** The document's own title when the file names one; null when it does not. */
+  readonly title: string | null;
 }
 
 export interface StoredDocument {
@@ -132,6 +143,8 @@ export interface DocumentRepository {
   } | null>;
   setProgress(id: string, progress: IngestProgress): Promise<void>;
   markFailed(id: string, version: number, error: string): Promise<void>;
+  /** Names version `version` of the document `title`, unless its title changed from `from` meanwhile. */
+  retitle(id: string, version: number, from: string, title: string): Promise<void>;
   /** Replaces every chunk of the document with these, atomically, and marks it ready at `version`. */
   replaceChunks(
     id: string,

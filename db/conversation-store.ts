@@ -1,7 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { ConversationKey, ConversationStore, HistoryTurn, StoredAnswer } from '#core';
 import { redactPersonalData } from '../core/redaction.ts';
-import type { Db } from './client.ts';
+import type { Db, Executor } from './client.ts';
 import { conversations, messageRatings, messageSources, messages } from './schema.ts';
 import { readRedactionRules } from './settings.ts';
 
@@ -92,7 +92,7 @@ export function createConversationStore(db: Db): ConversationStore {
  * such answer, or a DM or private answer rated by someone other than its asker).
  */
 export async function recordFeedback(
-  db: Db,
+  db: Executor,
   input: { messageId: string; raterId: string; value: 'up' | 'down'; comment?: string | null },
 ): Promise<boolean> {
   return db.transaction(async (tx) => {

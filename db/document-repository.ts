@@ -274,6 +274,13 @@ export function createDocumentRepository(
         .where(and(eq(documents.id, id), eq(documents.version, version)));
     },
 
+    async retitle(id, version, from, title) {
+      await db
+        .update(documents)
+        .set({ title, updatedAt: new Date() })
+        .where(and(eq(documents.id, id), eq(documents.version, version), eq(documents.title, from)));
+    },
+
     replaceChunks(id, version, embeddingModel, chunks) {
       // A document that fits one transaction's budget is written with others, atomically; a larger one
       // in parts.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordFeedback, rows } from '#db';
+import { findUserById, recordFeedback, rows, toPrincipal } from '#db';
 import { buildAdminSchema } from '../admin/api/schema/index.ts';
 import { buildAdminApp, errorCode, gql, gqlOk, issueToken, userWithRole } from './support/admin.ts';
 import { DATABASE_KINDS } from './support/databases.ts';
@@ -251,6 +251,27 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
             curator.token,
           );
         },
+      },
+      rateAnswer: {
+        action: 'feedback.give',
+        run: async () => {
+          const asker = await findUserById(t.database.db, curator.id);
+          const result = await t.engine.ask.run({
+            principal: toPrincipal(asker!),
+            question: '연차 휴가는 며칠인가요?',
+            conversation: { platform: 'web', channelId: null, threadId: null },
+            scope: { userId: curator.id },
+          });
+          await ok(
+            'mutation($id: ID!) { rateAnswer(messageId: $id, value: down, comment: "출처가 틀렸습니다") }',
+            { id: result.messageId },
+            curator.token,
+          );
+        },
+      },
+      setMyLocale: {
+        action: 'user.locale_change',
+        run: () => ok('mutation { setMyLocale(locale: "ko") { id } }'),
       },
       deleteDocument: {
         action: 'document.delete',

@@ -132,7 +132,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
         user_email: 'admin@example.com',
         answered: true,
       });
-      expect(record.sources[0]).toMatchObject({ n: 1, title: 'wifi', documentVersion: 1 });
+      expect(record.sources[0]).toMatchObject({ n: 1, title: 'Wifi', documentVersion: 1 });
       expect(record.sources[0].text).toContain('on the badge');
 
       const csv = await get('/api/v1/exports/conversations?format=csv', auditor.token);

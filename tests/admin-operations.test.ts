@@ -290,7 +290,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       );
       const source = detail.conversation.messages[0]!.sources[0]!;
       expect(detail.conversation.messages[0]!.feedback).toBe('down');
-      expect(source).toMatchObject({ n: 1, title: 'vpn', documentVersion: 1, document: { version: 2 } });
+      expect(source).toMatchObject({ n: 1, title: 'VPN', documentVersion: 1, document: { version: 2 } });
       expect(source.text).toContain('Tunnel app');
     });
 
@@ -386,7 +386,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
         expect.objectContaining({ platform: 'slack', channelId: 'C42', questions: 2 }),
       );
       expect(usage.collections.map((c) => c.collectionName)).toContain('it');
-      expect(usage.topCitedDocuments.map((d) => d.title)).toContain('vpn');
+      expect(usage.topCitedDocuments.map((d) => d.title)).toContain('VPN');
       expect(usage.topUnansweredQuestions).toContainEqual({
         question: 'What is the meaning of life?',
         count: 1,

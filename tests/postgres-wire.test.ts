@@ -57,7 +57,7 @@ describe('postgres.js path', () => {
     const answer = await ask(reader, 'How many weeks of parental leave do parents get?');
     expect(answer.answered).toBe(true);
     expect(answer.answer).toContain('16 weeks');
-    expect(answer.sources[0]?.title).toBe('parental');
+    expect(answer.sources[0]?.title).toBe('Parental leave');
     const denied = await ask(outsider, 'How many weeks of parental leave do parents get?');
     expect(denied.answered).toBe(false);
     expect(denied.answer).not.toContain('16 weeks');

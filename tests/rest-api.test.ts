@@ -152,7 +152,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       expect(answer.answer).toMatch(/second class.*\[1\]/is);
       expect(answer.sources[0]).toMatchObject({
         n: 1,
-        title: 'travel',
+        title: 'Travel policy', // the document's own first heading: the upload named no title
         url: 'https://intranet.example.com/travel',
       });
       expect(answer.threadId).toEqual(expect.any(String));

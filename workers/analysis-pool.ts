@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import {
-  type AnalyzedChunk,
+  type AnalyzedFile,
   type FileAnalyzer,
   type FileToAnalyze,
   type Logger,
@@ -25,7 +25,7 @@ export interface AnalysisRequest {
 
 export type AnalysisReply =
   | { readonly id: number; readonly stage: 'started' | 'chunking' }
-  | { readonly id: number; readonly chunks: AnalyzedChunk[] }
+  | { readonly id: number; readonly analyzed: AnalyzedFile }
   | { readonly id: number; readonly failure: { readonly unprocessable: boolean; readonly message: string } };
 
 export interface AnalysisPoolOptions {
@@ -50,7 +50,7 @@ interface Task {
   readonly file: FileToAnalyze;
   readonly signal: AbortSignal | undefined;
   readonly onStage: ((stage: 'chunking') => void) | undefined;
-  readonly resolve: (chunks: AnalyzedChunk[]) => void;
+  readonly resolve: (analyzed: AnalyzedFile) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
 }
@@ -193,7 +193,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
         return;
       }
       finish(slot, task);
-      if ('chunks' in reply) task.resolve(reply.chunks);
+      if ('analyzed' in reply) task.resolve(reply.analyzed);
       else if (reply.failure.unprocessable)
         task.reject(new UnprocessableDocumentError(reply.failure.message));
       else task.reject(new Error(`file analysis failed: ${reply.failure.message}`));
@@ -266,7 +266,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
     analyze(file, { signal, onStage } = {}) {
       if (closed) return Promise.reject(new Error('the file analysis pool is closed'));
       signal?.throwIfAborted();
-      return new Promise<AnalyzedChunk[]>((resolve, reject) => {
+      return new Promise<AnalyzedFile>((resolve, reject) => {
         const task: Task = {
           id: nextId++,
           file,

@@ -30,8 +30,8 @@ async function analyze({ id, file }: AnalysisRequest): Promise<void> {
   const reply = (message: AnalysisReply) => port?.postMessage(message);
   reply({ id, stage: 'started' });
   try {
-    const chunks = await analyzeFile(file, counter, (stage) => reply({ id, stage }), parsing);
-    reply({ id, chunks });
+    const analyzed = await analyzeFile(file, counter, (stage) => reply({ id, stage }), parsing);
+    reply({ id, analyzed });
   } catch (error) {
     const unprocessable = isAppError(error) && error.code === 'unprocessable_document';
     reply({

@@ -55,6 +55,8 @@ export interface SessionGrant {
     readonly email: string;
     readonly name: string | null;
     readonly role: string;
+    /** The console language the user chose; null: the browser's. */
+    readonly locale: string | null;
   };
 }
 
@@ -145,7 +147,11 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     const user = await findUserById(db, userId);
     if (!user) throw new AppError('unauthenticated', 'Sign in again.');
     const { token, expiresAt } = await tokens.issue(user, familyId);
-    return { token, expiresAt, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+    return {
+      token,
+      expiresAt,
+      user: { id: user.id, email: user.email, name: user.name, role: user.role, locale: user.locale },
+    };
   }
 
   return {

@@ -5,10 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppError, type StoredDocument, sha256Hex, submitDocument } from '#core';
+import { AppError, type StoredDocument, sha256Hex, submitDocument, titleFromFilename } from '#core';
 import { ensureCollection, findCollectionByName, GENERAL_COLLECTION } from '#db';
 import { SUPPORTED_TYPES_LABEL } from '../../core/ingest/index.ts';
-import { titleFromFilename } from '../rest/documents-route.ts';
 import { callApi, connect, fail } from './connect.ts';
 import { collectFiles, type FileToIngest, mimeTypeOf } from './files.ts';
 import { forEachConcurrently, UPLOADS_IN_FLIGHT } from './pool.ts';

@@ -11,6 +11,7 @@ import {
   type StoredDocument,
   sha256Hex,
   submitDocument,
+  titleFromFilename,
 } from '#core';
 import { type Authenticator, requirePrincipal } from '../auth.ts';
 
@@ -151,14 +152,6 @@ function tooLarge(filename: string, limit: number): AppError {
     'payload_too_large',
     `${filename} is larger than the upload limit of ${(limit / 1024 / 1024).toFixed(0)} MB.`,
   );
-}
-
-export function titleFromFilename(filename: string): string {
-  const base = filename
-    .replace(/\.[^.]+$/, '')
-    .replace(/[_-]+/g, ' ')
-    .trim();
-  return base.length > 0 ? base : filename;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

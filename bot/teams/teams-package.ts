@@ -4,6 +4,7 @@
  * drawn here, so the package needs no image files or tools.
  */
 import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
+import { AVAILABLE_LOCALES, REFERENCE_LOCALE, type Translator, translatorFor } from '#i18n';
 
 export const MANIFEST_VERSION = '1.19';
 
@@ -18,7 +19,39 @@ export interface TeamsManifestInput {
 
 const ACCENT: readonly [number, number, number] = [0x2f, 0x5d, 0x8c];
 
+/** The manifest's words in one language, keyed as Teams' localization files name the manifest's fields. */
+function localizedFields(tr: Translator): Record<string, string> {
+  return {
+    'name.short': 'ex-GPT',
+    'name.full': tr.t('teams.app.nameFull'),
+    'description.short': tr.t('teams.app.descriptionShort'),
+    'description.full': tr.t('teams.app.descriptionFull'),
+    'bots[0].commandLists[0].commands[0].title': tr.t('teams.app.command1.title'),
+    'bots[0].commandLists[0].commands[0].description': tr.t('teams.app.command1.description'),
+    'bots[0].commandLists[0].commands[1].title': tr.t('teams.app.command2.title'),
+    'bots[0].commandLists[0].commands[1].description': tr.t('teams.app.command2.description'),
+  };
+}
+
+/** Every catalogue but English as a Teams localization file (`ko.json`), which Teams shows to clients in that language. */
+export function teamsLocalizations(): {
+  languageTag: string;
+  file: string;
+  content: Record<string, string>;
+}[] {
+  return AVAILABLE_LOCALES.filter((locale) => locale !== REFERENCE_LOCALE).map((locale) => ({
+    languageTag: locale,
+    file: `${locale}.json`,
+    content: {
+      $schema: `https://developer.microsoft.com/en-us/json-schemas/teams/v${MANIFEST_VERSION}/MicrosoftTeams.Localization.schema.json`,
+      ...localizedFields(translatorFor([locale])),
+    },
+  }));
+}
+
 export function teamsManifest(input: TeamsManifestInput): Record<string, unknown> {
+  const en = localizedFields(translatorFor([REFERENCE_LOCALE]));
+  const field = (name: string): string => en[name] ?? '';
   const site = httpsUrl(input.publicUrl);
   if (!site) throw new Error('The Teams package needs PUBLIC_URL as an https address.');
   const host = new URL(site).host;
@@ -33,13 +66,11 @@ export function teamsManifest(input: TeamsManifestInput): Record<string, unknown
       privacyUrl: site,
       termsOfUseUrl: site,
     },
-    name: { short: 'ex-GPT', full: 'ex-GPT — answers from the company’s documents' },
-    description: {
-      short: 'Answers your questions from the company’s documents, with sources.',
-      full:
-        'Ask ex-GPT in a personal chat, or @mention it in a channel an admin has connected to document collections. ' +
-        'Answers stream in, cite the documents they come from, and can be rated with 👍 / 👎. ' +
-        'In a personal chat it searches what you may read; in a channel only the collections bound to it.',
+    name: { short: 'ex-GPT', full: field('name.full') },
+    description: { short: field('description.short'), full: field('description.full') },
+    localizationInfo: {
+      defaultLanguageTag: REFERENCE_LOCALE,
+      additionalLanguages: teamsLocalizations().map(({ languageTag, file }) => ({ languageTag, file })),
     },
     icons: { color: 'color.png', outline: 'outline.png' },
     accentColor: `#${ACCENT.map((c) => c.toString(16).padStart(2, '0'))
@@ -57,8 +88,14 @@ export function teamsManifest(input: TeamsManifestInput): Record<string, unknown
           {
             scopes: ['personal'],
             commands: [
-              { title: 'How many vacation days do I get?', description: 'Ask about a policy' },
-              { title: 'How do I submit an expense report?', description: 'Ask about a process' },
+              {
+                title: field('bots[0].commandLists[0].commands[0].title'),
+                description: field('bots[0].commandLists[0].commands[0].description'),
+              },
+              {
+                title: field('bots[0].commandLists[0].commands[1].title'),
+                description: field('bots[0].commandLists[0].commands[1].description'),
+              },
             ],
           },
         ],
@@ -210,11 +247,15 @@ export function zip(files: readonly { name: string; data: Buffer }[]): Buffer {
   return Buffer.concat([...locals, directory, end]);
 }
 
-/** The package: manifest.json, color.png and outline.png. */
+/** The package: manifest.json, color.png, outline.png and a localization file per further language (ko.json). */
 export function teamsAppPackage(input: TeamsManifestInput): Buffer {
   return zip([
     { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(teamsManifest(input), null, 2)}\n`) },
     { name: 'color.png', data: colorIcon() },
     { name: 'outline.png', data: outlineIcon() },
+    ...teamsLocalizations().map(({ file, content }) => ({
+      name: file,
+      data: Buffer.from(`${JSON.stringify(content, null, 2)}\n`),
+    })),
   ]);
 }

@@ -4,7 +4,7 @@
  * as well as in the caller's; both give the same result.
  */
 import { UnprocessableDocumentError } from '../errors.ts';
-import type { AnalyzedChunk, FileAnalyzer, FileToAnalyze } from '../ports.ts';
+import type { AnalyzedFile, FileAnalyzer, FileToAnalyze } from '../ports.ts';
 import { analyzeDocument, textForIndexing } from '../retrieval/analyzer.ts';
 import { chunkDocument } from './chunker.ts';
 import type { PageRecognizer } from './ocr.ts';
@@ -21,7 +21,7 @@ export async function analyzeFile(
   /** Called when the work moves on to the next stage ('chunking' after the parse). */
   onStage?: (stage: 'chunking') => void,
   parsing: ParsingOptions = {},
-): Promise<AnalyzedChunk[]> {
+): Promise<AnalyzedFile> {
   const parsed = await parseDocument({
     bytes: file.bytes,
     filename: file.filename,
@@ -37,14 +37,24 @@ export async function analyzeFile(
     counter,
   });
   if (drafts.length === 0) throw new UnprocessableDocumentError('No extractable text found in this file.');
-  return drafts.map((draft) => {
+  const ownTitle = documentTitle(parsed.title);
+  const title = file.titleFromFilename && ownTitle ? ownTitle : file.title;
+  const chunks = drafts.map((draft) => {
     const indexText = textForIndexing({
-      title: file.title,
+      title,
       headingPath: draft.headingPath,
       text: draft.text,
     });
     return { ...draft, indexText, lexical: analyzeDocument(indexText) };
   });
+  return { chunks, title: ownTitle };
+}
+
+/** A title worth showing: trimmed, one line, at most 200 characters; a blank one is none. */
+function documentTitle(title: string | null | undefined): string | null {
+  const line = (title ?? '').replace(/\s+/g, ' ').trim();
+  if (!line) return null;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 export interface ParsingOptions {

@@ -12,21 +12,19 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-export async function startConsoleServer(): Promise<ConsoleServer> {
+/** env: configuration on top of the test defaults, e.g. Slack's variables to have Slack count as connected. */
+export async function startConsoleServer(env: Record<string, string> = {}): Promise<ConsoleServer> {
   await buildConsoleIfStale();
   const feed = createInProcessProgressFeed();
-  const engine = await createTestEngine(
-    {},
-    {
-      // As in bot/main.ts: ingestion progress reaches the documentProgress subscription.
-      onProgress: (documentId, progress) =>
-        feed.publish({
-          documentId,
-          progress,
-          status: progress.stage === 'done' ? 'ready' : progress.stage === 'failed' ? 'failed' : 'processing',
-        }),
-    },
-  );
+  const engine = await createTestEngine(env, {
+    // As in bot/main.ts: ingestion progress reaches the documentProgress subscription.
+    onProgress: (documentId, progress) =>
+      feed.publish({
+        documentId,
+        progress,
+        status: progress.stage === 'done' ? 'ready' : progress.stage === 'failed' ? 'failed' : 'processing',
+      }),
+  });
   const app = await buildAdminApp(engine, { progressFeed: feed, consoleDir: CONSOLE_DIST });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

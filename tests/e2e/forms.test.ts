@@ -21,7 +21,11 @@ let page: Page;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  server = await startConsoleServer();
+  // Slack connected, Teams not: the binding form warns about Teams only.
+  server = await startConsoleServer({
+    SLACK_BOT_TOKEN: 'xoxb-e2e',
+    SLACK_SIGNING_SECRET: 'e2e-signing-secret',
+  });
   const guide = await buildCollection(server.engine, { name: 'ex-gpt-guide', everyone: true });
   await ingestText(server.engine, {
     collectionId: guide.id,
@@ -111,6 +115,17 @@ describe('forms keep the work', () => {
     expect(await page.locator('#turn-1').textContent()).toContain('15일');
     await shot('27-playground-scope');
     await page.getByRole('link', { name: 'Collections' }).click();
+  });
+
+  it('says when the chosen platform is not connected, naming the variable to set', async () => {
+    expect(await page.getByTestId('platform-off').count()).toBe(0);
+    await page.locator('#b-platform').selectOption('teams');
+    const notice = page.getByTestId('platform-off');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('MICROSOFT_APP_ID');
+    expect(await page.getByRole('button', { name: 'Bind for later' }).count()).toBe(1);
+    await page.locator('#b-platform').selectOption('slack');
+    await notice.waitFor({ state: 'detached' });
   });
 
   it('checks the channel id, binds with checkboxes, and edits the binding in place', async () => {

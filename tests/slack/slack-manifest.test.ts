@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 const manifest = JSON.parse(
   readFileSync(new URL('../../bot/slack/manifest.json', import.meta.url), 'utf8'),
 ) as {
-  features: { slash_commands: { command: string; url: string }[]; assistant_view?: unknown };
+  display_information: { description: string; long_description: string };
+  features: {
+    slash_commands: { command: string; url: string; description: string; usage_hint: string }[];
+    assistant_view?: { assistant_description: string };
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { request_url: string; bot_events: string[] };
@@ -68,6 +72,26 @@ describe('Slack app manifest', () => {
     expect(manifest.features.assistant_view).toBeDefined();
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/ask']);
     expect(scopes.has('commands')).toBe(true);
+  });
+
+  it('describes the app, the assistant and /ask in Korean too, within Slack’s lengths', () => {
+    // A Slack manifest has one language: each text carries the English and the Korean sentence.
+    const { description, long_description } = manifest.display_information;
+    const [ask] = manifest.features.slash_commands;
+    const texts = [
+      description,
+      long_description,
+      manifest.features.assistant_view?.assistant_description ?? '',
+      ask!.description,
+      ask!.usage_hint,
+    ];
+    for (const text of texts) {
+      expect(text).toMatch(/\p{Script=Hangul}/u);
+      expect(text).toMatch(/[A-Za-z]{4}/);
+    }
+    expect(description.length).toBeLessThanOrEqual(140);
+    expect(long_description.length).toBeGreaterThanOrEqual(175);
+    expect(long_description.length).toBeLessThanOrEqual(4000);
   });
 
   it('sends events, interactivity and the command to POST /slack/events', () => {

@@ -36,6 +36,8 @@ export const PEOPLE: readonly FakeSlackUser[] = [
   { id: 'U111', email: 'u111@example.com', name: 'Ulrich Thread' },
   // The fixtures' slash command and button click come from W111 (Slack's placeholder ids): a person to users.info.
   { id: 'W111', email: 'w111@example.com', name: 'Primary Owner' },
+  // A Korean employee whose Slack is set to Korean.
+  { id: 'W444', email: 'w444@example.com', name: '김지민', locale: 'ko-KR' },
 ];
 
 export interface SlackRig {

@@ -56,7 +56,7 @@ describe('the Teams app package', () => {
         stdio: 'pipe',
       });
       const files = unzip(readFileSync(path.join(out, 'ex-gpt-teams.zip')));
-      expect([...files.keys()].sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
+      expect([...files.keys()].sort()).toEqual(['color.png', 'ko.json', 'manifest.json', 'outline.png']);
 
       const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8'));
       expect(manifest).toMatchObject({
@@ -72,6 +72,24 @@ describe('the Teams app package', () => {
       ]);
       expect(manifest.name.short.length).toBeLessThanOrEqual(30);
       expect(manifest.description.short.length).toBeLessThanOrEqual(80);
+
+      // Korean clients see the Korean name, descriptions and commands (Teams' localization file).
+      expect(manifest.localizationInfo).toEqual({
+        defaultLanguageTag: 'en',
+        additionalLanguages: [{ languageTag: 'ko', file: 'ko.json' }],
+      });
+      const korean = JSON.parse(files.get('ko.json')!.toString('utf8'));
+      expect(korean).toMatchObject({
+        'name.short': 'ex-GPT',
+        'description.short': '회사 문서를 바탕으로 질문에 답하고 출처를 함께 보여 드립니다.',
+        'bots[0].commandLists[0].commands[0].title': '연차는 며칠인가요?',
+      });
+      expect(korean.$schema).toMatch(/v1\.19\/MicrosoftTeams\.Localization\.schema\.json$/);
+      expect(korean['description.short'].length).toBeLessThanOrEqual(80);
+      expect(korean['name.full'].length).toBeLessThanOrEqual(100);
+      expect(String(korean['description.full'])).toMatch(/\p{Script=Hangul}/u);
+      for (const [key, value] of Object.entries(korean))
+        if (key.endsWith('.title')) expect(String(value).length, key).toBeLessThanOrEqual(32);
 
       const color = readPng(files.get('color.png')!);
       expect([color.width, color.height]).toEqual([192, 192]);

@@ -3,6 +3,7 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { and, desc, eq, gte, like, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Executor, schema, verifyAuditChain } from '#db';
+import { withTargetLabels } from '../audit-target-labels.ts';
 import type { AdminContext } from '../context.ts';
 import {
   connectionTypeDefs,
@@ -28,6 +29,8 @@ type AuditEvent {
   action: String!
   targetType: String
   targetId: String
+  "What the target is called: a document's title, a collection's or group's name, a user's e-mail; for a target deleted since, the name the event recorded. Null when neither is known."
+  targetLabel: String
   data: JSON!
   ip: String
   prevHash: String!
@@ -97,7 +100,9 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       const input = parseInput(z.object({ ...auditFilterArgs, ...pageArgs }), args);
       const before = decodeNumberCursor(input.after);
       const rows = await listAuditEvents(ctx.services.db, input, { first: input.first + 1, before });
-      return toConnection(rows, input.first, (e) => encodeCursor([e.id]));
+      return toConnection(await withTargetLabels(ctx.services.db, rows), input.first, (e) =>
+        encodeCursor([e.id]),
+      );
     },
     verifyAuditChain: (_parent, args, ctx) => {
       const input = parseInput(

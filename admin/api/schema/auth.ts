@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError, hashPassword, verifyPassword } from '#core';
 import { findUserById, schema } from '#db';
+import { AVAILABLE_LOCALES } from '#i18n';
 import { type AdminContext, actorOf, audited } from '../context.ts';
 import { clearedRefreshCookie, refreshCookie } from '../cookies.ts';
 import { passwordLogin, type SignedIn } from '../password-login.ts';
@@ -41,6 +42,8 @@ type Mutation {
   logout: Boolean! @allow(roles: ${ALL})
   "Changes your own password and ends your other sessions."
   changePassword(currentPassword: String!, newPassword: String!): Boolean! @allow(roles: ${ALL})
+  "Remembers the console language you chose (a language with a catalogue: en, ko), on every device."
+  setMyLocale(locale: String!): User! @allow(roles: ${ALL})
 }
 `;
 
@@ -95,6 +98,37 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       });
       ctx.setCookie(clearedRefreshCookie(ctx.services.secureCookies));
       return true;
+    },
+
+    setMyLocale: async (_parent, args, ctx) => {
+      const actor = actorOf(ctx);
+      const { locale } = parseInput(
+        z.object({
+          locale: z
+            .string()
+            .refine(
+              (value) => AVAILABLE_LOCALES.includes(value),
+              `must be one of ${AVAILABLE_LOCALES.join(', ')}`,
+            ),
+        }),
+        args,
+      );
+      // Only a preference, but every change through this API is audited (the audit suite holds it to that).
+      return audited(ctx, async (tx, record) => {
+        const [user] = await tx
+          .update(schema.users)
+          .set({ locale, updatedAt: new Date() })
+          .where(eq(schema.users.id, actor.userId))
+          .returning();
+        if (!user) throw new AppError('unauthenticated', 'Sign in first.');
+        await record({
+          action: 'user.locale_change',
+          targetType: 'user',
+          targetId: user.id,
+          data: { locale },
+        });
+        return user;
+      });
     },
 
     changePassword: async (_parent, args, ctx) => {

@@ -2,7 +2,7 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { z } from 'zod';
-import { AppError, PLATFORMS } from '#core';
+import { AppError, chatPlatformSetup, PLATFORMS } from '#core';
 import { bindChannel, schema } from '#db';
 import { type AdminContext, audited } from '../context.ts';
 import { idRule, optionalText, parseInput } from '../validation.ts';
@@ -25,8 +25,15 @@ type Channel {
   updatedAt: DateTime!
 }
 
+type ChatPlatforms {
+  slack: PlatformStatus!
+  teams: PlatformStatus!
+}
+
 type Query {
   channels(platform: Platform): [Channel!]! @allow(roles: [admin, curator])
+  "Whether Slack and Teams are on in this install, so the binding form can say when a binding would do nothing yet."
+  chatPlatforms: ChatPlatforms! @allow(roles: [admin, curator])
 }
 
 type Mutation {
@@ -50,6 +57,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         .then((rows) => rows.map((r) => r.collection)),
   },
   Query: {
+    chatPlatforms: (_parent, _args, ctx) => chatPlatformSetup(ctx.services.config),
     channels: async (_parent, args, ctx) => {
       const { platform } = parseInput(z.object({ platform: z.enum(PLATFORMS).nullish() }), args);
       return ctx.services.db

@@ -7,6 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import { enforceAccessRules } from '../access-rules.ts';
 import type { AdminContext } from '../context.ts';
+import * as answerFeedback from './answer-feedback.ts';
 import * as apiKeys from './api-keys.ts';
 import * as audit from './audit.ts';
 import * as auth from './auth.ts';
@@ -33,6 +34,7 @@ const modules = [
   documents,
   sources,
   conversations,
+  answerFeedback,
   usage,
   audit,
   settings,

@@ -1,7 +1,11 @@
-/** Settings changed at run time: retention, redaction of personal data in stored questions, model prices. */
+/**
+ * Settings changed at run time: retention, redaction of personal data in stored questions, model prices,
+ * and the Slack assistant's suggested prompts per language.
+ */
 import type { IResolvers } from '@graphql-tools/utils';
 import { z } from 'zod';
 import { type RuntimeSettings, readSettings, writeSettings } from '#db';
+import { AVAILABLE_LOCALES } from '#i18n';
 import { type AdminContext, audited } from '../context.ts';
 import { parseInput } from '../validation.ts';
 
@@ -21,6 +25,30 @@ input ModelPriceInput {
   completionPerMillion: Float!
 }
 
+type SuggestedPrompt {
+  "The button's label."
+  title: String!
+  "The question it asks."
+  message: String!
+}
+
+type SuggestedPrompts {
+  "A language with a catalogue (en, ko)."
+  locale: String!
+  "At most four; empty shows the language's built-in prompts."
+  prompts: [SuggestedPrompt!]!
+}
+
+input SuggestedPromptInput {
+  title: String!
+  message: String!
+}
+
+input SuggestedPromptsInput {
+  locale: String!
+  prompts: [SuggestedPromptInput!]!
+}
+
 type Settings {
   "Conversations older than this many days are purged; 0 keeps them forever."
   retentionDays: Int!
@@ -29,6 +57,8 @@ type Settings {
   "Replace phone numbers in stored questions with [phone]."
   redactPhoneNumbers: Boolean!
   modelPrices: [ModelPrice!]!
+  "What the Slack assistant suggests when a thread opens, for each language."
+  suggestedPrompts: [SuggestedPrompts!]!
 }
 
 type Query {
@@ -37,7 +67,7 @@ type Query {
 
 type Mutation {
   "Changes the given settings; redaction applies to questions stored from now on."
-  updateSettings(retentionDays: Int, redactEmails: Boolean, redactPhoneNumbers: Boolean, modelPrices: [ModelPriceInput!]): Settings! @allow(roles: [admin])
+  updateSettings(retentionDays: Int, redactEmails: Boolean, redactPhoneNumbers: Boolean, modelPrices: [ModelPriceInput!], suggestedPrompts: [SuggestedPromptsInput!]): Settings! @allow(roles: [admin])
 }
 `;
 
@@ -47,6 +77,10 @@ function toGraphql(settings: RuntimeSettings) {
     redactEmails: settings.redaction.emails,
     redactPhoneNumbers: settings.redaction.phoneNumbers,
     modelPrices: settings.modelPrices,
+    suggestedPrompts: AVAILABLE_LOCALES.map((locale) => ({
+      locale,
+      prompts: settings.suggestedPrompts[locale] ?? [],
+    })),
   };
 }
 
@@ -79,6 +113,30 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
             )
             .max(200)
             .nullish(),
+          suggestedPrompts: z
+            .array(
+              z.object({
+                locale: z
+                  .string()
+                  .refine(
+                    (v) => AVAILABLE_LOCALES.includes(v),
+                    `must be one of ${AVAILABLE_LOCALES.join(', ')}`,
+                  ),
+                prompts: z
+                  .array(
+                    z.object({
+                      title: z
+                        .string()
+                        .trim()
+                        .min(1, 'must not be empty')
+                        .max(75, 'must be at most 75 characters'),
+                      message: z.string().trim().min(1, 'must not be empty').max(2000, 'is too long'),
+                    }),
+                  )
+                  .max(4, 'Slack shows at most 4 prompts'),
+              }),
+            )
+            .nullish(),
         }),
         args,
       );
@@ -95,6 +153,12 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           };
         }
         if (input.modelPrices) patch.modelPrices = input.modelPrices;
+        if (input.suggestedPrompts) {
+          // Languages not sent keep their prompts.
+          const prompts = { ...before.suggestedPrompts };
+          for (const entry of input.suggestedPrompts) prompts[entry.locale] = entry.prompts;
+          patch.suggestedPrompts = prompts;
+        }
         await writeSettings(tx, patch);
         await record({
           action: 'settings.update',

@@ -26,6 +26,8 @@ type User {
   failedLogins: Int!
   lockedUntil: DateTime
   lastLoginAt: DateTime
+  "The console language the user chose (en, ko); null follows the browser."
+  locale: String
   createdAt: DateTime!
   groups: [Group!]!
   identities: [Identity!]! @allow(roles: [admin])

@@ -1,5 +1,6 @@
 /** Typed operations of the admin API: components call these, never fetch. */
 import { ApiError, authedFetch, download, gql, postEventStream, restError, uploadFile } from './client.ts';
+import { t } from './i18n.svelte.ts';
 import type { Grant } from './session.svelte.ts';
 import { readEventStream } from './sse.ts';
 import type {
@@ -8,6 +9,7 @@ import type {
   AuditChainVerdict,
   AuditEvent,
   Channel,
+  ChatPlatforms,
   Chunk,
   Collection,
   Connection,
@@ -27,6 +29,7 @@ import type {
   ReplyMode,
   Role,
   Settings,
+  SuggestedPrompts,
   Usage,
   User,
 } from './types.ts';
@@ -59,9 +62,13 @@ export const signInOptions = () =>
   ).then((d) => d.signInOptions);
 export const login = (email: string, password: string) =>
   gql<{ login: Grant }>(
-    'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { id email name role } } }',
+    'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { id email name role locale } } }',
     { email, password },
   ).then((d) => d.login);
+export const setMyLocale = (locale: string) =>
+  gql<{ setMyLocale: { locale: string } }>('mutation($l: String!) { setMyLocale(locale: $l) { locale } }', {
+    l: locale,
+  }).then((d) => d.setMyLocale.locale);
 export const changePassword = (currentPassword: string, newPassword: string) =>
   gql<{ changePassword: boolean }>(
     'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }',
@@ -163,6 +170,19 @@ export const deleteCollection = (id: string, deleteDocuments = false) =>
     'mutation($id: ID!, $deleteDocuments: Boolean) { deleteCollection(id: $id, deleteDocuments: $deleteDocuments) }',
     { id, deleteDocuments },
   );
+/** 👍/👎 on an answer you were given; again with a comment to add one to a 👎. */
+export const rateAnswer = (messageId: string, value: 'up' | 'down', comment: string | null = null) =>
+  gql<{ rateAnswer: boolean }>(
+    'mutation($id: ID!, $value: Feedback!, $comment: String) { rateAnswer(messageId: $id, value: $value, comment: $comment) }',
+    { id: messageId, value, comment },
+  ).then((d) => d.rateAnswer);
+
+/** Whether Slack and Teams are on in this install, and the variable to set when one is off. */
+export const chatPlatforms = () =>
+  gql<{ chatPlatforms: ChatPlatforms }>(
+    'query { chatPlatforms { slack { enabled missing } teams { enabled missing } } }',
+  ).then((d) => d.chatPlatforms);
+
 export const channels = () =>
   gql<{ channels: Channel[] }>(
     'query { channels { id platform workspaceId channelId name replyMode collections { id name } } }',
@@ -328,7 +348,7 @@ export const auditEvents = (filter: AuditFilter) =>
   gql<{ auditEvents: Connection<AuditEvent> }>(
     `query($actionPrefix: String, $targetType: String, $from: DateTime, $to: DateTime, $after: String) {
       auditEvents(actionPrefix: $actionPrefix, targetType: $targetType, from: $from, to: $to, first: 50, after: $after) {
-        nodes { id at actorLabel action targetType targetId data ip hash } ${PAGE} } }`,
+        nodes { id at actorLabel action targetType targetId targetLabel data ip hash } ${PAGE} } }`,
     clean({ ...filter }),
   ).then((d) => d.auditEvents);
 export const verifyAuditChain = () =>
@@ -345,20 +365,27 @@ export function exportData(
 }
 
 // Settings
+const SETTINGS =
+  'retentionDays redactEmails redactPhoneNumbers modelPrices { model promptPerMillion completionPerMillion } suggestedPrompts { locale prompts { title message } }';
 export const settings = () =>
-  gql<{ settings: Settings }>(
-    'query { settings { retentionDays redactEmails redactPhoneNumbers modelPrices { model promptPerMillion completionPerMillion } } }',
-  ).then((d) => d.settings);
+  gql<{ settings: Settings }>(`query { settings { ${SETTINGS} } }`).then((d) => d.settings);
 export const updateSettings = (input: {
   retentionDays: number;
   redactEmails: boolean;
   redactPhoneNumbers: boolean;
   modelPrices: ModelPrice[];
+  suggestedPrompts: SuggestedPrompts[];
 }) =>
   gql<{ updateSettings: Settings }>(
-    `mutation($r: Int, $e: Boolean, $p: Boolean, $m: [ModelPriceInput!]) { updateSettings(retentionDays: $r, redactEmails: $e, redactPhoneNumbers: $p, modelPrices: $m) {
-      retentionDays redactEmails redactPhoneNumbers modelPrices { model promptPerMillion completionPerMillion } } }`,
-    { r: input.retentionDays, e: input.redactEmails, p: input.redactPhoneNumbers, m: input.modelPrices },
+    `mutation($r: Int, $e: Boolean, $p: Boolean, $m: [ModelPriceInput!], $s: [SuggestedPromptsInput!]) {
+      updateSettings(retentionDays: $r, redactEmails: $e, redactPhoneNumbers: $p, modelPrices: $m, suggestedPrompts: $s) { ${SETTINGS} } }`,
+    {
+      r: input.retentionDays,
+      e: input.redactEmails,
+      p: input.redactPhoneNumbers,
+      m: input.modelPrices,
+      s: input.suggestedPrompts,
+    },
   ).then((d) => d.updateSettings);
 
 // Playground
@@ -382,7 +409,7 @@ export async function* ask(
     else if (message.event === 'delta') yield { type: 'delta', text: String(data.text) };
     else if (message.event === 'done') yield { type: 'done', result: data as unknown as AskResult };
     else if (message.event === 'error') {
-      throw new ApiError(String(data.code ?? 'internal'), String(data.message ?? 'The answer failed.'));
+      throw new ApiError(String(data.code ?? 'internal'), String(data.message ?? t('error.answerFailed')));
     }
   }
 }

@@ -2,6 +2,7 @@
  * The only place that talks HTTP: GraphQL requests, REST calls, streams and downloads, all with the
  * bearer token and the CSRF header, retried once after a refresh when the token has expired.
  */
+import { t } from './i18n.svelte.ts';
 import { accessToken, CSRF_HEADERS, refreshSession } from './session.svelte.ts';
 import { readEventStream, type ServerEvent } from './sse.ts';
 
@@ -36,7 +37,7 @@ export async function authedFetch(url: string, init: RequestInit = {}, retried =
       headers: authHeaders((init.headers as Record<string, string> | undefined) ?? {}),
     });
   } catch {
-    throw new ApiError('network', 'The server cannot be reached. Check your connection and try again.');
+    throw new ApiError('network', t('error.network'));
   }
   if (response.status === 401 && !retried && (await refreshSession())) return authedFetch(url, init, true);
   return response;
@@ -65,7 +66,7 @@ export async function gql<T>(
       return gql<T>(query, variables, true);
     throw new ApiError(code, error.message, error.extensions?.fields ?? {});
   }
-  if (!body.data) throw new ApiError('internal', 'The server sent no data.');
+  if (!body.data) throw new ApiError('internal', t('error.noData'));
   return body.data;
 }
 
@@ -133,15 +134,15 @@ export function uploadFile(
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
-    xhr.onerror = () => reject(new ApiError('network', 'The upload was interrupted.'));
-    xhr.onabort = () => reject(new ApiError('aborted', 'Upload cancelled.'));
+    xhr.onerror = () => reject(new ApiError('network', t('error.uploadInterrupted')));
+    xhr.onabort = () => reject(new ApiError('aborted', t('error.uploadCancelled')));
     xhr.onload = () => {
       type Body = { error?: { code?: string; message?: string } } | null;
       const body = parseJson(xhr.responseText) as Body;
       if (xhr.status >= 200 && xhr.status < 300) return resolve(body);
       if (xhr.status === 401 && !retried && !aborted) {
         void refreshSession().then((ok) => {
-          if (!ok) return reject(new ApiError('unauthenticated', 'Please sign in again.'));
+          if (!ok) return reject(new ApiError('unauthenticated', t('error.signInAgain')));
           uploadFile(url, form, onProgress, true).done.then(resolve, reject);
         });
         return;

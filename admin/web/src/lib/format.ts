@@ -1,8 +1,34 @@
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+/**
+ * Dates, numbers and money for people, in the console's language (i18n.locale): reading it here makes
+ * every template that formats re-render when the language is switched.
+ */
+import { i18n, t } from './i18n.svelte.ts';
+
+const formats = new Map<string, Intl.DateTimeFormat | Intl.RelativeTimeFormat | Intl.NumberFormat>();
+function cached<F extends Intl.DateTimeFormat | Intl.RelativeTimeFormat | Intl.NumberFormat>(
+  key: string,
+  make: (locale: string) => F,
+): F {
+  const id = `${i18n.locale}:${key}`;
+  let format = formats.get(id) as F | undefined;
+  if (!format) {
+    format = make(i18n.locale);
+    formats.set(id, format);
+  }
+  return format;
+}
 
 export function formatDateTime(iso: string | null | undefined): string {
-  return iso ? dateTime.format(new Date(iso)) : '—';
+  if (!iso) return '—';
+  return cached(
+    'dateTime',
+    (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short' }),
+  ).format(new Date(iso));
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return cached('date', (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' })).format(new Date(iso));
 }
 
 export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
@@ -14,9 +40,12 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
     ['minute', 60],
   ];
   for (const [unit, size] of units) {
-    if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+    if (Math.abs(seconds) >= size) {
+      const relative = cached('relative', (l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }));
+      return relative.format(Math.round(seconds / size), unit);
+    }
   }
-  return 'just now';
+  return t('format.justNow');
 }
 
 export function formatBytes(bytes: number): string {
@@ -32,14 +61,19 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatNumber(value: number): string {
-  return new Intl.NumberFormat(undefined, {
-    maximumFractionDigits: 1,
-    notation: value >= 100_000 ? 'compact' : 'standard',
-  }).format(value);
+  const compact = value >= 100_000;
+  return cached(
+    compact ? 'compact' : 'number',
+    (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 1, notation: compact ? 'compact' : 'standard' }),
+  ).format(value);
 }
 
 export function formatPercent(value: number): string {
-  return `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)} %`;
+  const precise = value > 0 && value < 0.1;
+  return cached(
+    precise ? 'percent1' : 'percent',
+    (l) => new Intl.NumberFormat(l, { style: 'percent', maximumFractionDigits: precise ? 1 : 0 }),
+  ).format(value);
 }
 
 export function formatMs(value: number | null | undefined): string {
@@ -48,11 +82,12 @@ export function formatMs(value: number | null | undefined): string {
 }
 
 export function formatUsd(value: number): string {
-  return new Intl.NumberFormat(undefined, {
-    style: 'currency',
-    currency: 'USD',
-    maximumFractionDigits: value < 1 ? 4 : 2,
-  }).format(value);
+  const small = value < 1;
+  return cached(
+    small ? 'usdSmall' : 'usd',
+    (l) =>
+      new Intl.NumberFormat(l, { style: 'currency', currency: 'USD', maximumFractionDigits: small ? 4 : 2 }),
+  ).format(value);
 }
 
 /** Splits an answer into text and `[n]` citation markers, for clickable sources. */
@@ -68,11 +103,20 @@ export function splitCitations(answer: string): ({ text: string } | { cite: numb
   return parts;
 }
 
-export const SIGN_IN_ERRORS: Record<string, string> = {
-  sso_refused: 'Single sign-on was cancelled or refused by your identity provider.',
-  forbidden: 'Your account may not sign in here. Ask an administrator.',
-  unauthenticated:
-    'Single sign-on did not complete (the sign-in took too long or was replayed). Please try again.',
-  invalid_input: 'Single sign-on sent an unexpected answer. Please try again.',
-  internal: 'Single sign-on failed on our side. Please try again.',
-};
+/** The sentence for a single sign-on failure code the server redirects back with (?sign_in_error=). */
+export function signInErrorText(code: string): string {
+  switch (code) {
+    case 'sso_refused':
+      return t('signIn.error.sso_refused');
+    case 'forbidden':
+      return t('signIn.error.forbidden');
+    case 'unauthenticated':
+      return t('signIn.error.unauthenticated');
+    case 'invalid_input':
+      return t('signIn.error.invalid_input');
+    case 'internal':
+      return t('signIn.error.internal');
+    default:
+      return t('signIn.error.other');
+  }
+}

@@ -43,6 +43,7 @@ export function browserLocale(): string {
 }
 
 export const i18n = $state<{ locale: string }>({ locale: browserLocale() });
+if (typeof document !== 'undefined') document.documentElement.lang = i18n.locale;
 
 /** Switches the console's language (an unknown tag is ignored); `<html lang>` follows for screen readers. */
 export function setLocale(locale: string | null | undefined): void {

@@ -45,27 +45,26 @@ export function can(role: Role | undefined, capability: Capability): boolean {
 
 export interface NavItem {
   href: string;
-  label: string;
-  /** The catalogue key of the label, where one exists (the label is then its English text). */
-  labelKey?: MessageKey;
+  /** The catalogue key of its label. */
+  label: MessageKey;
   icon: string;
   /** null: every signed-in user. */
   needs: Capability | null;
 }
 
 export const NAV: readonly NavItem[] = [
-  { href: '/documents', label: 'Documents', icon: 'doc', needs: 'documents.read' },
-  { href: '/collections', label: 'Collections', icon: 'folder', needs: 'collections.read' },
-  { href: '/sources', label: 'Sources', labelKey: 'nav.sources', icon: 'folder', needs: 'sources' },
-  { href: '/playground', label: 'Playground', icon: 'spark', needs: null },
-  { href: '/conversations', label: 'Conversations', icon: 'chat', needs: 'conversations' },
-  { href: '/feedback', label: 'Feedback', icon: 'flag', needs: 'feedback' },
-  { href: '/usage', label: 'Usage', icon: 'chart', needs: 'usage' },
-  { href: '/audit', label: 'Audit log', icon: 'shield', needs: 'audit' },
-  { href: '/users', label: 'Users & groups', icon: 'users', needs: 'users' },
-  { href: '/api-keys', label: 'API keys', icon: 'key', needs: 'apiKeys' },
-  { href: '/system', label: 'System status', labelKey: 'nav.systemStatus', icon: 'gauge', needs: 'system' },
-  { href: '/settings', label: 'Settings', icon: 'gear', needs: null },
+  { href: '/documents', label: 'nav.documents', icon: 'doc', needs: 'documents.read' },
+  { href: '/collections', label: 'nav.collections', icon: 'folder', needs: 'collections.read' },
+  { href: '/sources', label: 'nav.sources', icon: 'folder', needs: 'sources' },
+  { href: '/playground', label: 'nav.playground', icon: 'spark', needs: null },
+  { href: '/conversations', label: 'nav.conversations', icon: 'chat', needs: 'conversations' },
+  { href: '/feedback', label: 'nav.feedback', icon: 'flag', needs: 'feedback' },
+  { href: '/usage', label: 'nav.usage', icon: 'chart', needs: 'usage' },
+  { href: '/audit', label: 'nav.audit', icon: 'shield', needs: 'audit' },
+  { href: '/users', label: 'nav.users', icon: 'users', needs: 'users' },
+  { href: '/api-keys', label: 'nav.apiKeys', icon: 'key', needs: 'apiKeys' },
+  { href: '/system', label: 'nav.systemStatus', icon: 'gauge', needs: 'system' },
+  { href: '/settings', label: 'nav.settings', icon: 'gear', needs: null },
 ];
 
 export function navFor(role: Role | undefined): NavItem[] {

@@ -3,6 +3,7 @@
  * scoped to /auth. Refreshes rotate that cookie and reusing a rotated one ends the session, so every
  * tab refreshes under one Web Lock, one at a time.
  */
+import { setLocale, t } from './i18n.svelte.ts';
 import type { SessionUser } from './types.ts';
 
 export const CSRF_HEADERS = { 'X-ExGPT-CSRF': '1' } as const;
@@ -32,6 +33,8 @@ export interface Grant {
 export function acceptGrant(grant: Grant): void {
   token = grant.token;
   session.user = grant.user;
+  // The language the user chose, on any device, wins over the browser's.
+  if (grant.user.locale) setLocale(grant.user.locale);
   session.status = 'signed-in';
   session.notice = null;
   clearTimeout(refreshTimer);
@@ -64,14 +67,14 @@ export function refreshSession(): Promise<boolean> {
         headers: CSRF_HEADERS,
       });
       if (!response.ok) {
-        endSession(session.status === 'signed-in' ? 'Your session ended. Please sign in again.' : null);
+        endSession(session.status === 'signed-in' ? t('session.ended') : null);
         return false;
       }
       acceptGrant((await response.json()) as Grant);
       return true;
     } catch {
       // Offline or server restarting: keep the current state and try again shortly.
-      if (session.status === 'loading') endSession('The server cannot be reached right now.');
+      if (session.status === 'loading') endSession(t('session.unreachable'));
       else refreshTimer = setTimeout(() => void refreshSession(), 10_000);
       return false;
     }
@@ -86,5 +89,5 @@ export async function signOut(): Promise<void> {
   await fetch('/auth/logout', { method: 'POST', credentials: 'include', headers: CSRF_HEADERS }).catch(
     () => undefined,
   );
-  endSession('You are signed out.');
+  endSession(t('session.signedOut'));
 }

@@ -30,7 +30,10 @@ export interface User {
   createdAt: string;
   groups: GroupRef[];
 }
-export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'role'>;
+export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'role'> & {
+  /** The console language the user chose; null follows the browser. */
+  locale?: string | null;
+};
 
 export interface Group {
   id: string;
@@ -208,6 +211,8 @@ export interface AuditEvent {
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /** The target's name (title, name or e-mail), or null when it is not known. */
+  targetLabel: string | null;
   data: unknown;
   ip: string | null;
   hash: string;
@@ -228,6 +233,18 @@ export interface Settings {
   redactEmails: boolean;
   redactPhoneNumbers: boolean;
   modelPrices: ModelPrice[];
+  suggestedPrompts: SuggestedPrompts[];
+}
+
+export interface SuggestedPrompt {
+  title: string;
+  message: string;
+}
+
+/** The Slack assistant's suggested prompts in one language; empty: the built-in ones. */
+export interface SuggestedPrompts {
+  locale: string;
+  prompts: SuggestedPrompt[];
 }
 
 /** What POST /api/v1/ask streams in its `done` event (and returns as JSON). */
@@ -275,4 +292,15 @@ export interface ConnectorSource {
   documentCount: number;
   collection: { id: string; name: string };
   lastRun: SourceRun | null;
+}
+
+/** Whether a chat platform is on in this install; when off, the variable to set (e.g. SLACK_BOT_TOKEN). */
+export interface ChatPlatformState {
+  enabled: boolean;
+  missing: string | null;
+}
+
+export interface ChatPlatforms {
+  slack: ChatPlatformState;
+  teams: ChatPlatformState;
 }
