@@ -43,10 +43,11 @@ describe('folder source', () => {
 
   it('indexes a Korean and an English file on its first run, and answers citing the file', async () => {
     const run = await runSource(t, sourceId);
+    // main's ingestion titles the English file by its heading; the Korean one keeps its file name.
     expect(run).toMatchObject({ state: 'idle', added: 2, changed: 0, deleted: 0, failed: 0, error: null });
     const docs = await documentsOf(t, sourceId);
     expect(docs.map((d) => [d.title, d.status])).toEqual([
-      ['expenses', 'ready'],
+      ['Expense policy', 'ready'],
       ['연차-규정', 'ready'],
     ]);
 
@@ -109,7 +110,7 @@ describe('folder source', () => {
     expect(run).toMatchObject({ state: 'idle', failed: 0, deleted: 0 });
     const docs = await documentsOf(t, sourceId);
     expect(docs.map((d) => [d.title, d.status])).toEqual([
-      ['expenses', 'ready'],
+      ['Expense policy', 'ready'],
       ['연차-규정', 'ready'],
     ]);
     const english = await ask(t, t.admin, 'How many days do I have to submit expense reports?');
