@@ -175,7 +175,7 @@ function toSources(
       documentId: chunk.documentId,
       documentVersion: chunk.documentVersion,
       title: chunk.title,
-      section: chunk.headingPath.length > 0 ? chunk.headingPath.join(' › ') : null,
+      section: sectionOf(chunk.title, chunk.headingPath),
       page: chunk.page,
       url: chunk.sourceUrl ?? documentLink?.(chunk.documentId) ?? null,
       snippet: snippetOf(chunk.text),
@@ -183,6 +183,16 @@ function toSources(
     });
   }
   return sources;
+}
+
+/**
+ * The heading path under the document's title. A document titled by its own first heading ("# Parking")
+ * would otherwise be cited "Parking › Parking".
+ */
+function sectionOf(title: string, headingPath: readonly string[]): string | null {
+  const same = (a: string, b: string) => a.trim().toLocaleLowerCase() === b.trim().toLocaleLowerCase();
+  const path = headingPath.length > 0 && same(headingPath[0]!, title) ? headingPath.slice(1) : headingPath;
+  return path.length > 0 ? path.join(' › ') : null;
 }
 
 function snippetOf(text: string, max = 240): string {

@@ -66,4 +66,11 @@ describe('document titles', () => {
       '회의록 3월',
     );
   });
+
+  it('keeps the file name over a placeholder a tool wrote as the title', async () => {
+    for (const placeholder of ['about:blank', 'Untitled', '제목 없음', 'Microsoft Word - draft.docx']) {
+      const html = `<html><head><title>${placeholder}</title></head><body><p>주차권은 1층 안내데스크에서 받습니다.</p></body></html>`;
+      expect(await upload('주차_안내.html', 'text/html', html)).toBe('주차 안내');
+    }
+  });
 });

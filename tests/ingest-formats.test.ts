@@ -149,8 +149,10 @@ describe('documents as companies keep them', () => {
     );
     expect(result.answer).toContain('42,000 dollars');
     // The citation names the e-mail, the attachment and the attachment's page the fact is on.
+    // The subject is the title; the section goes on from there.
+    expect(result.sources[0]?.title).toBe('3분기 출장 예산 안내');
     expect(result.sources[0]?.section).toBe(
-      '3분기 출장 예산 안내 › 김지원 <jiwon.kim@example.co.kr>, 2026-07-06 00:30 UTC › Attachment: 3분기 예산.pdf',
+      '김지원 <jiwon.kim@example.co.kr>, 2026-07-06 00:30 UTC › Attachment: 3분기 예산.pdf',
     );
     expect(result.sources[0]?.page).toBe(2);
   });
@@ -164,7 +166,8 @@ describe('documents as companies keep them', () => {
     });
     const result = await askAbout('회의록.msg', bytes, '신규 프로젝트 예산은 얼마로 확정되었나요?');
     expect(result.answer).toContain('3억원');
-    expect(result.sources[0]?.section).toBe('주간 회의록 › 이영희 <lee@example.co.kr>');
+    expect(result.sources[0]?.title).toBe('주간 회의록');
+    expect(result.sources[0]?.section).toBe('이영희 <lee@example.co.kr>');
   });
 
   it('a 5-page scanned Korean PDF is read by OCR in the parsing thread; the cited chunk carries its page', async () => {

@@ -103,7 +103,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       expect(result.answer).toMatch(/\[\d+\]/);
       // Uploaded without a title: the document's own first heading names it, not the file.
       expect(result.sources[0]?.title).toBe('Employee handbook');
-      expect(result.sources[0]?.section).toBe('Employee handbook › Leave › Vacation');
+      expect(result.sources[0]?.section).toBe('Leave › Vacation');
     });
 
     it('says honestly when the documents do not hold the answer, and records it as unanswered', async () => {

@@ -48,7 +48,8 @@ async function englishPdf(): Promise<Uint8Array> {
 
 let koreanPdf: Uint8Array;
 beforeAll(async () => {
-  koreanPdf = await buildPagedPdf(KOREAN_PAGES);
+  // Titled as its author saved it: the citation shows the document's own title.
+  koreanPdf = await buildPagedPdf(KOREAN_PAGES, { title: '출장규정' });
 });
 
 describe.each(DATABASE_KINDS)('PDF pages in citations on %s', (kind) => {

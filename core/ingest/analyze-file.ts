@@ -50,10 +50,18 @@ export async function analyzeFile(
   return { chunks, title: ownTitle };
 }
 
-/** A title worth showing: trimmed, one line, at most 200 characters; a blank one is none. */
+/**
+ * What tools write into a file's title when nobody set one: a browser's page address when printing
+ * ("about:blank", a URL), Word's "Microsoft Word - name.docx", "Untitled"/"제목 없음", a bare file name.
+ * The file's own name says more than these.
+ */
+const PLACEHOLDER_TITLE =
+  /^(?:about:blank|(?:https?|file):\/\/\S*|untitled(?:\s*\d*)?|document\s*\d*|제목\s*없음|microsoft (?:word|powerpoint|excel) - .*|\S+\.(?:docx?|pdf|pptx?|xlsx?|hwpx?|html?|txt|md))$/i;
+
+/** A title worth showing: trimmed, one line, at most 200 characters; a blank or placeholder one is none. */
 function documentTitle(title: string | null | undefined): string | null {
   const line = (title ?? '').replace(/\s+/g, ' ').trim();
-  if (!line) return null;
+  if (!line || PLACEHOLDER_TITLE.test(line)) return null;
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
