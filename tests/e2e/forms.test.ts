@@ -188,6 +188,7 @@ describe('forms keep the work', () => {
     await shot('25-collection-delete-with-documents');
     await dialog.getByRole('button', { name: 'Delete collection and 1 document' }).click();
     await page.getByText('Deleted “인사 자료”.').waitFor();
-    expect(await page.locator('tbody tr', { hasText: '인사 자료' }).count()).toBe(0);
+    // The toast comes first; the list is then loaded again.
+    await expect.poll(() => page.locator('tbody tr', { hasText: '인사 자료' }).count()).toBe(0);
   });
 });
