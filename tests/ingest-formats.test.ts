@@ -121,6 +121,16 @@ describe('documents as companies keep them', () => {
     );
     expect(top?.headingPath).toEqual(['출장비 기준']);
     expect(top?.text).toContain('직급: 부장; 일비: 7만원');
+    // And the default answerer quotes that one row, cited with the sheet.
+    const result = await t.engine.ask.run({
+      principal: t.admin,
+      question: '부장 일비는 얼마인가요?',
+      conversation: { platform: 'cli', channelId: null, threadId: null },
+      scope: { userId: t.admin.userId, collectionIds: [collection.id] },
+    });
+    expect(result.answered).toBe(true);
+    expect(result.answer).toContain('부장; 일비: 7만원');
+    expect(result.sources[0]?.section).toBe('출장비 기준');
   });
 
   it('PPTX: a fact in the speaker notes of slide 7 of 20 is cited with the slide', async () => {

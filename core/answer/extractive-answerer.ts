@@ -10,7 +10,7 @@ import {
 import { shortestAnsweringSpan } from './answer-span.ts';
 import { answerLanguageOf, dontKnowEvents } from './answer-text.ts';
 import { negationMismatch, oppositeMismatch, personMismatch, substitutions } from './question-signals.ts';
-import { splitSentences } from './sentences.ts';
+import { isRecordRow, splitSentences } from './sentences.ts';
 import { contentTerms, isQuestionTerm } from './terms.ts';
 
 /** The `model` every extractive answer is recorded with. */
@@ -239,8 +239,9 @@ function analyseChunk(chunk: RetrievedChunk): readonly AnalysedSentence[] {
       .replace(/[^\p{L}\p{N}]+/gu, ' ')
       .trim(),
     terms: contentTerms(text),
-    // Commands, code, table rows and headings quote badly as an answer, even when they hold its words.
-    quotable: !looksLikeCode(text) && !looksLikeHeadingOrRow(text),
+    // Commands, code, bare table cells and headings quote badly as an answer, even when they hold its words;
+    // a row rendered with its headers ("직급: 부장; 일비: 7만원") is a record that answers on its own.
+    quotable: isRecordRow(text) || (!looksLikeCode(text) && !looksLikeHeadingOrRow(text)),
   }));
   if (analysed.size >= ANALYSED_CHUNKS) analysed.delete(analysed.keys().next().value ?? '');
   analysed.set(cacheKey, sentences);

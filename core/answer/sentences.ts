@@ -5,8 +5,17 @@
 import { segmentSentences } from '../text/sentences.ts';
 
 const LIST_MARKER = /^\s*(?:[-*+•·▪◦]|\d{1,3}[.)]|[a-z]\)|#{1,6})\s+/;
+/**
+ * A table row as the parsers render it (parsed-document.ts renderTableRow): "직급: 부장; 일비: 7만원". Each
+ * row is a unit of its own, so one row can be quoted instead of a sheet read as one endless sentence.
+ */
+const TABLE_ROW = /^\s*[^:;\n]{1,80}: [^;\n]*(?:; [^:;\n]{1,80}: [^;\n]*)+\s*$/;
 const UNIT_START = /^\s*(?:[-*+•·▪◦]\s|\d{1,3}[.)]\s|#{1,6}\s|\|)/;
 const STANDALONE_LINE = /^\s*(?:#{1,6}\s|\|)/;
+/** Whether `text` is one rendered table row with its headers: a record that can answer on its own. */
+export const isRecordRow = (text: string): boolean => TABLE_ROW.test(text);
+const startsUnit = (line: string) => UNIT_START.test(line) || TABLE_ROW.test(line);
+const standsAlone = (line: string) => STANDALONE_LINE.test(line) || TABLE_ROW.test(line);
 /** Splits `text` into sentences, trimmed, list markers and heading hashes removed, empty ones dropped. */
 export function splitSentences(text: string): string[] {
   const out: string[] = [];
@@ -27,12 +36,12 @@ function splitUnits(text: string): string[] {
     let currentStandalone = false;
     for (const line of block.split('\n')) {
       if (line.trim() === '') continue;
-      if (current !== '' && (UNIT_START.test(line) || currentStandalone)) {
+      if (current !== '' && (startsUnit(line) || currentStandalone)) {
         units.push(current);
         current = '';
       }
       current = current === '' ? line.trim() : `${current} ${line.trim()}`;
-      currentStandalone = STANDALONE_LINE.test(line);
+      currentStandalone = standsAlone(line);
     }
     if (current !== '') units.push(current);
   }
