@@ -30,6 +30,7 @@ export {
   findNulCharacter,
   isSafeLinkUrl,
   nulCharacterError,
+  quoteUnknown,
 } from './input-rules.ts';
 export { DEFAULT_MODEL_PRICES, estimateCostUsd, type ModelPrice, priceOf } from './model-prices.ts';
 export type * from './ports.ts';

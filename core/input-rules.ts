@@ -64,3 +64,13 @@ export function isSafeLinkUrl(value: string): boolean {
     return false;
   }
 }
+
+/**
+ * Values a caller sent that matched nothing, for an error message: the first few, each cut short, so a
+ * 100 KB "name" is never echoed back whole ("a, b, c and 7 more").
+ */
+export function quoteUnknown(values: readonly string[], shown = 3): string {
+  const quoted = values.slice(0, shown).map(printable);
+  const more = values.length - quoted.length;
+  return more > 0 ? `${quoted.join(', ')} and ${more} more` : quoted.join(', ');
+}

@@ -331,6 +331,21 @@ describe('what an error tells', () => {
     expect((await ask(['인사 규정'])).statusCode).toBe(200);
   });
 
+  it('names a few unknown collections when binding a channel, each cut short, never all of them', async () => {
+    // Each name may be 200 characters long (longer ones are refused by the input rules), and many of them.
+    const names = ['없는 컬렉션', ...Array.from({ length: 20 }, (_, i) => `${i}${'가'.repeat(190)}`)];
+    const result = await gql(
+      app,
+      'mutation($c: [String!]) { bindChannel(platform: slack, channelId: "C1", collections: $c) { id } }',
+      { c: names },
+      { token: admin },
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('invalid_input');
+    expect(result.errors?.[0]?.message).toContain('없는 컬렉션');
+    expect(result.errors?.[0]?.message).toContain('and 18 more');
+    expect(result.errors?.[0]?.message.length).toBeLessThan(300);
+  });
+
   it('accepts only http(s) and mailto links as a document’s sourceUrl', async () => {
     const upload = (sourceUrl: string) => {
       const body = multipartBody({ collection: '인사 규정', sourceUrl }, [

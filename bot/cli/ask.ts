@@ -3,7 +3,7 @@
  * Streams the answer, then lists its sources.
  */
 import { parseArgs } from 'node:util';
-import type { Source } from '#core';
+import { quoteUnknown, type Source } from '#core';
 import { resolveCollectionRefs } from '#db';
 import { sourceLocation, translatorFor } from '#i18n';
 import { callApi, connect, fail } from './connect.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     let collectionIds: string[] | undefined;
     if (collections?.length) {
       const { ids, unknown } = await resolveCollectionRefs(db, collections);
-      if (unknown.length) fail(`Unknown collection: ${unknown.join(', ')}`);
+      if (unknown.length) fail(`Unknown collection: ${quoteUnknown(unknown)}`);
       collectionIds = ids;
     }
     let done: AskResult | null = null;

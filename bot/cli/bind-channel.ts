@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PLATFORMS, type Platform } from '#core';
+import { PLATFORMS, type Platform, quoteUnknown } from '#core';
 import { appendAuditEvent, bindChannel, openDatabase, resolveCollectionRefs } from '#db';
 import { readServerInfo } from '../data-dir.ts';
 import { fail, loadCliConfig } from './connect.ts';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   try {
     const { ids, unknown } = await resolveCollectionRefs(database.db, collectionNames);
     if (unknown.length > 0)
-      fail(`Unknown collection: ${unknown.join(', ')} (create it by ingesting into it first).`);
+      fail(`Unknown collection: ${quoteUnknown(unknown)} (create it by ingesting into it first).`);
     const workspaceId = values.team?.trim() ?? '';
     await database.db.transaction(async (tx) => {
       const { channelId: id } = await bindChannel(tx, {

@@ -2,7 +2,7 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { z } from 'zod';
-import { AppError, chatPlatformSetup, PLATFORMS } from '#core';
+import { AppError, chatPlatformSetup, PLATFORMS, quoteUnknown } from '#core';
 import { bindChannel, schema } from '#db';
 import { type AdminContext, audited } from '../context.ts';
 import { idRule, optionalText, parseInput } from '../validation.ts';
@@ -108,8 +108,9 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           ...names.filter((n) => !found.some((c) => c.name === n)),
         ];
         if (unknown.length) {
-          throw new AppError('invalid_input', `Invalid input. collections: unknown ${unknown.join(', ')}`, {
-            details: { fields: { collections: `unknown collection(s): ${unknown.join(', ')}` } },
+          const named = quoteUnknown(unknown);
+          throw new AppError('invalid_input', `Invalid input. collections: unknown ${named}`, {
+            details: { fields: { collections: `unknown collection(s): ${named}` } },
           });
         }
         const bound = await bindChannel(tx, {
