@@ -4,7 +4,8 @@
  * names. One query per target type for a whole page of events. A target deleted since is named from what the
  * event recorded at the time (its data), else it has no label and the console shows the id.
  */
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
+import type { AnyPgTable, PgColumn } from 'drizzle-orm/pg-core';
 import { type Executor, schema } from '#db';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,32 +18,21 @@ interface LabelledEvent {
 
 type Lookup = (db: Executor, ids: string[]) => Promise<{ id: string; label: string }[]>;
 
+/** A target whose label is one column of its row. */
+function byColumn(table: AnyPgTable, id: PgColumn, label: PgColumn): Lookup {
+  return (db, ids) =>
+    db
+      .select({ id: sql<string>`${id}`, label: sql<string>`${label}` })
+      .from(table)
+      .where(inArray(id, ids));
+}
+
 const LOOKUPS: Record<string, Lookup> = {
-  document: (db, ids) =>
-    db
-      .select({ id: schema.documents.id, label: schema.documents.title })
-      .from(schema.documents)
-      .where(inArray(schema.documents.id, ids)),
-  collection: (db, ids) =>
-    db
-      .select({ id: schema.collections.id, label: schema.collections.name })
-      .from(schema.collections)
-      .where(inArray(schema.collections.id, ids)),
-  user: (db, ids) =>
-    db
-      .select({ id: schema.users.id, label: schema.users.email })
-      .from(schema.users)
-      .where(inArray(schema.users.id, ids)),
-  group: (db, ids) =>
-    db
-      .select({ id: schema.groups.id, label: schema.groups.name })
-      .from(schema.groups)
-      .where(inArray(schema.groups.id, ids)),
-  api_key: (db, ids) =>
-    db
-      .select({ id: schema.apiKeys.id, label: schema.apiKeys.name })
-      .from(schema.apiKeys)
-      .where(inArray(schema.apiKeys.id, ids)),
+  document: byColumn(schema.documents, schema.documents.id, schema.documents.title),
+  collection: byColumn(schema.collections, schema.collections.id, schema.collections.name),
+  user: byColumn(schema.users, schema.users.id, schema.users.email),
+  group: byColumn(schema.groups, schema.groups.id, schema.groups.name),
+  api_key: byColumn(schema.apiKeys, schema.apiKeys.id, schema.apiKeys.name),
   channel: async (db, ids) =>
     (
       await db
