@@ -176,6 +176,76 @@ describe('extractive answerer', () => {
     expect(result.text.length).toBeLessThanOrEqual(MAX_ANSWER_CHARS + 4);
   });
 
+  it('declines a "when" question whose only matching sentence holds no date, in English and Korean', async () => {
+    const orchard = buildChunk({
+      title: 'Hollin orchard',
+      text:
+        'The Hollin orchard grows cider apples on the south slope above the village. ' +
+        'Its trees are pruned by volunteers every winter.',
+    });
+    const english = await answer({ question: 'When was the Hollin orchard planted?', context: [orchard] });
+    expect(english).toMatchObject({ answered: false, cited: [] });
+    const 과수원 = buildChunk({
+      title: '홀린 과수원',
+      text: '홀린 과수원은 마을 위 남쪽 비탈에서 사과를 재배한다. 과수원의 나무는 매년 겨울 자원봉사자들이 가지치기를 한다.',
+    });
+    const korean = await answer({
+      question: '홀린 과수원이 사과를 재배하기 시작한 것은 언제인가?',
+      context: [과수원],
+    });
+    expect(korean).toMatchObject({ answered: false, text: dontKnowAnswerFor('언제인가?') });
+  });
+
+  it('quotes the sentence that holds a date for a "when" question, in English and Korean', async () => {
+    const orchard = buildChunk({
+      title: 'Hollin orchard',
+      text:
+        'The Hollin orchard grows cider apples on the south slope above the village. ' +
+        'The orchard was planted by the parish in 1884 on former grazing land. ' +
+        'Its trees are pruned by volunteers every winter.',
+    });
+    const english = await answer({ question: 'When was the Hollin orchard planted?', context: [orchard] });
+    expect(english).toMatchObject({ answered: true, cited: [1] });
+    expect(english.text).toContain('The orchard was planted by the parish in 1884');
+    expect(english.text).not.toContain('pruned');
+    const 과수원 = buildChunk({
+      title: '홀린 과수원',
+      text:
+        '홀린 과수원은 마을 위 남쪽 비탈에서 사과를 재배한다. 과수원은 1884년 옛 목초지에 처음 사과나무를 심었다. ' +
+        '과수원의 나무는 매년 겨울 자원봉사자들이 가지치기를 한다.',
+    });
+    const korean = await answer({
+      question: '홀린 과수원이 사과나무를 처음 심은 것은 언제인가?',
+      context: [과수원],
+    });
+    expect(korean).toMatchObject({ answered: true, cited: [1] });
+    expect(korean.text).toContain('1884년');
+  });
+
+  it('quotes the sentence with an amount for a "how many" question over one that only shares its words', async () => {
+    const staff = buildChunk({
+      title: 'Berlin office',
+      text:
+        'The Berlin office hosts the support team for German-speaking customers. ' +
+        'The support team in Berlin has 42 engineers on two floors.',
+    });
+    const english = await answer({
+      question: 'How many engineers does the Berlin support team have?',
+      context: [staff],
+    });
+    expect(english.text).toBe('The support team in Berlin has 42 engineers on two floors. [1]');
+    const 지사 = buildChunk({
+      title: '부산 지사',
+      text: '부산 지사는 영남 지역 고객의 기술 지원을 맡는다. 부산 지사의 기술 지원팀에는 엔지니어 17명이 근무한다.',
+    });
+    const korean = await answer({
+      question: '부산 지사 기술 지원팀의 엔지니어는 몇 명인가?',
+      context: [지사],
+    });
+    expect(korean).toMatchObject({ answered: true, cited: [1] });
+    expect(korean.text).toContain('17명');
+  });
+
   it('prefers the better-ranked chunk when two chunks say the same thing', async () => {
     const text = 'Employees receive 25 vacation days per year.';
     const result = await answer({
