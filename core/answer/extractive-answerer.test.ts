@@ -4,6 +4,7 @@ import { DONT_KNOW_ANSWER, dontKnowAnswerFor } from './answer-text.ts';
 import {
   createExtractiveAnswerer,
   EXTRACTIVE_MODEL,
+  extractAnswer,
   looksLikeCode,
   MAX_ANSWER_CHARS,
 } from './extractive-answerer.ts';
@@ -244,6 +245,39 @@ describe('extractive answerer', () => {
     });
     expect(korean).toMatchObject({ answered: true, cited: [1] });
     expect(korean.text).toContain('17명');
+  });
+
+  it('declines an English question giving a year the quoted sentence does not hold', async () => {
+    const policy = buildChunk({
+      title: 'Expense policy',
+      text:
+        'The expense policy was rewritten by Dana Whitfield in 2019. It covers travel, meals and client gifts. ' +
+        'The finance team reviewed the travel rules again in 2022.',
+    });
+    const asked = await answer({ question: 'Who rewrote the expense policy in 2019?', context: [policy] });
+    expect(asked).toMatchObject({ answered: true, cited: [1] });
+    expect(asked.text).toContain('Dana Whitfield');
+    const other = await answer({ question: 'Who rewrote the expense policy in 2021?', context: [policy] });
+    expect(other).toMatchObject({ answered: false, cited: [] });
+  });
+
+  it('counts a Korean question’s year against the quoted sentence, not the whole chunk', () => {
+    // Korean articles often give the year in a sentence before the one that answers, so the mismatch only
+    // lowers the probability (measured on qa-ko's tuning slice, a hard rule lost answers and saved none).
+    const 규정 = buildChunk({
+      title: '경비 규정',
+      text:
+        '경비 규정은 2019년 김하늘 팀장이 전면 개정하였다. 규정은 출장비, 식비, 접대비를 다룬다. ' +
+        '재무팀은 2021년에 출장 규칙을 다시 검토하였다.',
+    });
+    const 맞는해 = extractAnswer('2019년 경비 규정을 전면 개정한 사람은 누구인가?', [규정]);
+    const 다른해 = extractAnswer('2021년 경비 규정을 전면 개정한 사람은 누구인가?', [규정]);
+    expect(맞는해).toMatchObject({ answered: true, n: 1 });
+    expect(맞는해?.text).toContain('김하늘');
+    expect(맞는해?.features.numberMismatch).toBe(0);
+    // 2021 is in the chunk, but not in the sentence that names who revised the rules.
+    expect(다른해?.features.numberMismatch).toBe(1);
+    expect(다른해?.probability ?? 1).toBeLessThan(맞는해?.probability ?? 0);
   });
 
   it('prefers the better-ranked chunk when two chunks say the same thing', async () => {
