@@ -27,7 +27,9 @@ const noDeath = (sentence: string) => {
 };
 
 describe('the embedded database thread', () => {
-  it('serves DATA_DIR migrated and embedded, and a stop checkpoints it for the next open', async () => {
+  it('serves DATA_DIR migrated and embedded, and a stop checkpoints it for the next open', {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = tempDataDir();
     const database = await openEmbeddedDatabase({
       dataDir,
@@ -57,7 +59,9 @@ describe('the embedded database thread', () => {
     expect(found).toEqual([{ name: '인사팀 규정' }]);
   });
 
-  it('reports a thread that dies in one sentence, and queries fail instead of waiting for ever', async () => {
+  it('reports a thread that dies in one sentence, and queries fail instead of waiting for ever', {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = tempDataDir();
     const deaths: string[] = [];
     const database = await openEmbeddedDatabase({
