@@ -119,8 +119,7 @@ export function createHybridRetriever(options: HybridRetrieverOptions): HybridRe
 
   /** Both lists for fusion; the query embedding is computed while BM25 runs, feedback then needs its best chunk. */
   async function fusedLists(question: string, terms: LexicalQueryTerm[], scope: RetrievalScope) {
-    const lexicalSearch =
-      terms.length > 0 ? search.lexical(terms, scope, lexicalLimit) : Promise.resolve([]);
+    const lexicalSearch = terms.length > 0 ? search.lexical(terms, scope, lexicalLimit) : Promise.resolve([]);
     const [lexical, plainEmbedding] = await Promise.all([lexicalSearch, embedder.embedQuery(question)]);
     const embedding =
       feedbackWeight > 0 && lexical[0]
@@ -143,8 +142,7 @@ export function createHybridRetriever(options: HybridRetrieverOptions): HybridRe
     scope: RetrievalScope,
     limit: number,
   ) {
-    const lexical =
-      terms.length > 0 ? await search.lexical(terms, scope, Math.max(lexicalLimit, limit)) : [];
+    const lexical = terms.length > 0 ? await search.lexical(terms, scope, Math.max(lexicalLimit, limit)) : [];
     if (lexical.length >= limit) return { lexical, vector: [] };
     const embedding = await embedder.embedQuery(question);
     // Only the order of chunks BM25 missed is at stake: a short re-ranked shortlist is enough.
