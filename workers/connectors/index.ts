@@ -5,12 +5,27 @@
 import { AppError, type ConnectorFactory } from '#core';
 import { createFolderConnector, folderConfigSchema } from './folder/index.ts';
 import type { HttpClientOptions } from './http-client.ts';
+import {
+  createSharepointConnector,
+  type GraphEndpoints,
+  sharepointConfigSchema,
+} from './sharepoint/index.ts';
 import { createWebsiteConnector, websiteConfigSchema } from './website/index.ts';
 
-export const SOURCE_KINDS = ['folder', 'website'] as const;
+export const SOURCE_KINDS = ['folder', 'website', 'sharepoint'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-const schemas = { folder: folderConfigSchema, website: websiteConfigSchema } as const;
+const schemas = {
+  folder: folderConfigSchema,
+  website: websiteConfigSchema,
+  sharepoint: sharepointConfigSchema,
+} as const;
+
+/** Microsoft's public cloud; MICROSOFT_GRAPH_URL / MICROSOFT_LOGIN_URL point elsewhere (a national cloud, a test fake). */
+export const DEFAULT_GRAPH_ENDPOINTS: GraphEndpoints = {
+  apiUrl: 'https://graph.microsoft.com/v1.0',
+  loginUrl: 'https://login.microsoftonline.com',
+};
 
 export function isSourceKind(kind: string): kind is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(kind);
@@ -39,6 +54,7 @@ export interface ConnectorLimits {
   readonly maxBytes: number;
   readonly maxPages: number;
   readonly http?: HttpClientOptions;
+  readonly graph?: GraphEndpoints;
 }
 
 export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactory {
@@ -49,6 +65,12 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
         return createFolderConnector(folderConfigSchema.parse(config), { maxBytes: limits.maxBytes });
       case 'website':
         return createWebsiteConnector(websiteConfigSchema.parse(config), limits);
+      case 'sharepoint':
+        return createSharepointConnector(sharepointConfigSchema.parse(config), source.secret, {
+          maxBytes: limits.maxBytes,
+          graph: limits.graph ?? DEFAULT_GRAPH_ENDPOINTS,
+          ...(limits.http ? { http: limits.http } : {}),
+        });
       default:
         throw new AppError('invalid_input', `Unknown source kind "${source.kind}".`);
     }

@@ -49,7 +49,7 @@ type SourceRun {
 type Source {
   id: ID!
   name: String!
-  "folder or website"
+  "folder, website or sharepoint"
   kind: String!
   collection: Collection!
   "The connector's settings (never its secret)."
@@ -313,7 +313,12 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           data: { kind: input.kind, config },
         });
       });
-      const connector = createConnectorFactory({ maxBytes: 1, maxPages: 1 })({
+      const { MICROSOFT_GRAPH_URL, MICROSOFT_LOGIN_URL } = ctx.services.config;
+      const connector = createConnectorFactory({
+        maxBytes: 1,
+        maxPages: 1,
+        graph: { apiUrl: MICROSOFT_GRAPH_URL, loginUrl: MICROSOFT_LOGIN_URL },
+      })({
         kind: input.kind,
         config,
         secret: input.secret ?? null,

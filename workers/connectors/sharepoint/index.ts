@@ -1,0 +1,6 @@
+export type { GraphEndpoints } from './graph-client.ts';
+export {
+  createSharepointConnector,
+  type SharepointConfig,
+  sharepointConfigSchema,
+} from './sharepoint-connector.ts';
