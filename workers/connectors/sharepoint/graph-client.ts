@@ -40,9 +40,14 @@ export class GraphError extends AppError {
   readonly httpStatus: number;
   readonly body: unknown;
   constructor(status: number, body: unknown, what: string) {
+    const denied = status === 401 || status === 403;
     super(
-      status === 404 || status === 410 ? 'not_found' : 'upstream_unavailable',
-      `Microsoft Graph answered ${graphErrorReason(status, body)} for ${what}.`,
+      denied ? 'forbidden' : status === 404 || status === 410 ? 'not_found' : 'upstream_unavailable',
+      `Microsoft Graph answered ${graphErrorReason(status, body)} for ${what}.${
+        denied
+          ? ' The app needs the Sites.Read.All or Files.Read.All application permission, with admin consent.'
+          : ''
+      }`,
       { expose: true },
     );
     this.httpStatus = status;
@@ -99,8 +104,9 @@ export function createGraphClient(
   function url(pathOrUrl: string): string {
     const target = /^https?:\/\//i.test(pathOrUrl) ? new URL(pathOrUrl) : new URL(`${api.href}${pathOrUrl}`);
     if (target.origin !== api.origin) {
+      // Not retried: the same page would send the same link.
       throw new AppError(
-        'upstream_unavailable',
+        'forbidden',
         `Microsoft Graph sent a link to another host (${target.origin}); it was not followed, so the app's token stays with ${api.origin}.`,
         { expose: true },
       );
