@@ -31,6 +31,19 @@ export function isSourceKind(kind: string): kind is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(kind);
 }
 
+/** Kinds that cannot run without a secret (a client secret, a token), with what to tell the admin. */
+const SECRET_REQUIRED: Partial<Record<SourceKind, string>> = {
+  sharepoint: 'A SharePoint source needs its client secret: enter it as the secret.',
+};
+
+/** Refuses a new source of a kind that needs a secret when none is given. */
+export function assertSecretGiven(kind: string, secret: string | null | undefined): void {
+  const missing = isSourceKind(kind) ? SECRET_REQUIRED[kind] : undefined;
+  if (missing && !secret) {
+    throw new AppError('invalid_input', missing, { details: { fields: { secret: 'is required' } } });
+  }
+}
+
 /** A kind's settings, checked and normalised; a clear error names the field that is wrong. */
 export function parseSourceConfig(kind: string, raw: unknown): Record<string, unknown> {
   if (!isSourceKind(kind)) {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError, createSecretBox, isAppError, type JobQueue } from '#core';
 import { schema } from '#db';
 import {
+  assertSecretGiven,
   createConnectorFactory,
   parseSourceConfig,
   SOURCE_KINDS,
@@ -165,6 +166,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         args,
       );
       const config = parseSourceConfig(input.kind, input.config);
+      assertSecretGiven(input.kind, input.secret);
       const sealed = input.secret
         ? createSecretBox(ctx.services.config.CONNECTOR_SECRET_KEY).seal(input.secret)
         : null;
