@@ -90,6 +90,7 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
   };
 }
 
+export { type FolderWatching, startFolderWatching } from './folder/index.ts';
 export { scheduleSource, scheduleSources, startSources } from './source-schedule.ts';
 export {
   createSyncSourceHandler,
