@@ -87,8 +87,6 @@ interface Entry {
   deletedName: string;
 }
 
-const PAGE_SIZE = 2;
-
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -100,7 +98,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return body;
 }
 
-export async function startFakeGraph(): Promise<FakeGraph> {
+/** `pageSize`: items per delta page (Graph's own pages hold about 200; 2 makes paging visible in tests). */
+export async function startFakeGraph(options: { pageSize?: number } = {}): Promise<FakeGraph> {
+  const PAGE_SIZE = options.pageSize ?? 2;
   const tenantId = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
   const clientId = '535fb089-9ff3-47b6-9bfb-4f1264799865';
   const clientSecret = 'sampleCredentia1s';
