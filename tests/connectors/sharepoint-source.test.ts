@@ -23,6 +23,8 @@ import {
   type FakeGraph,
   type FakeGraphFile,
   graphFixture,
+  ONEDRIVE_ID,
+  ONEDRIVE_OWNER,
   PROJECT_FILES,
   SHARED_DOCUMENTS,
   startFakeGraph,
@@ -404,6 +406,26 @@ describe('SharePoint/OneDrive source (Microsoft Graph)', () => {
     expect(run.state).toBe('failed');
     expect(run.error).toContain('Microsoft Graph sent a link to another host (https://graph.microsoft.com)');
     expect((await documentsOf(t, other)).length).toBe(0);
+    expect(graph.unexpected).toEqual([]);
+  });
+
+  it('a person’s OneDrive: their drive found by e-mail, synced and cited by its webUrl', async () => {
+    put({
+      driveId: ONEDRIVE_ID,
+      id: '01MEMO',
+      name: '인수인계-메모.md',
+      folder: '',
+      text: '# 인수인계 메모\n\n서버 점검은 매월 셋째 주 토요일 새벽 2시에 진행한다.\n',
+      permissions: permissions.user(ONEDRIVE_OWNER, 'Megan Bowen'),
+    });
+    const megan = await buildUser(t, { email: ONEDRIVE_OWNER.toLowerCase() });
+    const onedrive = await buildGraphSource(graph.clientSecret, { site: undefined, user: ONEDRIVE_OWNER });
+    const run = await runSource(t, onedrive);
+    expect(run).toMatchObject({ state: 'idle', added: 1, failed: 0, error: null });
+    const answer = await ask(t, megan, '서버 점검은 언제 하나요?');
+    expect(answer.answered).toBe(true);
+    expect(answer.sources[0]?.url).toBe(url('01MEMO'));
+    expect(await cited(outsider, '서버 점검은 언제 하나요?')).not.toContain(url('01MEMO'));
     expect(graph.unexpected).toEqual([]);
   });
 });

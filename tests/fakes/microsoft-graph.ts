@@ -21,6 +21,14 @@ export const graphFixture = (name: string): Buffer => readFileSync(path.join(FIX
 /** The drive ids of site-drives-list.onedrive-docs.json, served as they are. */
 export const SHARED_DOCUMENTS = '942CAEB0-13AE-491B-85E4-7557CDC0F25F';
 export const PROJECT_FILES = 'C1CD3ED9-0E98-4B0B-82D3-C8FB784B9DCC';
+/** The OneDrive of drives-list.graph-docs.json (Megan Bowen's), what GET /users/{upn}/drive answers for her. */
+const ONEDRIVE = (
+  JSON.parse(graphFixture('drives-list.graph-docs.json').toString()) as {
+    value: { id: string; owner: { user: { email: string } } }[];
+  }
+).value[0]!;
+export const ONEDRIVE_ID = ONEDRIVE.id;
+export const ONEDRIVE_OWNER = ONEDRIVE.owner.user.email;
 /** The access token of oauth2-v2-token-client-credentials.json. */
 const ACCESS_TOKEN = (
   JSON.parse(graphFixture('oauth2-v2-token-client-credentials.json').toString()) as {
@@ -112,6 +120,7 @@ export async function startFakeGraph(options: { pageSize?: number } = {}): Promi
   const drives = new Map<string, Map<string, Entry>>([
     [SHARED_DOCUMENTS, new Map()],
     [PROJECT_FILES, new Map()],
+    [ONEDRIVE_ID, new Map()],
   ]);
   let seq = 0;
   let tokenValid = false;
@@ -123,9 +132,13 @@ export async function startFakeGraph(options: { pageSize?: number } = {}): Promi
   const driveName = (driveId: string) =>
     driveId === SHARED_DOCUMENTS ? 'Shared Documents' : 'Contoso Project Files';
   const webUrlOf = (file: Pick<FakeGraphFile, 'name' | 'folder' | 'driveId'>) =>
-    encodeURI(
-      `https://${siteHost}/sites/HR/${driveName(file.driveId)}/${file.folder ? `${file.folder}/` : ''}${file.name}`,
-    );
+    file.driveId === ONEDRIVE_ID
+      ? encodeURI(
+          `${(ONEDRIVE as { webUrl?: string }).webUrl}/${file.folder ? `${file.folder}/` : ''}${file.name}`,
+        )
+      : encodeURI(
+          `https://${siteHost}/sites/HR/${driveName(file.driveId)}/${file.folder ? `${file.folder}/` : ''}${file.name}`,
+        );
 
   let graphBase = '';
   let downloadBase = '';
@@ -237,6 +250,14 @@ export async function startFakeGraph(options: { pageSize?: number } = {}): Promi
     const root = p.match(/^\/v1\.0\/drives\/([^/]+)\/root$/);
     const item = p.match(/^\/v1\.0\/drives\/([^/]+)\/items\/([^/]+)(\/permissions|\/content)?$/);
     const user = p.match(/^\/v1\.0\/users\/([^/]+)$/);
+    const userDrive = p.match(/^\/v1\.0\/users\/([^/]+)\/drive$/);
+    if (userDrive) {
+      // GET /users/{idOrUserPrincipalName}/drive: the drive resource, as listed in drives-list.graph-docs.json.
+      if (userDrive[1]!.toLowerCase() !== ONEDRIVE_OWNER.toLowerCase()) {
+        return graphError(response, 404, 'itemNotFound', 'The resource could not be found.');
+      }
+      return json(response, 200, ONEDRIVE);
+    }
     if (p === `/v1.0/sites/${siteHost}:/sites/HR:` || p === `/v1.0/sites/${siteId}`) {
       return json(response, 200, {
         id: siteId,
