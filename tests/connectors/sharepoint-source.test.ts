@@ -266,6 +266,8 @@ describe('SharePoint/OneDrive source (Microsoft Graph)', () => {
     const deltas = graph.requests.slice(seen).filter((r) => r.url.includes('/root/delta'));
     expect(deltas.length).toBe(2);
     expect(deltas.every((r) => r.url.includes('?token='))).toBe(true);
+    // Asked so that a change of sharing alone is reported (the removed reader below).
+    expect(deltas.every((r) => r.prefer?.includes('deltashowsharingchanges'))).toBe(true);
     expect(graph.requests.slice(seen).filter((r) => r.host === 'download').length).toBe(2);
 
     const answer = await ask(t, hr, '입사 첫해 연차 휴가는 며칠인가요?');

@@ -53,6 +53,8 @@ export interface GraphRequest {
   readonly method: string;
   readonly url: string;
   readonly authorization: string | null;
+  /** The Prefer header (delta options). */
+  readonly prefer?: string | undefined;
   readonly host: 'graph' | 'login' | 'download';
 }
 
@@ -341,6 +343,7 @@ export async function startFakeGraph(options: { pageSize?: number } = {}): Promi
         method: request.method ?? 'GET',
         url,
         authorization: request.headers.authorization ?? null,
+        prefer: request.headers.prefer?.toString(),
         host: isLogin ? 'login' : 'graph',
       };
       requests.push(record);

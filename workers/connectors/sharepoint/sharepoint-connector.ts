@@ -65,6 +65,10 @@ export interface SharepointLimits {
   readonly http?: HttpClientOptions;
 }
 
+const DELTA_PREFER = {
+  prefer: 'deltashowremovedasdeleted, deltatraversepermissiongaps, deltashowsharingchanges',
+};
+
 /** Per drive: where its delta resumes, and whether that enumeration started from scratch. */
 interface DriveCursor {
   readonly link: string;
@@ -276,7 +280,10 @@ export function createSharepointConnector(
         let at: DriveCursor = cursor[driveId] ?? start();
         for (;;) {
           signal.throwIfAborted();
-          const response = await graph.get(at.link, signal);
+          // Without these, an item whose only change is its sharing never shows up in the delta (the
+          // combination OneDrive's own sync clients send; deltatraversepermissiongaps reaches items in folders
+          // the app cannot list).
+          const response = await graph.get(at.link, signal, { headers: DELTA_PREFER });
           const body: unknown = await response.json().catch(() => null);
           if (response.status === 410 && !(at.fromScratch && at.link === start().link)) {
             // resyncRequired: the token expired or the drive was restored. Graph's Location header starts
