@@ -4,7 +4,6 @@
  * its nextLink). A drive whose delta token Graph no longer accepts (410, resyncRequired) is enumerated again
  * from scratch, and what that complete listing does not name is deleted.
  */
-import { z } from 'zod';
 import {
   AppError,
   type ChangeBatch,
@@ -20,44 +19,9 @@ import {
 } from '#core';
 import { createHttpClient, formatLimit, type HttpClientOptions, readCapped } from '../http-client.ts';
 import { createGraphClient, type GraphEndpoints, GraphError } from './graph-client.ts';
-import {
-  classifyDeltaItem,
-  type GraphDriveItem,
-  type GraphPermission,
-  readDeltaPage,
-  readersFromPermissions,
-} from './graph-mapping.ts';
-
-/** Graph ids and names go into URL paths: only the characters they are made of. */
-const graphId = /^[A-Za-z0-9!_.,:@\-{}]+$/;
-
-export const sharepointConfigSchema = z
-  .object({
-    tenantId: z
-      .string()
-      .trim()
-      .min(1, 'the tenant id is required')
-      .regex(
-        /^[A-Za-z0-9.-]+$/,
-        'must be a directory (tenant) id or a domain such as contoso.onmicrosoft.com',
-      ),
-    clientId: z
-      .string()
-      .trim()
-      .regex(/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i, 'must be the app’s application (client) id'),
-    /** A site URL (https://contoso.sharepoint.com/sites/HR) or a Graph site id. */
-    site: z.string().trim().min(1).optional(),
-    /** A user's e-mail or id: their OneDrive. */
-    user: z.string().trim().min(1).regex(graphId, 'must be an e-mail or a user id').optional(),
-    /** One drive (document library) only. */
-    driveId: z.string().trim().min(1).regex(graphId, 'must be a drive id').optional(),
-  })
-  .refine((c) => Boolean(c.site || c.user || c.driveId), {
-    message: 'give a site, a user (OneDrive) or a drive id',
-    path: ['site'],
-  })
-  .refine((c) => !(c.site && c.user), { message: 'give a site or a user, not both', path: ['user'] });
-export type SharepointConfig = z.infer<typeof sharepointConfigSchema>;
+import { classifyDeltaItem, type GraphDriveItem, readDeltaPage } from './graph-mapping.ts';
+import { createItemReaders } from './item-readers.ts';
+import { type SharepointConfig, sharepointConfigSchema, sitePath } from './sharepoint-config.ts';
 
 export interface SharepointLimits {
   readonly maxBytes: number;
@@ -92,18 +56,6 @@ function parseCursor(raw: string | null): Cursor {
   }
 }
 
-/** https://contoso.sharepoint.com/sites/HR → /sites/contoso.sharepoint.com:/sites/HR (Graph's path form). */
-function sitePath(site: string): string {
-  if (!/^https?:\/\//i.test(site)) {
-    if (!graphId.test(site))
-      throw new AppError('invalid_input', 'site: must be a site URL or a Graph site id');
-    return `/sites/${site}`;
-  }
-  const url = new URL(site);
-  const path = decodeURIComponent(url.pathname).replace(/\/+$/, '');
-  return path ? `/sites/${url.hostname}:${encodeURI(path)}:` : `/sites/${url.hostname}`;
-}
-
 export function createSharepointConnector(
   raw: SharepointConfig,
   secret: string | null,
@@ -125,9 +77,9 @@ export function createSharepointConnector(
     { tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret },
     http,
   );
+  const readersOf = createItemReaders(graph);
   // Metadata and readers read while listing, for fetch() and listReaders() in the same run.
   const listed = new Map<string, Listed>();
-  const emailOfUser = new Map<string, string | null>();
 
   async function drives(signal: AbortSignal): Promise<string[]> {
     if (config.user) {
@@ -162,49 +114,6 @@ export function createSharepointConnector(
       return [config.driveId];
     }
     return found;
-  }
-
-  async function emailOf(userId: string, signal: AbortSignal): Promise<string | null> {
-    if (emailOfUser.has(userId)) return emailOfUser.get(userId)!;
-    let email: string | null = null;
-    try {
-      const user = await graph.getJson<{ mail?: string | null; userPrincipalName?: string | null }>(
-        `/users/${encodeURIComponent(userId)}?$select=mail,userPrincipalName`,
-        signal,
-      );
-      email = (user.mail ?? user.userPrincipalName ?? null)?.toLowerCase() ?? null;
-    } catch (error) {
-      // Not a user of this directory (a guest removed since, a personal account): they read nothing here.
-      if (!(error instanceof GraphError) || (error.httpStatus !== 404 && error.httpStatus !== 403))
-        throw error;
-    }
-    emailOfUser.set(userId, email);
-    return email;
-  }
-
-  async function readersOf(
-    driveId: string,
-    itemId: string,
-    signal: AbortSignal,
-  ): Promise<SourceReaders | null> {
-    const permissions: GraphPermission[] = [];
-    let next: string | null = `/drives/${driveId}/items/${itemId}/permissions`;
-    while (next) {
-      const page: { value?: GraphPermission[]; '@odata.nextLink'?: string } = await graph.getJson(
-        next,
-        signal,
-      );
-      permissions.push(...(page.value ?? []));
-      next = page['@odata.nextLink'] ?? null;
-    }
-    const mapped = readersFromPermissions(permissions);
-    if (mapped.open) return null;
-    const emails = new Set(mapped.emails);
-    for (const id of mapped.userIdsWithoutEmail) {
-      const email = await emailOf(id, signal);
-      if (email) emails.add(email);
-    }
-    return { emails: [...emails].sort(), groups: [...mapped.groups] };
   }
 
   const externalIdOf = (driveId: string, itemId: string) => `${driveId}/${itemId}`;
