@@ -3,14 +3,19 @@
  * how to check a kind's settings, and the factory the sync job builds connectors with.
  */
 import { AppError, type ConnectorFactory } from '#core';
+import { confluenceConfigSchema, createConfluenceConnector } from './confluence/index.ts';
 import { createFolderConnector, folderConfigSchema } from './folder/index.ts';
 import type { HttpClientOptions } from './http-client.ts';
 import { createWebsiteConnector, websiteConfigSchema } from './website/index.ts';
 
-export const SOURCE_KINDS = ['folder', 'website'] as const;
+export const SOURCE_KINDS = ['folder', 'website', 'confluence'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-const schemas = { folder: folderConfigSchema, website: websiteConfigSchema } as const;
+const schemas = {
+  folder: folderConfigSchema,
+  website: websiteConfigSchema,
+  confluence: confluenceConfigSchema,
+} as const;
 
 export function isSourceKind(kind: string): kind is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(kind);
@@ -49,6 +54,8 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
         return createFolderConnector(folderConfigSchema.parse(config), { maxBytes: limits.maxBytes });
       case 'website':
         return createWebsiteConnector(websiteConfigSchema.parse(config), limits);
+      case 'confluence':
+        return createConfluenceConnector(confluenceConfigSchema.parse(config), source.secret, limits);
       default:
         throw new AppError('invalid_input', `Unknown source kind "${source.kind}".`);
     }
