@@ -88,14 +88,16 @@ export function createConfluenceConnector(
     return effectiveReaders(levels);
   }
 
-  /** What a page's version must change with: its number, where it sits, and (v1) who may read it. */
-  function placeKey(entry: PageEntry): string {
+  /**
+   * What an item's version must change with besides its own number: (v1) who may read it, and for a page
+   * its title and place in the tree, which are written into its text.
+   */
+  function placeKey(entry: PageEntry, of: 'page' | 'attachment'): string {
     const readers = cloud
       ? null
       : effectiveReaders(entry.chain.map((id) => pages.get(id)?.meta.restriction ?? null));
-    return sha256Hex(
-      new TextEncoder().encode(JSON.stringify([entry.meta.title, entry.ancestors, readers])),
-    ).slice(0, 16);
+    const key = of === 'page' ? [entry.meta.title, entry.ancestors, readers] : [readers];
+    return sha256Hex(new TextEncoder().encode(JSON.stringify(key))).slice(0, 16);
   }
 
   async function listSpace(spaceKey: string, signal: AbortSignal): Promise<PageEntry[]> {
@@ -143,9 +145,8 @@ export function createConfluenceConnector(
       let changes: SourceChange[] = [];
       for (const entry of entries) {
         context.signal.throwIfAborted();
-        const place = placeKey(entry);
         const externalId = `${PAGE}${entry.meta.id}`;
-        const version = `${entry.meta.version}:${place}`;
+        const version = `${entry.meta.version}:${placeKey(entry, 'page')}`;
         const known = await context.known(externalId);
         changes.push(
           known?.version === version
@@ -158,7 +159,7 @@ export function createConfluenceConnector(
               continue;
             const id = `${ATTACHMENT}${attachment.id}`;
             attachmentsOf.set(id, { ...attachment, pageId: entry.meta.id });
-            const attachmentVersion = `${attachment.version}:${place}`;
+            const attachmentVersion = `${attachment.version}:${placeKey(entry, 'attachment')}`;
             const knownAttachment = await context.known(id);
             changes.push(
               knownAttachment?.version === attachmentVersion
@@ -198,9 +199,16 @@ export function createConfluenceConnector(
       const body = await api.pageBody(pageId, context.signal);
       if (!body) return null;
       const entry = pages.get(pageId);
+      // Checked before converting too: the XML parser's cost grows with nesting, so a huge body is refused first.
+      const tooLarge = (size: number) => size > limits.maxBytes;
+      if (tooLarge(Buffer.byteLength(body.storage, 'utf8'))) {
+        throw new UnprocessableDocumentError(
+          `The page "${body.title}" is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
+        );
+      }
       const html = storageToHtml(body.storage, { title: body.title, ancestors: entry?.ancestors ?? [] });
       const bytes = new TextEncoder().encode(html);
-      if (bytes.byteLength > limits.maxBytes) {
+      if (tooLarge(bytes.byteLength)) {
         throw new UnprocessableDocumentError(
           `The page "${body.title}" is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
         );
