@@ -14,7 +14,7 @@ import { createSecretBox, sha256Hex } from '#core';
 import { rows } from '#db';
 import { createSourceStore } from '../../db/sources.ts';
 import { createConfluenceConnector } from '../../workers/connectors/confluence/index.ts';
-import { sourceKeyOf } from '../../workers/connectors/index.ts';
+import { parseSourceConfig, sourceKeyOf } from '../../workers/connectors/index.ts';
 import { buildCollection, buildUser, createTestEngine, type TestEngine } from '../support/engine.ts';
 import { type FakeConfluence, type FakePage, startFakeConfluence } from './confluence/fake-confluence.ts';
 import { ask, buildSource, documentsOf, runSource } from './support.ts';
@@ -349,5 +349,36 @@ describe("Atlassian's recorded reference payloads, as they are", () => {
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('Confluence settings', () => {
+  it('are checked field by field, in words an admin can act on', () => {
+    expect(() =>
+      parseSourceConfig('confluence', {
+        deployment: 'cloud',
+        baseUrl: 'https://contoso.atlassian.net',
+        spaceKeys: ['HR'],
+      }),
+    ).toThrow('email: Confluence Cloud needs the e-mail of the account the API token belongs to');
+    expect(() =>
+      parseSourceConfig('confluence', {
+        deployment: 'server',
+        baseUrl: 'https://wiki.contoso.example',
+        spaceKeys: [],
+      }),
+    ).toThrow('spaceKeys: name at least one space key');
+    expect(
+      parseSourceConfig('confluence', {
+        deployment: 'server',
+        baseUrl: 'https://wiki.contoso.example/confluence',
+        spaceKeys: ['인사'],
+      }),
+    ).toEqual({
+      deployment: 'server',
+      baseUrl: 'https://wiki.contoso.example/confluence',
+      spaceKeys: ['인사'],
+      attachments: true,
+    });
   });
 });

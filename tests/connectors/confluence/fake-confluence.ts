@@ -136,13 +136,15 @@ export async function startFakeConfluence(options: {
       return json({ message: 'not found' }, 404);
     }
     // Attachment bytes: the same path on both deployments.
-    if ((m = /^\/download\/attachments\/(\d+)\/([^/]+)$/.exec(path))) {
+    m = /^\/download\/attachments\/(\d+)\/([^/]+)$/.exec(path);
+    if (m) {
       const page = pages.get(m[1]!);
       const attachment = page?.attachments.find((a) => a.title === decodeURIComponent(m![2]!));
       if (!attachment) return json({ message: 'gone' }, 404);
       return void res.writeHead(200, { 'content-type': attachment.mediaType }).end(attachment.bytes);
     }
-    if ((m = /^\/rest\/api\/content\/(\d+)\/restriction\/byOperation\/read$/.exec(path))) {
+    m = /^\/rest\/api\/content\/(\d+)\/restriction\/byOperation\/read$/.exec(path);
+    if (m) {
       const page = pages.get(m[1]!);
       if (!page) return json({ message: 'No content found' }, 404);
       return json({ operation: 'read', restrictions: restrictionsJson(page), _links: { base: base() } });
@@ -159,7 +161,8 @@ export async function startFakeConfluence(options: {
           _links: { base: base() },
         });
       }
-      if ((m = /^\/api\/v2\/spaces\/(\d+)\/pages$/.exec(path))) {
+      m = /^\/api\/v2\/spaces\/(\d+)\/pages$/.exec(path);
+      if (m) {
         const space = SPACES.find((s) => s.id === m![1]);
         if (!space) return json({ message: 'not found' }, 404);
         const all = spacePages(space.key);
@@ -187,7 +190,8 @@ export async function startFakeConfluence(options: {
           },
         });
       }
-      if ((m = /^\/api\/v2\/pages\/(\d+)$/.exec(path))) {
+      m = /^\/api\/v2\/pages\/(\d+)$/.exec(path);
+      if (m) {
         const p = pages.get(m[1]!);
         if (!p || url.searchParams.get('body-format') !== 'storage')
           return json({ message: 'not found' }, 404);
@@ -202,7 +206,8 @@ export async function startFakeConfluence(options: {
           },
         });
       }
-      if ((m = /^\/api\/v2\/pages\/(\d+)\/attachments$/.exec(path))) {
+      m = /^\/api\/v2\/pages\/(\d+)\/attachments$/.exec(path);
+      if (m) {
         const p = pages.get(m[1]!);
         if (!p) return json({ message: 'not found' }, 404);
         return json({
@@ -260,13 +265,11 @@ export async function startFakeConfluence(options: {
           },
         });
       }
-      if ((m = /^\/rest\/api\/content\/(\d+)$/.exec(path))) {
+      m = /^\/rest\/api\/content\/(\d+)$/.exec(path);
+      if (m) {
         const p = pages.get(m[1]!);
         if (!p)
-          return json(
-            { statusCode: 404, message: 'No content found with id: ContentId{id=' + m[1] + '}' },
-            404,
-          );
+          return json({ statusCode: 404, message: `No content found with id: ContentId{id=${m[1]}}` }, 404);
         return json({
           id: p.id,
           type: 'page',
@@ -280,7 +283,8 @@ export async function startFakeConfluence(options: {
           },
         });
       }
-      if ((m = /^\/rest\/api\/content\/(\d+)\/child\/attachment$/.exec(path))) {
+      m = /^\/rest\/api\/content\/(\d+)\/child\/attachment$/.exec(path);
+      if (m) {
         const p = pages.get(m[1]!);
         if (!p) return json({ message: 'not found' }, 404);
         return json({
