@@ -17,9 +17,17 @@ export interface HttpClientOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+export interface HttpRequestInit {
+  readonly headers?: Record<string, string>;
+  /** GET unless said; a body is sent again on each retry, so only small ones (a token request). */
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
+  readonly signal: AbortSignal;
+}
+
 export interface HttpClient {
   /** A response after retries and same-origin redirects; its body is not read yet. */
-  request(url: string, init: { headers?: Record<string, string>; signal: AbortSignal }): Promise<Response>;
+  request(url: string, init: HttpRequestInit): Promise<Response>;
 }
 
 const RETRIABLE = new Set([429, 502, 503, 504]);
@@ -56,11 +64,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const sleep = options.sleep ?? sleepFor;
   const userAgent = options.userAgent ?? 'ex-GPT-connector/1';
 
-  async function once(url: string, init: { headers?: Record<string, string>; signal: AbortSignal }) {
+  async function once(url: string, init: HttpRequestInit) {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
       const response = await fetch(current, {
         headers: { 'user-agent': userAgent, ...init.headers },
+        ...(init.method ? { method: init.method } : {}),
+        ...(init.body !== undefined ? { body: init.body } : {}),
         redirect: 'manual',
         signal: AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]),
       });

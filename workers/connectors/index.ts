@@ -5,16 +5,18 @@
 import { AppError, type ConnectorFactory } from '#core';
 import { confluenceConfigSchema, createConfluenceConnector } from './confluence/index.ts';
 import { createFolderConnector, folderConfigSchema } from './folder/index.ts';
+import { createGoogleDriveConnector, googleDriveConfigSchema } from './google-drive/index.ts';
 import type { HttpClientOptions } from './http-client.ts';
 import { createWebsiteConnector, websiteConfigSchema } from './website/index.ts';
 
-export const SOURCE_KINDS = ['folder', 'website', 'confluence'] as const;
+export const SOURCE_KINDS = ['folder', 'website', 'confluence', 'google-drive'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 const schemas = {
   folder: folderConfigSchema,
   website: websiteConfigSchema,
   confluence: confluenceConfigSchema,
+  'google-drive': googleDriveConfigSchema,
 } as const;
 
 export function isSourceKind(kind: string): kind is SourceKind {
@@ -56,6 +58,8 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
         return createWebsiteConnector(websiteConfigSchema.parse(config), limits);
       case 'confluence':
         return createConfluenceConnector(confluenceConfigSchema.parse(config), source.secret, limits);
+      case 'google-drive':
+        return createGoogleDriveConnector(googleDriveConfigSchema.parse(config), source.secret, limits);
       default:
         throw new AppError('invalid_input', `Unknown source kind "${source.kind}".`);
     }
