@@ -59,7 +59,7 @@ function seed(fake: FakeConfluence): void {
       attachments: [
         {
           id: 'att2001',
-          title: 'travel-allowance.md',
+          title: 'Travel allowance',
           mediaType: 'text/markdown',
           version: 1,
           bytes: new TextEncoder().encode(
@@ -156,7 +156,7 @@ describe.each(['cloud', 'server'] as const)('Confluence %s source', (deployment)
     expect(docs.map((d) => d.title).sort()).toEqual(
       [
         'Expense policy',
-        'travel-allowance.md',
+        'Travel allowance',
         '보너스 지급 기준',
         '연차 휴가 규정',
         '인사 핸드북',
@@ -183,7 +183,7 @@ describe.each(['cloud', 'server'] as const)('Confluence %s source', (deployment)
     const english = await ask(t, t.admin, 'What is the daily travel allowance abroad?');
     expect(english.answered).toBe(true);
     expect(english.answer).toContain('120 dollars');
-    expect(english.sources[0]?.title).toBe('travel-allowance.md');
+    expect(english.sources[0]?.title).toBe('Travel allowance');
     expect(english.sources[0]?.url).toContain('/pages/viewpageattachments.action?pageId=1003');
   });
 
@@ -244,7 +244,7 @@ describe.each(['cloud', 'server'] as const)('Confluence %s source', (deployment)
     const run = await runSource(t, sourceId);
     expect(run).toMatchObject({ deleted: 2, failed: 0 });
     const english = await ask(t, t.admin, 'What is the daily travel allowance abroad?');
-    expect(english.sources.some((s) => s.title === 'travel-allowance.md')).toBe(false);
+    expect(english.sources.some((s) => s.title === 'Travel allowance')).toBe(false);
   });
 
   it('resumes a run that crashed after storing a page but before indexing it, without a duplicate', async () => {

@@ -17,6 +17,7 @@ import {
   type SourceChange,
   type SourceReaders,
   sha256Hex,
+  titleFromFilename,
   UnprocessableDocumentError,
 } from '#core';
 import { createHttpClient, formatLimit, type HttpClientOptions } from '../http-client.ts';
@@ -191,7 +192,8 @@ export function createConfluenceConnector(
           bytes,
           filename: attachment.title,
           ...(attachment.mediaType ? { mimeType: attachment.mediaType } : {}),
-          title: attachment.title,
+          // Titled by its file name until ingestion reads the title the file gives itself.
+          title: titleFromFilename(attachment.title),
           url: attachment.webUrl,
         };
       }

@@ -16,6 +16,7 @@ import {
   type SourceChange,
   type SourceItemRef,
   type SourceReaders,
+  titleFromFilename,
   UnprocessableDocumentError,
 } from '#core';
 import { createHttpClient, formatLimit, type HttpClientOptions } from '../http-client.ts';
@@ -174,7 +175,8 @@ export function createGoogleDriveConnector(
         bytes,
         filename: exported ? `${state.name}${exported.extension}` : state.name,
         mimeType: exported?.mimeType ?? state.mimeType,
-        title: exported ? state.name : state.name.replace(/\.[^.]+$/, '') || state.name,
+        // A downloaded file is titled by its name until ingestion reads the title it gives itself.
+        title: exported ? state.name : titleFromFilename(state.name),
         url: state.webViewLink,
       };
     },
