@@ -210,8 +210,7 @@ export async function startFakeGoogleDrive(): Promise<FakeGoogleDrive> {
     let m = /^\/drive\/v3\/files\/([^/]+)\/export$/.exec(url.pathname);
     if (m) {
       const f = files.get(m[1]!);
-      if (!f || !f.mimeType.startsWith('application/vnd.google-apps.'))
-        return json({ error: { code: 404 } }, 404);
+      if (!f?.mimeType.startsWith('application/vnd.google-apps.')) return json({ error: { code: 404 } }, 404);
       return void res
         .writeHead(200, { 'content-type': url.searchParams.get('mimeType') ?? '' })
         .end(f.content);
