@@ -152,6 +152,10 @@ describe.each(['cloud', 'server'] as const)('Confluence %s source', (deployment)
     expect(fake.unexpected).toEqual([]);
     // The image attachment is never downloaded.
     expect(fake.requests.some((r) => r.includes('org-chart.png'))).toBe(false);
+    // Cloud's download goes on to the media host, without the site's credentials.
+    expect(fake.mediaRequests).toEqual(
+      cloud ? [{ path: '/file/1003/att2001/binary', authorization: undefined }] : [],
+    );
     const docs = await documentsOf(t, sourceId);
     expect(docs.map((d) => d.title).sort()).toEqual(
       [

@@ -22,6 +22,12 @@ export interface HttpRequestInit {
   /** GET unless said; a body is sent again on each retry, so only small ones (a token request). */
   readonly method?: 'GET' | 'POST';
   readonly body?: string;
+  /**
+   * A download that hands over to a storage host (Confluence Cloud's attachments go to
+   * api.media.atlassian.com with a signed link): such a redirect is followed, never from https to http,
+   * and without this request's headers, whose credentials are for the first site only.
+   */
+  readonly followToOtherSites?: boolean;
   readonly signal: AbortSignal;
 }
 
@@ -66,9 +72,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   async function once(url: string, init: HttpRequestInit) {
     let current = new URL(url);
+    let headers: Record<string, string> = { 'user-agent': userAgent, ...init.headers };
     for (let hop = 0; ; hop++) {
       const response = await fetch(current, {
-        headers: { 'user-agent': userAgent, ...init.headers },
+        headers,
         ...(init.method ? { method: init.method } : {}),
         ...(init.body !== undefined ? { body: init.body } : {}),
         redirect: 'manual',
@@ -79,7 +86,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const location = response.headers.get('location');
       if (!location) return response;
       const next = new URL(location, current);
-      if (next.origin !== current.origin) {
+      const handOver =
+        init.followToOtherSites === true && !(current.protocol === 'https:' && next.protocol !== 'https:');
+      if (next.origin !== current.origin && handOver) {
+        headers = { 'user-agent': userAgent };
+      } else if (next.origin !== current.origin) {
         throw new AppError(
           'unprocessable_document',
           `${url} redirects to another site (${next.origin}): not followed.`,

@@ -50,6 +50,8 @@ export interface FakeConfluence {
   readonly throttleOnce: Map<string, string>;
   /** Path + query → a body served as it is (a recorded payload). */
   readonly verbatim: Map<string, string>;
+  /** Cloud: requests to the media host attachment downloads are redirected to, with their authorization header. */
+  readonly mediaRequests: { path: string; authorization: string | undefined }[];
   close(): Promise<void>;
 }
 
@@ -111,6 +113,17 @@ export async function startFakeConfluence(options: {
     `/download/attachments/${page.id}/${encodeURIComponent(a.title)}?version=${a.version}&api=v2`;
   const spacePages = (key: string) => [...pages.values()].filter((p) => p.spaceKey === key);
 
+  const mediaRequests: { path: string; authorization: string | undefined }[] = [];
+  let mediaOrigin = '';
+  const media: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    mediaRequests.push({ path: url.pathname, authorization: req.headers.authorization });
+    const [, , pageId, attachmentId] = url.pathname.split('/');
+    const attachment = pages.get(pageId ?? '')?.attachments.find((a) => a.id === attachmentId);
+    if (!attachment || url.searchParams.get('token') !== 'signed') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': attachment.mediaType }).end(attachment.bytes);
+  });
+
   const server: Server = createServer((req: IncomingMessage, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const full = `${url.pathname}${url.search}`;
@@ -135,12 +148,20 @@ export async function startFakeConfluence(options: {
       unexpected.push(full);
       return json({ message: 'not found' }, 404);
     }
-    // Attachment bytes: the same path on both deployments.
+    // Attachment bytes: the same path on both deployments. Cloud hands the download over to its media host
+    // with a signed link (a 302 to api.media.atlassian.com); here a second loopback server plays that host.
     m = /^\/download\/attachments\/(\d+)\/([^/]+)$/.exec(path);
     if (m) {
       const page = pages.get(m[1]!);
       const attachment = page?.attachments.find((a) => a.title === decodeURIComponent(m![2]!));
       if (!attachment) return json({ message: 'gone' }, 404);
+      if (cloud) {
+        return void res
+          .writeHead(302, {
+            location: `${mediaOrigin}/file/${page!.id}/${attachment.id}/binary?token=signed&client=x`,
+          })
+          .end();
+      }
       return void res.writeHead(200, { 'content-type': attachment.mediaType }).end(attachment.bytes);
     }
     m = /^\/rest\/api\/content\/(\d+)\/restriction\/byOperation\/read$/.exec(path);
@@ -312,6 +333,8 @@ export async function startFakeConfluence(options: {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+  mediaOrigin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
   return {
     baseUrl: cloud ? origin : `${origin}${prefix}`,
     pages,
@@ -319,6 +342,10 @@ export async function startFakeConfluence(options: {
     unexpected,
     throttleOnce,
     verbatim,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    mediaRequests,
+    close: async () => {
+      await new Promise<void>((resolve) => media.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

@@ -307,7 +307,11 @@ export function createConfluenceApi(
     },
 
     async download(url, maxBytes, signal) {
-      const response = await http.request(url, { headers: { authorization: authorization() }, signal });
+      const response = await http.request(url, {
+        headers: { authorization: authorization() },
+        followToOtherSites: true,
+        signal,
+      });
       if (response.status === 404) {
         await response.body?.cancel();
         return null;
