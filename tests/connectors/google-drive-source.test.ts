@@ -235,6 +235,26 @@ describe('Google Drive source (shared drive)', () => {
     expect(fake.tokensIssued()).toBe(before + 1);
   });
 
+  it('a Doc too large to export fails alone, with its reason; the run goes on', async () => {
+    fake.files.set('doc-huge', {
+      id: 'doc-huge',
+      name: '2026 전사 회의록',
+      mimeType: 'application/vnd.google-apps.document',
+      version: 1,
+      trashed: false,
+      content: new Uint8Array(),
+      permissions: [DOMAIN],
+      tooLargeToExport: true,
+    });
+    fake.touch('doc-huge');
+    const run = await runSource(t, sourceId);
+    expect(run).toMatchObject({ state: 'idle', failed: 1, error: null });
+    expect(run.failures).toEqual([
+      { item: 'doc-huge', reason: '2026 전사 회의록: it is too large for Google to export (10 MB).' },
+    ]);
+    fake.files.delete('doc-huge');
+  });
+
   it('waits out a 429 with its Retry-After', async () => {
     fake.throttleOnce.set('/drive/v3/changes', '7');
     const run = await runSource(t, sourceId);

@@ -28,6 +28,8 @@ export interface FakeDriveFile {
   /** Bytes as downloaded, or for a Google file as exported (whatever format is asked for). */
   content: Uint8Array;
   permissions: FakePermission[];
+  /** Export refused as Drive does for files over 10 MB (error shape from Drive's "Resolve errors" guide). */
+  tooLargeToExport?: boolean;
 }
 
 export interface FakeGoogleDrive {
@@ -211,6 +213,19 @@ export async function startFakeGoogleDrive(): Promise<FakeGoogleDrive> {
     if (m) {
       const f = files.get(m[1]!);
       if (!f?.mimeType.startsWith('application/vnd.google-apps.')) return json({ error: { code: 404 } }, 404);
+      if (f.tooLargeToExport) {
+        const message = 'This file is too large to be exported.';
+        return json(
+          {
+            error: {
+              errors: [{ domain: 'global', reason: 'exportSizeLimitExceeded', message }],
+              code: 403,
+              message,
+            },
+          },
+          403,
+        );
+      }
       return void res
         .writeHead(200, { 'content-type': url.searchParams.get('mimeType') ?? '' })
         .end(f.content);

@@ -5,7 +5,7 @@
  * Field names of the older v2 answers (items, deleted, title, labels.trashed, alternateLink) are read too
  * where they mean the same thing.
  */
-import { AppError } from '#core';
+import { AppError, UnprocessableDocumentError } from '#core';
 import { type HttpClient, readCapped } from '../http-client.ts';
 import type { GoogleDriveConfig } from './google-drive-config.ts';
 import type { TokenSource } from './service-account-token.ts';
@@ -68,11 +68,12 @@ export interface DriveApi {
   /** The file's bytes, exported to `exportMimeType` when given; null when it is gone. */
   content(
     fileId: string,
+    name: string,
     exportMimeType: string | null,
     maxBytes: number,
     signal: AbortSignal,
   ): Promise<Uint8Array | 'too-large' | null>;
-  permissions(fileId: string, signal: AbortSignal): Promise<DrivePermission[] | null>;
+  permissions(fileId: string, name: string, signal: AbortSignal): Promise<DrivePermission[] | null>;
 }
 
 export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, http: HttpClient): DriveApi {
@@ -84,8 +85,12 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
     return url;
   };
 
-  /** A Drive call with the service account's token; one 401 signs in again (an expired token). */
-  async function call(url: URL, signal: AbortSignal): Promise<Response | null> {
+  /**
+   * A Drive call with the service account's token; one 401 signs in again (an expired token). `item` names
+   * the file when the call is about one: a 403 then fails that file with its reason (too large to export,
+   * downloads disabled by its owner, sharing not visible) instead of the whole run.
+   */
+  async function call(url: URL, signal: AbortSignal, item?: string): Promise<Response | null> {
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.token(signal);
       const response = await http.request(url.href, {
@@ -114,6 +119,14 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
           },
         );
       }
+      if (response.status === 403 && item !== undefined) {
+        const reason = /exportSizeLimitExceeded/i.test(text)
+          ? 'it is too large for Google to export (10 MB)'
+          : /cannotDownloadFile|cannotCopyFile/i.test(text)
+            ? 'its owner does not allow downloads'
+            : 'Google Drive did not let the service account read it (HTTP 403)';
+        throw new UnprocessableDocumentError(`${item}: ${reason}.`);
+      }
       if (response.status === 401 || response.status === 403) {
         throw new AppError(
           'invalid_input',
@@ -126,8 +139,8 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
     }
   }
 
-  async function getJson(url: URL, signal: AbortSignal): Promise<Json | null> {
-    const response = await call(url, signal);
+  async function getJson(url: URL, signal: AbortSignal, item?: string): Promise<Json | null> {
+    const response = await call(url, signal, item);
     if (!response) return null;
     const { bytes, truncated } = await readCapped(response, MAX_JSON_BYTES);
     if (truncated)
@@ -210,20 +223,20 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
       };
     },
 
-    async content(fileId, exportMimeType, maxBytes, signal) {
+    async content(fileId, name, exportMimeType, maxBytes, signal) {
       const url = new URL(`${api}/files/${encodeURIComponent(fileId)}${exportMimeType ? '/export' : ''}`);
       if (exportMimeType) url.searchParams.set('mimeType', exportMimeType);
       else {
         url.searchParams.set('alt', 'media');
         url.searchParams.set('supportsAllDrives', 'true');
       }
-      const response = await call(url, signal);
+      const response = await call(url, signal, name);
       if (!response) return null;
       const { bytes, truncated } = await readCapped(response, maxBytes);
       return truncated ? 'too-large' : bytes;
     },
 
-    async permissions(fileId, signal) {
+    async permissions(fileId, name, signal) {
       const found: DrivePermission[] = [];
       let pageToken: string | null = null;
       do {
@@ -232,7 +245,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         url.searchParams.set('pageSize', '100');
         url.searchParams.set('fields', 'nextPageToken,permissions(id,type,role,emailAddress,domain,deleted)');
         if (pageToken) url.searchParams.set('pageToken', pageToken);
-        const page = await getJson(url, signal);
+        const page = await getJson(url, signal, name);
         if (!page) return null;
         for (const raw of Array.isArray(page.permissions) ? page.permissions : []) {
           const permission = obj(raw);

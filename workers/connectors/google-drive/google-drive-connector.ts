@@ -161,6 +161,7 @@ export function createGoogleDriveConnector(
       const exported = exportOf(state.mimeType);
       const bytes = await api.content(
         item.externalId,
+        state.name,
         exported?.mimeType ?? null,
         limits.maxBytes,
         context.signal,
@@ -182,7 +183,11 @@ export function createGoogleDriveConnector(
     },
 
     async listReaders(item, context): Promise<SourceReaders | null> {
-      const permissions = await api.permissions(item.externalId, context.signal);
+      const permissions = await api.permissions(
+        item.externalId,
+        stateOf(item)?.name ?? item.externalId,
+        context.signal,
+      );
       // Gone since it was listed: readable by nobody rather than by everybody.
       if (!permissions) return { emails: [], groups: [] };
       const live = permissions.filter((permission) => !permission.deleted);
