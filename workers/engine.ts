@@ -240,7 +240,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // of the covering index (p95 ~90 ms instead of ~26 ms at 100k chunks). Vacuum once ingestion goes quiet.
   let vacuumTimer: NodeJS.Timeout | null = null;
   const scheduleVacuum = () => {
-    if (database.kind !== 'pglite') return;
+    if (!database.embedded) return;
     if (vacuumTimer) clearTimeout(vacuumTimer);
     vacuumTimer = setTimeout(() => {
       vacuumTimer = null;

@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --skip-100k] [-- --only scifact|korean|100k|modules|postgres|formats|ingest-load|connectors]
+ * npm run bench [-- --skip-100k] [-- --only scifact|korean|100k|modules|postgres|formats|ingest-load|connectors|redis-embedded]
+ *   --only redis-embedded [--docs N]: tests/bench/redis-embedded-bench.ts (N × 1 MB while 100 asks, default 50)
  *   --only connectors [--source-items N]: tests/bench/connector-bench.ts
  *   --only postgres [--pg-chunks N] [--pg-parts retrieval,asks,ingest] [--docs N]: tests/bench/postgres-bench.ts
  *   --only formats: tests/bench/formats-bench.ts
@@ -565,6 +566,12 @@ try {
     // the peak RSS and the database's growth per MB of text.
     const { run } = await import('./ingest-load-bench.ts');
     results.push(...(await run()));
+  }
+  if (values.only === 'redis-embedded') {
+    // Issue 12 finding 2: REDIS_URL without DATABASE_URL, one worker process, uploads while asks run. Only
+    // when asked for: at 50 × 1 MB it takes many minutes.
+    const { run } = await import('./redis-embedded-bench.ts');
+    results.push(...(await run(values.docs ? { docs: Number(values.docs) } : {})));
   }
   if (wants('connectors')) {
     const { run } = await import('./connector-bench.ts');
