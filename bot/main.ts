@@ -8,7 +8,7 @@ import { bootstrapDatabase, describeStartupError, openEmbeddedDatabase } from '#
 import { resolveJwtSecret } from '../admin/api/index.ts';
 import { createSourceStore } from '../db/sources.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
-import { startSources } from '../workers/connectors/index.ts';
+import { startFolderWatching, startSources } from '../workers/connectors/index.ts';
 import { createEngine } from '../workers/engine.ts';
 import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
@@ -163,6 +163,15 @@ async function main(): Promise<void> {
       .catch((error: unknown) => logger.warn({ err: error }, 'connector schedules not registered'));
   if (bullmq) bullmq.onAvailable(() => void startConnectorSources());
   else await startConnectorSources();
+  // Folder sources also sync on file-system events, between their scheduled rescans.
+  const folderWatching = startFolderWatching({
+    sources: createSourceStore(engine.database.db),
+    queue,
+    logger,
+  });
+  await folderWatching
+    .refresh()
+    .catch((error: unknown) => logger.warn({ err: error }, 'folder sources not watched'));
 
   const localAdminToken = createLocalAdminToken(dataDir);
   removeLocalAdminToken = () => localAdminToken.remove();
@@ -195,6 +204,7 @@ async function main(): Promise<void> {
     if (!explained) throw error;
     process.stderr.write(`ex-GPT cannot start: ${explained}\n`);
     localAdminToken.remove();
+    folderWatching.close();
     await app.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     await engine.close().catch(() => undefined);
@@ -213,6 +223,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+      folderWatching.close();
       await app.close();
       await rateLimits?.close();
       await queue.close();

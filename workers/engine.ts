@@ -299,6 +299,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         connectorFor: createConnectorFactory({
           maxBytes: config.MAX_UPLOAD_BYTES,
           maxPages: config.CONNECTOR_MAX_PAGES,
+          graph: { apiUrl: config.MICROSOFT_GRAPH_URL, loginUrl: config.MICROSOFT_LOGIN_URL },
           ...(options.connectorHttp ? { http: options.connectorHttp } : {}),
         }),
         ...(options.onSourceRun ? { onRunProgress: options.onSourceRun } : {}),

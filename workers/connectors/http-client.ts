@@ -19,16 +19,18 @@ export interface HttpClientOptions {
 
 export interface HttpRequestInit {
   readonly headers?: Record<string, string>;
-  /** GET unless said; a body is sent again on each retry, so only small ones (a token request). */
-  readonly method?: 'GET' | 'POST';
+  readonly signal: AbortSignal;
+  /** GET unless given (a token request POSTs a form). */
+  readonly method?: string;
   readonly body?: string;
+  /** `manual`: a 3xx is returned as it is, for the caller to follow (e.g. without its credentials). */
+  readonly redirect?: 'follow-same-origin' | 'manual';
   /**
    * A download that hands over to a storage host (Confluence Cloud's attachments go to
    * api.media.atlassian.com with a signed link): such a redirect is followed, never from https to http,
    * and without this request's headers, whose credentials are for the first site only.
    */
   readonly followToOtherSites?: boolean;
-  readonly signal: AbortSignal;
 }
 
 export interface HttpClient {
@@ -75,13 +77,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     let headers: Record<string, string> = { 'user-agent': userAgent, ...init.headers };
     for (let hop = 0; ; hop++) {
       const response = await fetch(current, {
+        method: init.method ?? 'GET',
         headers,
-        ...(init.method ? { method: init.method } : {}),
-        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.body === undefined ? {} : { body: init.body }),
         redirect: 'manual',
         signal: AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]),
       });
       if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+      if (init.redirect === 'manual') return response;
       await response.body?.cancel();
       const location = response.headers.get('location');
       if (!location) return response;
