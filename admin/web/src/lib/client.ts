@@ -2,6 +2,7 @@
  * The only place that talks HTTP: GraphQL requests, REST calls, streams and downloads, all with the
  * bearer token and the CSRF header, retried once after a refresh when the token has expired.
  */
+import { untrack } from 'svelte';
 import { i18n, t } from './i18n.svelte.ts';
 import { accessToken, CSRF_HEADERS, refreshSession } from './session.svelte.ts';
 import { readEventStream, type ServerEvent } from './sse.ts';
@@ -26,9 +27,10 @@ interface GraphqlResponse<T> {
 function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
   const token = accessToken();
   // The server says its error sentences in the console's language, which may differ from the browser's.
+  // Read untracked: a page effect that loads data would otherwise load it again on every language switch.
   return {
     ...CSRF_HEADERS,
-    'Accept-Language': i18n.locale,
+    'Accept-Language': untrack(() => i18n.locale),
     ...(token ? { Authorization: `Bearer ${token}` } : {}),
     ...extra,
   };
