@@ -15,7 +15,7 @@ import { resolveJwtSecret } from '../admin/api/index.ts';
 import { createSourceStore } from '../db/sources.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { startSources } from '../workers/connectors/index.ts';
-import { createEngine } from '../workers/engine.ts';
+import { createEngine, createFileStore } from '../workers/engine.ts';
 import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
 import { createInProcessQueue } from '../workers/in-process-queue.ts';
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   const engine = await createEngine({
     config,
     logger,
+    files: createFileStore(config),
     ...(shared
       ? {
           database: await openDatabase({
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
     database: engine.database,
     ask: engine.ask,
     documents: engine.documents,
+    files: engine.files,
     queue,
     readinessChecks,
     ...(assertCanEnqueue ? { assertCanEnqueue } : {}),

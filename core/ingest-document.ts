@@ -101,7 +101,14 @@ export function createDocumentIngestor(
         return { status: 'skipped', reason: 'already-indexed' };
       }
       const file = found.file;
-      if (!file) return { status: 'skipped', reason: 'stale' };
+      if (!file) {
+        // The current version's file is gone (removed from DATA_DIR/files by hand, a partial restore):
+        // no retry brings it back.
+        const error = 'The uploaded file is no longer stored on the server. Upload it again.';
+        await documents.markFailed(documentId, version, error);
+        onProgress?.(documentId, { stage: 'failed', percent: 100 });
+        return { status: 'failed', error };
+      }
       const log = logger.child({ documentId, version });
       const progress = progressReporter(documentId, log);
       const report = progress.report;
