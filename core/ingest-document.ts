@@ -7,6 +7,7 @@ import type { IngestProgress } from './domain.ts';
 import { isAppError, UnprocessableDocumentError } from './errors.ts';
 import { isFilenameTitle } from './ingest/title-from-filename.ts';
 import type {
+  AnalyzedFile,
   DocumentRepository,
   Embedder,
   FileAnalyzer,
@@ -114,7 +115,7 @@ export function createDocumentIngestor(
       const report = progress.report;
       try {
         await report({ stage: 'parsing', percent: 5 });
-        const { chunks: analyzed, title: ownTitle } = await deps.analyzer.analyze(
+        const analysis = await deps.analyzer.analyze(
           {
             bytes: file.bytes,
             filename: file.filename,
@@ -124,6 +125,7 @@ export function createDocumentIngestor(
             maxBytes: deps.maxBytes,
             chunkTokens: deps.chunkTokens,
             chunkOverlapTokens: deps.chunkOverlapTokens,
+            maxChunks: deps.maxChunks ?? MAX_CHUNKS_PER_DOCUMENT,
           },
           {
             signal,
@@ -134,15 +136,21 @@ export function createDocumentIngestor(
             },
           },
         );
+        const { chunks: analyzed, title: ownTitle } = analysis;
         const maxChunks = deps.maxChunks ?? MAX_CHUNKS_PER_DOCUMENT;
         if (analyzed.length > maxChunks) {
           throw new UnprocessableDocumentError(
             `This file is too large to index: it makes ${analyzed.length.toLocaleString('en-US')} passages, and one document may have at most ${maxChunks.toLocaleString('en-US')}. Split it into smaller files.`,
           );
         }
-        const indexTexts = analyzed.map((chunk) => chunk.indexText);
+        const { embedding } = analysis;
         const vectors: number[][] = [];
         await report({ stage: 'embedding', percent: 20 });
+        if (embedding?.model === embedder.model) {
+          // Embedded where it was parsed (the local embedder in the parsing threads): only unpacked here.
+          await unpackVectors(embedding, analyzed.length, vectors, signal);
+        }
+        const indexTexts = vectors.length === 0 ? analyzed.map((chunk) => chunk.indexText) : [];
         for (let i = 0; i < indexTexts.length; i += deps.embeddingBatchSize) {
           signal?.throwIfAborted();
           vectors.push(
@@ -182,6 +190,29 @@ export function createDocumentIngestor(
       }
     },
   };
+}
+
+/** Vectors unpacked per slice of chunks, with a turn of the event loop between slices. */
+const UNPACK_SLICE = 512;
+
+/** The analyzer's packed vectors as one array per chunk, appended to `into`. */
+async function unpackVectors(
+  embedding: NonNullable<AnalyzedFile['embedding']>,
+  count: number,
+  into: number[][],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { dimensions, vectors } = embedding;
+  if (vectors.length !== count * dimensions) {
+    throw new Error(`analysis returned ${vectors.length / dimensions} vectors for ${count} chunks`);
+  }
+  for (let i = 0; i < count; i++) {
+    into.push(Array.from(vectors.subarray(i * dimensions, (i + 1) * dimensions)));
+    if ((i + 1) % UNPACK_SLICE === 0) {
+      signal?.throwIfAborted();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 }
 
 /**

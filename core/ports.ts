@@ -68,6 +68,8 @@ export interface FileToAnalyze {
   readonly maxBytes: number;
   readonly chunkTokens: number;
   readonly chunkOverlapTokens: number;
+  /** A file with more chunks is refused by the caller, so an analyzer that also embeds need not embed it. */
+  readonly maxChunks?: number | undefined;
 }
 
 export interface AnalyzedChunk extends ChunkDraft {
@@ -93,6 +95,14 @@ export interface AnalyzedFile {
   readonly chunks: AnalyzedChunk[];
   /** The document's own title when the file names one; null when it does not. */
   readonly title: string | null;
+  /**
+   * The chunks' vectors, when the analyzer also embeds (the local embedder, in the parsing threads):
+   * chunk i's vector is `vectors.subarray(i * dimensions, (i + 1) * dimensions)`. Used only when `model`
+   * is the ingesting embedder's, so they are exactly what that embedder would have given.
+   */
+  readonly embedding?:
+    | { readonly model: string; readonly dimensions: number; readonly vectors: Float64Array }
+    | undefined;
 }
 
 export interface StoredDocument {

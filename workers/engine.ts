@@ -180,8 +180,11 @@ function createActiveModelRetriever(options: {
   };
 }
 
-/** Worker threads for parsing (INGEST_THREADS; unset: one core is left to the database and HTTP). */
-function createFileAnalyzer(config: Config, logger: Logger): FileAnalyzer {
+/**
+ * Worker threads for parsing (INGEST_THREADS; unset: one core is left to the database and HTTP), which
+ * also embed the chunks when the local embedder ingests. INGEST_THREADS=0: all of it in the job's thread.
+ */
+function createFileAnalyzer(config: Config, logger: Logger, embedder: Embedder): FileAnalyzer {
   const threads = config.INGEST_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1));
   const ocrLanguages = config.OCR_LANGUAGES === '' ? null : config.OCR_LANGUAGES;
   if (threads === 0) {
@@ -196,6 +199,7 @@ function createFileAnalyzer(config: Config, logger: Logger): FileAnalyzer {
     maxMemoryMb: config.PARSE_MEMORY_MB,
     logger,
     ocrLanguages,
+    localEmbeddingDimensions: isLocalEmbedder(embedder) ? embedder.dimensions : null,
   });
 }
 
@@ -246,7 +250,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // Files a crash left between their write and their row's commit, and half-received uploads.
   const swept = await documents.reclaimFiles();
   if (swept > 0) logger.info({ files: swept }, 'removed stored files no document names');
-  const analyzer = createFileAnalyzer(config, logger);
+  const analyzer = createFileAnalyzer(config, logger, embedder);
   const baseIngestor = createDocumentIngestor(
     {
       documents,
