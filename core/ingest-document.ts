@@ -130,7 +130,7 @@ export function createDocumentIngestor(
           {
             signal,
             onStage: (stage) => {
-              report({ stage, percent: 15 }).catch((error: unknown) =>
+              report({ stage, percent: stage === 'chunking' ? 15 : 20 }).catch((error: unknown) =>
                 log.warn({ err: error }, 'progress not recorded'),
               );
             },

@@ -86,7 +86,11 @@ export interface AnalyzedChunk extends ChunkDraft {
 export interface FileAnalyzer {
   analyze(
     file: FileToAnalyze,
-    options?: { readonly signal?: AbortSignal | undefined; readonly onStage?: (stage: 'chunking') => void },
+    options?: {
+      readonly signal?: AbortSignal | undefined;
+      /** 'chunking' after the parse; 'embedding' when an analyzer that embeds starts doing so. */
+      readonly onStage?: (stage: 'chunking' | 'embedding') => void;
+    },
   ): Promise<AnalyzedFile>;
   close(): Promise<void>;
 }

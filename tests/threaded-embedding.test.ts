@@ -74,7 +74,10 @@ describe('the parsing threads embed with the local embedder', () => {
     const inPlace = await createInThreadAnalyzer(createTokenCounter()).analyze(input(name, text));
     const inPlaceVectors = await embedder.embedDocuments(inPlace.chunks.map((chunk) => chunk.indexText));
 
-    const threaded = await pool.analyze(input(name, text));
+    const stages: string[] = [];
+    const threaded = await pool.analyze(input(name, text), { onStage: (stage) => stages.push(stage) });
+    // 'embedding' starts the embedding's own time limit, and shows on the document's progress.
+    expect(stages).toEqual(['chunking', 'embedding']);
     expect(threaded.chunks.length).toBeGreaterThan(2);
     expect(threaded.chunks).toEqual(inPlace.chunks);
     expect(threaded.embedding?.model).toBe(embedder.model);

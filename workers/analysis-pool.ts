@@ -24,7 +24,7 @@ export interface AnalysisRequest {
 }
 
 export type AnalysisReply =
-  | { readonly id: number; readonly stage: 'started' | 'chunking' }
+  | { readonly id: number; readonly stage: 'started' | 'chunking' | 'embedding' }
   | { readonly id: number; readonly analyzed: AnalyzedFile }
   | { readonly id: number; readonly failure: { readonly unprocessable: boolean; readonly message: string } };
 
@@ -55,7 +55,7 @@ interface Task {
   readonly id: number;
   readonly file: FileToAnalyze;
   readonly signal: AbortSignal | undefined;
-  readonly onStage: ((stage: 'chunking') => void) | undefined;
+  readonly onStage: ((stage: 'chunking' | 'embedding') => void) | undefined;
   readonly resolve: (analyzed: AnalyzedFile) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
@@ -195,8 +195,14 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
       const task = slot.tasks.find((t) => t.id === reply.id);
       if (!task) return;
       if ('stage' in reply) {
-        if (reply.stage === 'chunking') task.onStage?.('chunking');
-        else startDeadline(slot, task);
+        if (reply.stage === 'chunking') {
+          task.onStage?.('chunking');
+          return;
+        }
+        // Embedding gets a time limit of its own: PARSE_TIMEOUT_MS bounds reading the file, and a file
+        // that took most of it to read must not fail for the (bounded, linear) embedding after it.
+        if (reply.stage === 'embedding') task.onStage?.('embedding');
+        startDeadline(slot, task);
         return;
       }
       finish(slot, task);

@@ -38,6 +38,7 @@ async function analyze({ id, file }: AnalysisRequest): Promise<void> {
       reply({ id, analyzed });
       return;
     }
+    reply({ id, stage: 'embedding' });
     const vectors = embedAllLocally(
       analyzed.chunks.map((chunk) => chunk.indexText),
       dimensions,
