@@ -7,8 +7,9 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type Config } from '#core';
 import type { AdminApi } from '../admin/api/index.ts';
-import { CSRF_HEADER, startExport } from '../admin/api/index.ts';
+import { CSRF_HEADER, inCallerLanguage, startExport } from '../admin/api/index.ts';
 import { type Authenticator, requirePrincipal } from './auth.ts';
+import { requestTranslator } from './http-errors.ts';
 
 export interface AdminRoutesDeps {
   readonly config: Config;
@@ -36,7 +37,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (request, reply) => {
-      const response = await yoga.handleNodeRequestAndResponse(request, reply, { req: request });
+      const response = await inCallerLanguage(requestTranslator(request), () =>
+        yoga.handleNodeRequestAndResponse(request, reply, { req: request }),
+      );
       for (const [key, value] of response.headers) {
         if (key !== 'set-cookie') void reply.header(key, value);
       }

@@ -264,7 +264,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const existing = await findCollectionByName(db, name);
       if (existing) return existing;
       if (principal.role !== 'admin' && principal.role !== 'curator') {
-        throw new AppError('not_found', 'No such collection.');
+        throw new AppError('not_found', 'No such collection.', {
+          localized: { key: 'errors.noSuchCollection' },
+        });
       }
       const { collection, created } = await ensureCollection(db, { name, everyone: true });
       if (created) {

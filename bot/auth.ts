@@ -37,15 +37,21 @@ export async function requirePrincipal(
     throw new AppError(
       'unauthenticated',
       'Missing credentials: send an API key or an access token as "Authorization: Bearer <credential>".',
+      { localized: { key: 'errors.missingCredentials' } },
     );
   }
   const principal = await authenticate(credential, {
     ip: request.ip,
     route: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
   });
-  if (!principal) throw new AppError('unauthenticated', 'Invalid, revoked or expired credentials.');
+  if (!principal)
+    throw new AppError('unauthenticated', 'Invalid, revoked or expired credentials.', {
+      localized: { key: 'errors.badCredentials' },
+    });
   if (principal.scopes && !principal.scopes.includes(scope)) {
-    throw new AppError('forbidden', `This API key lacks the "${scope}" scope.`);
+    throw new AppError('forbidden', `This API key lacks the "${scope}" scope.`, {
+      localized: { key: 'errors.missingScope', values: { scope } },
+    });
   }
   return principal;
 }

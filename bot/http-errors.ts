@@ -1,6 +1,18 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, isAppError, type Logger } from '#core';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, isAppError, type Logger, shownMessage } from '#core';
 import { DISK_FULL_MESSAGE, isDiskFullError } from '#db';
+import { acceptedLanguages, type MessageKey, type Translator, translatorFor } from '#i18n';
+
+/** The caller's language for error sentences: the request's Accept-Language (the console sends its own). */
+export function requestTranslator(request: Pick<FastifyRequest, 'headers'>): Translator {
+  const header = request.headers['accept-language'];
+  return translatorFor(acceptedLanguages(Array.isArray(header) ? header[0] : header));
+}
+
+/** An AppError's sentence in `tr`'s language (see AppError.localized); the generic one when it is internal. */
+export function errorSentence(error: AppError, tr: Translator): string {
+  return shownMessage(error, (key, values) => tr.t(key as MessageKey, values), tr.t('errors.internal'));
+}
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly requestId?: string };
@@ -15,15 +27,14 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     const appError = toAppError(error);
     const status = appError.status;
     if (status >= 500) logger.error({ err: error, reqId: request.id }, 'request failed');
-    const message = appError.expose
-      ? appError.message
-      : 'Something went wrong on our side. It has been logged; please try again.';
+    const message = errorSentence(appError, requestTranslator(request));
     const body: ErrorBody = { error: { code: appError.code, message, requestId: String(request.id) } };
     void reply.status(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    const route = `${request.method} ${request.url.split('?')[0]}`;
     void reply.status(404).send({
-      error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      error: { code: 'not_found', message: requestTranslator(request).t('errors.noRoute', { route }) },
     } satisfies ErrorBody);
   });
 }
@@ -52,6 +63,10 @@ export function toAppError(error: unknown): AppError {
     );
   }
   if (isDiskFullError(error))
-    return new AppError('unavailable', DISK_FULL_MESSAGE, { expose: true, cause: error });
+    return new AppError('unavailable', DISK_FULL_MESSAGE, {
+      expose: true,
+      cause: error,
+      localized: { key: 'errors.diskFull' },
+    });
   return new AppError('internal', 'internal error', { cause: error });
 }

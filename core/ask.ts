@@ -69,7 +69,10 @@ export function createAsk(deps: AskDeps): Ask {
   async function* stream(input: AskInput): AsyncGenerator<AskEvent, void, undefined> {
     const started = now();
     const question = input.question.trim();
-    if (question.length === 0) throw new AppError('invalid_input', 'The question is empty.');
+    if (question.length === 0)
+      throw new AppError('invalid_input', 'The question is empty.', {
+        localized: { key: 'errors.emptyQuestion' },
+      });
     if (question.length > MAX_QUESTION_LENGTH) {
       throw new AppError(
         'invalid_input',

@@ -34,21 +34,37 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/**
+ * The caller's sentence as a catalogue key (i18n/locales) and its values: the edges (REST, GraphQL) say it in
+ * the caller's language; `message` stays the English sentence for logs and for callers without a language.
+ */
+export interface LocalizedMessage {
+  readonly key: string;
+  readonly values?: Readonly<Record<string, string | number | Date>>;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly expose: boolean;
   readonly details: Record<string, unknown> | undefined;
+  readonly localized: LocalizedMessage | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { expose?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
+    options: {
+      expose?: boolean;
+      cause?: unknown;
+      details?: Record<string, unknown>;
+      localized?: LocalizedMessage;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.expose = options.expose ?? STATUS[code] < 500;
     this.details = options.details;
+    this.localized = options.localized;
   }
 
   get status(): number {
@@ -66,6 +82,19 @@ export class UnprocessableDocumentError extends AppError {
     super('unprocessable_document', message, { expose: true, ...options });
     this.name = 'UnprocessableDocumentError';
   }
+}
+
+/**
+ * What the caller is shown: the localized sentence when the error has one and may be shown, the English
+ * message when it may be shown, else `generic` (internals stay in the logs).
+ */
+export function shownMessage(
+  error: AppError,
+  translate: (key: string, values?: LocalizedMessage['values']) => string,
+  generic: string,
+): string {
+  if (!error.expose) return generic;
+  return error.localized ? translate(error.localized.key, error.localized.values) : error.message;
 }
 
 export function statusOf(code: ErrorCode): number {

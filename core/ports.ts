@@ -234,6 +234,14 @@ export interface ScoredChunkId {
   readonly score: number;
 }
 
+export interface VectorSearchOptions {
+  /**
+   * How many nearest chunks the approximate search re-ranks exactly (at least 2 × limit); absent, the
+   * search's own default for the index size. A small one is for a list that only fills in behind BM25.
+   */
+  readonly shortlist?: number;
+}
+
 /** Search over stored chunks; every method applies the access policy of `scope` inside its SQL. */
 export interface ChunkSearch {
   lexical(terms: readonly LexicalQueryTerm[], scope: RetrievalScope, limit: number): Promise<ScoredChunkId[]>;
@@ -242,6 +250,7 @@ export interface ChunkSearch {
     model: string,
     scope: RetrievalScope,
     limit: number,
+    options?: VectorSearchOptions,
   ): Promise<ScoredChunkId[]>;
   /** Loads chunks by id, again under the access policy: ids the scope cannot read are simply absent. */
   load(

@@ -11,9 +11,12 @@ import { type Catalogue, LOCALES_DIR, REFERENCE_LOCALE, readCatalogues } from '.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where code that shows words to people lives. */
-const SOURCE_DIRS = ['bot', 'admin/web/src', 'core', 'db', 'workers'];
-/** `t('key'…`, `t("key"…` and `translator.t('key'…`: the key is the first, literal argument. */
-const KEY_USE = /\bt\(\s*(['"])([a-zA-Z0-9_.-]+)\1/g;
+const SOURCE_DIRS = ['bot', 'admin/web/src', 'admin/api', 'core', 'db', 'workers'];
+/**
+ * `t('key'…`, `t("key"…` and `translator.t('key'…`: the key is the first, literal argument; and an error's
+ * sentence for its caller, `localized: { key: 'key'…`.
+ */
+const KEY_USE = /(?:\bt\(\s*|\blocalized:\s*\{\s*key:\s*)(['"])([a-zA-Z0-9_.-]+)\1/g;
 
 function argumentsOf(elements: readonly MessageFormatElement[], into = new Set<string>()): Set<string> {
   for (const element of elements) {

@@ -9,6 +9,7 @@ import { type Catalogue, createTranslator, negotiateLocale, type Translator } fr
 
 export { type SourcePlace, sourceLocation } from './source-location.ts';
 export {
+  acceptedLanguages,
   type Catalogue,
   createTranslator,
   type MessageKey,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AVAILABLE_LOCALES, translatorFor } from './index.ts';
-import { createTranslator, negotiateLocale } from './translator.ts';
+import { acceptedLanguages, createTranslator, negotiateLocale } from './translator.ts';
 
 describe('translator', () => {
   it('has English and Korean catalogues', () => {
@@ -25,5 +25,14 @@ describe('translator', () => {
   it('falls back to English for a key a catalogue lacks', () => {
     const t = createTranslator('ko', { en: { 'x.y': 'Only English' }, ko: {} });
     expect(t.t('x.y' as never)).toBe('Only English');
+  });
+});
+
+describe('acceptedLanguages', () => {
+  it('orders by quality, then by position, and leaves out q=0, wildcards and garbage', () => {
+    expect(acceptedLanguages('ko-KR,ko;q=0.9,en;q=0.8')).toEqual(['ko-KR', 'ko', 'en']);
+    expect(acceptedLanguages('en;q=0.5, ko')).toEqual(['ko', 'en']);
+    expect(acceptedLanguages('fr;q=0, *;q=0.1, <script>, ja')).toEqual(['ja']);
+    expect(acceptedLanguages(undefined)).toEqual([]);
   });
 });

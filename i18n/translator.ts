@@ -61,3 +61,22 @@ export function createTranslator(
     },
   };
 }
+
+/**
+ * The languages of an Accept-Language header, best first ("ko-KR,ko;q=0.9,en;q=0.8" → ko-KR, ko, en);
+ * q=0 entries and `*` are left out. A missing or garbled header gives none.
+ */
+export function acceptedLanguages(header: string | null | undefined): string[] {
+  if (!header) return [];
+  const ranked: { tag: string; q: number; order: number }[] = [];
+  for (const [order, part] of header.split(',').slice(0, 20).entries()) {
+    const [rawTag, ...params] = part.trim().split(';');
+    const tag = rawTag?.trim() ?? '';
+    if (!/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag)) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    ranked.push({ tag, q, order });
+  }
+  return ranked.sort((a, b) => b.q - a.q || a.order - b.order).map((entry) => entry.tag);
+}

@@ -42,6 +42,50 @@ describe('the console language', () => {
   });
 });
 
+describe("errors in the caller's language", () => {
+  const korean = { 'accept-language': 'ko-KR,ko;q=0.9,en;q=0.8' };
+
+  it('says a wrong password, a taken name and a bad input in Korean to a Korean console', async () => {
+    const login = 'mutation { login(email: "nobody@example.com", password: "wrong-password-1") { token } }';
+    const wrong = await gql(app, login, {}, { headers: korean });
+    expect(errorCode(wrong)).toBe('unauthenticated');
+    expect(wrong.errors?.[0]?.message).toBe('이메일 주소나 비밀번호가 틀렸습니다.');
+    // Without a language, or with one that has no catalogue, English.
+    const english = await gql(app, login, {}, { headers: { 'accept-language': 'fr-FR' } });
+    expect(english.errors?.[0]?.message).toBe('Wrong e-mail address or password.');
+
+    const create = 'mutation($n: String!) { createCollection(name: $n) { id } }';
+    await gqlOk(app, create, { n: '인사 규정' }, admin);
+    const taken = await gql(app, create, { n: '인사 규정' }, { token: admin, headers: korean });
+    expect(errorCode(taken)).toBe('conflict');
+    expect(taken.errors?.[0]?.message).toBe('같은 이름의 컬렉션이 이미 있습니다.');
+
+    const empty = await gql(app, create, { n: '   ' }, { token: admin, headers: korean });
+    expect(errorCode(empty)).toBe('invalid_input');
+    expect(empty.errors?.[0]?.message).toMatch(/^입력이 올바르지 않습니다\. name: /);
+  });
+
+  it('says REST errors in Korean too', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/nowhere', headers: korean });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.message).toBe('GET /api/v1/nowhere 경로는 없습니다.');
+    const member = await userWithRole(t, 'member');
+    const document = await app.inject({
+      method: 'GET',
+      url: '/api/v1/documents/00000000-0000-4000-8000-000000000000',
+      headers: { ...korean, authorization: `Bearer ${member.token}` },
+    });
+    expect(document.json().error).toMatchObject({ code: 'not_found', message: '해당 문서가 없습니다.' });
+    const anonymous = await app.inject({
+      method: 'GET',
+      url: '/api/v1/documents/00000000-0000-4000-8000-000000000000',
+      headers: korean,
+    });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error.message).toMatch(/인증 정보가 없습니다/);
+  });
+});
+
 describe('suggested prompts', () => {
   const QUERY = '{ settings { suggestedPrompts { locale prompts { title message } } } }';
 

@@ -61,9 +61,13 @@ export function listAccessRules(schema: GraphQLSchema): Map<string, AccessRule |
 export function checkAccess(rule: AccessRule, ctx: AdminContext, coordinate: string): void {
   if (rule.kind === 'public') return;
   if (!ctx.principal)
-    throw new AppError('unauthenticated', 'Sign in first: send "Authorization: Bearer <access token>".');
+    throw new AppError('unauthenticated', 'Sign in first: send "Authorization: Bearer <access token>".', {
+      localized: { key: 'errors.signInFirst' },
+    });
   if (!rule.roles.includes(ctx.principal.role)) {
-    throw new AppError('forbidden', `The ${ctx.principal.role} role may not use ${coordinate}.`);
+    throw new AppError('forbidden', `The ${ctx.principal.role} role may not use ${coordinate}.`, {
+      localized: { key: 'errors.roleForbidden', values: { role: ctx.principal.role, field: coordinate } },
+    });
   }
 }
 

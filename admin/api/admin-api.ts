@@ -145,7 +145,8 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
 
   async function grantFor(userId: string, familyId: string): Promise<SessionGrant> {
     const user = await findUserById(db, userId);
-    if (!user) throw new AppError('unauthenticated', 'Sign in again.');
+    if (!user)
+      throw new AppError('unauthenticated', 'Sign in again.', { localized: { key: 'errors.signInAgain' } });
     const { token, expiresAt } = await tokens.issue(user, familyId);
     return {
       token,
@@ -164,19 +165,28 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
       const cleared = clearedRefreshCookie(secureCookies);
       const token = readCookie(cookieHeader, REFRESH_COOKIE);
       if (!token)
-        return { ok: false, error: new AppError('unauthenticated', 'No session: sign in.'), cookie: cleared };
+        return {
+          ok: false,
+          error: new AppError('unauthenticated', 'No session: sign in.', {
+            localized: { key: 'errors.noSession' },
+          }),
+          cookie: cleared,
+        };
       const outcome = await rotateSession(db, token, { ttlDays: config.REFRESH_TOKEN_TTL_DAYS, meta });
       if (outcome.kind === 'reused') {
         const error = new AppError(
           'unauthenticated',
           'This session was ended because its refresh token was used twice (a sign of theft). Sign in again.',
+          { localized: { key: 'errors.sessionReused' } },
         );
         return { ok: false, error, cookie: cleared };
       }
       if (outcome.kind === 'invalid') {
         return {
           ok: false,
-          error: new AppError('unauthenticated', 'Your session has ended: sign in again.'),
+          error: new AppError('unauthenticated', 'Your session has ended: sign in again.', {
+            localized: { key: 'errors.sessionEnded' },
+          }),
           cookie: cleared,
         };
       }
@@ -211,7 +221,10 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     },
 
     async oidcStart(returnTo) {
-      if (!oidc) throw new AppError('not_found', 'Single sign-on is not configured.');
+      if (!oidc)
+        throw new AppError('not_found', 'Single sign-on is not configured.', {
+          localized: { key: 'errors.ssoNotConfigured' },
+        });
       const started = await oidc.start(returnTo);
       return {
         redirectUrl: started.redirectUrl,
@@ -220,7 +233,10 @@ export function createAdminApi(deps: AdminApiDeps): AdminApi {
     },
 
     async oidcFinish(query, cookieHeader, meta) {
-      if (!oidc) throw new AppError('not_found', 'Single sign-on is not configured.');
+      if (!oidc)
+        throw new AppError('not_found', 'Single sign-on is not configured.', {
+          localized: { key: 'errors.ssoNotConfigured' },
+        });
       const clearState = stateCookie('', 0);
       if (query.get('error')) {
         deps.logger.warn(

@@ -47,7 +47,8 @@ export type AdminContext = YogaInitialContext & AdminContextFields;
 
 /** The signed-in caller; the access rules have already let only signed-in callers reach non-public fields. */
 export function actorOf(ctx: AdminContext): SignedInPrincipal {
-  if (!ctx.principal) throw new AppError('unauthenticated', 'Sign in first.');
+  if (!ctx.principal)
+    throw new AppError('unauthenticated', 'Sign in first.', { localized: { key: 'errors.signInFirst' } });
   return ctx.principal;
 }
 

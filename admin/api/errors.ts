@@ -2,8 +2,20 @@
  * GraphQL error masking: AppError codes become `extensions.code`, with the message when it may be shown;
  * anything else is logged and answered with a generic message and code `internal`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { GraphQLError } from 'graphql';
-import { AppError, isAppError, type Logger } from '#core';
+import { type AppError, isAppError, type Logger, shownMessage } from '#core';
+import { type MessageKey, type Translator, translatorFor } from '#i18n';
+
+const callerLanguage = new AsyncLocalStorage<Translator>();
+
+/**
+ * Runs one admin API request with the caller's language, in which its errors are then said (yoga's error
+ * masking sees no request, so the language travels with the request's async context).
+ */
+export function inCallerLanguage<T>(translator: Translator, run: () => T): T {
+  return callerLanguage.run(translator, run);
+}
 
 export function createErrorMasker(logger: Logger) {
   return (error: unknown, _message: string): Error => {
@@ -17,6 +29,8 @@ export function createErrorMasker(logger: Logger) {
           path: graphqlError.path ?? null,
         }
       : {};
+    const tr = callerLanguage.getStore() ?? translatorFor([]);
+    const generic = tr.t('errors.internal');
     if (isAppError(original)) {
       if (!original.expose) logger.error({ err: original }, 'admin API request failed');
       const extensions: Record<string, unknown> = { code: original.code };
@@ -29,7 +43,8 @@ export function createErrorMasker(logger: Logger) {
           ...(typeof retry === 'number' ? { headers: { 'retry-after': String(retry) } } : {}),
         };
       }
-      return new GraphQLError(original.expose ? original.message : genericMessage, {
+      const message = shownMessage(original, (key, values) => tr.t(key as MessageKey, values), generic);
+      return new GraphQLError(message, {
         ...location,
         extensions,
       });
@@ -43,10 +58,8 @@ export function createErrorMasker(logger: Logger) {
       });
     }
     logger.error({ err: original }, 'admin API request failed');
-    return new GraphQLError(genericMessage, { ...location, extensions: { code: 'internal' } });
+    return new GraphQLError(generic, { ...location, extensions: { code: 'internal' } });
   };
 }
 
-const genericMessage = 'Something went wrong on our side. It has been logged; please try again.';
-
-export { AppError };
+export type { AppError };

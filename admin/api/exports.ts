@@ -31,10 +31,14 @@ export interface ExportStream {
 /** Who may export: admins and auditors; an API key must also hold the read:audit scope. */
 export function assertMayExport(principal: Principal): void {
   if (principal.scopes && !principal.scopes.includes('read:audit')) {
-    throw new AppError('forbidden', 'This API key lacks the "read:audit" scope.');
+    throw new AppError('forbidden', 'This API key lacks the "read:audit" scope.', {
+      localized: { key: 'errors.missingScope', values: { scope: 'read:audit' } },
+    });
   }
   if (principal.role !== 'admin' && principal.role !== 'auditor') {
-    throw new AppError('forbidden', 'Only admins and auditors may export.');
+    throw new AppError('forbidden', 'Only admins and auditors may export.', {
+      localized: { key: 'errors.exportForbidden' },
+    });
   }
 }
 

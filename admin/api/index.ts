@@ -9,6 +9,7 @@ export {
 } from './admin-api.ts';
 export type { AdminContext, AdminServices } from './context.ts';
 export { CSRF_HEADER, OIDC_STATE_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH } from './cookies.ts';
+export { inCallerLanguage } from './errors.ts';
 export { assertMayExport, type ExportKind, type ExportStream, startExport } from './exports.ts';
 export { JWT_SECRET_FILE, resolveJwtSecret } from './jwt-secret.ts';
 export { type PasswordReset, resetPasswordByEmail } from './password-reset.ts';

@@ -66,6 +66,7 @@ export function createOidcSignIn(options: OidcOptions): OidcSignIn | null {
         discovered = null;
         logger.warn({ err: error, issuer: issuerUrl.href }, 'OIDC discovery failed');
         throw new AppError('upstream_unavailable', 'The single sign-on provider cannot be reached.', {
+          localized: { key: 'errors.ssoUnreachable' },
           cause: error,
         });
       });
@@ -96,7 +97,10 @@ export function createOidcSignIn(options: OidcOptions): OidcSignIn | null {
     },
 
     async finish(query, stateCookie, meta) {
-      if (!stateCookie) throw new AppError('invalid_input', 'The sign-in attempt expired; start again.');
+      if (!stateCookie)
+        throw new AppError('invalid_input', 'The sign-in attempt expired; start again.', {
+          localized: { key: 'errors.signInExpired' },
+        });
       let stored: { verifier: string; state: string; nonce: string; returnTo: string };
       try {
         const { payload } = await jwtVerify(stateCookie, key, {
@@ -105,7 +109,9 @@ export function createOidcSignIn(options: OidcOptions): OidcSignIn | null {
         });
         stored = payload as unknown as typeof stored;
       } catch {
-        throw new AppError('invalid_input', 'The sign-in attempt expired; start again.');
+        throw new AppError('invalid_input', 'The sign-in attempt expired; start again.', {
+          localized: { key: 'errors.signInExpired' },
+        });
       }
       const server = await configuration();
       const callbackUrl = new URL(redirectUri);
@@ -263,7 +269,10 @@ async function signInFromClaims(
       return { user: { id: user.id, email: user.email, role: user.role }, session };
     })
     .then((signedIn) => {
-      if (!signedIn) throw new AppError('forbidden', 'This account is disabled.');
+      if (!signedIn)
+        throw new AppError('forbidden', 'This account is disabled.', {
+          localized: { key: 'errors.accountDisabled' },
+        });
       return signedIn;
     });
 }

@@ -49,6 +49,7 @@ function decode(cursor: string): unknown[] {
 
 function badCursor(): AppError {
   return new AppError('invalid_input', 'Invalid cursor: pass a cursor this API returned.', {
+    localized: { key: 'errors.badCursor' },
     details: { fields: { after: 'is not a cursor this API returned' } },
   });
 }

@@ -45,7 +45,10 @@ function rateLimited(retryAfterSeconds: number): AppError {
   return new AppError(
     'rate_limited',
     `Too many sign-in attempts. Try again in ${retryAfterSeconds} seconds.`,
-    { details: { retryAfterSeconds } },
+    {
+      details: { retryAfterSeconds },
+      localized: { key: 'errors.signInRateLimited', values: { seconds: retryAfterSeconds } },
+    },
   );
 }
 
@@ -54,7 +57,10 @@ function lockedError(until: Date): AppError {
   return new AppError(
     'rate_limited',
     `Too many failed sign-in attempts: this account is locked for ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-    { details: { lockedUntil: until.toISOString() } },
+    {
+      details: { lockedUntil: until.toISOString() },
+      localized: { key: 'errors.accountLocked', values: { minutes } },
+    },
   );
 }
 
@@ -94,7 +100,9 @@ export async function passwordLogin(
     await audit('auth.login_failed', {
       reason: !user ? 'unknown_user' : user.disabledAt ? 'disabled' : 'no_password',
     });
-    throw new AppError('unauthenticated', 'Wrong e-mail address or password.');
+    throw new AppError('unauthenticated', 'Wrong e-mail address or password.', {
+      localized: { key: 'errors.wrongPassword' },
+    });
   }
 
   const now = new Date();
@@ -137,7 +145,9 @@ export async function passwordLogin(
       return until;
     });
     if (lockedUntil) throw lockedError(lockedUntil);
-    throw new AppError('unauthenticated', 'Wrong e-mail address or password.');
+    throw new AppError('unauthenticated', 'Wrong e-mail address or password.', {
+      localized: { key: 'errors.wrongPassword' },
+    });
   }
 
   const signedIn = await db.transaction(async (tx) => {

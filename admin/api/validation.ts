@@ -16,7 +16,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const summary = Object.entries(fields)
     .map(([field, message]) => `${field}: ${message}`)
     .join('; ');
-  throw new AppError('invalid_input', `Invalid input. ${summary}`, { details: { fields } });
+  throw new AppError('invalid_input', `Invalid input. ${summary}`, {
+    details: { fields },
+    localized: { key: 'errors.invalidInput', values: { summary } },
+  });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

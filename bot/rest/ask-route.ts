@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Ask, AskEvent } from '#core';
 import { AppError, MAX_QUESTION_LENGTH, type Principal } from '#core';
 import { type Authenticator, requirePrincipal } from '../auth.ts';
-import { toAppError } from '../http-errors.ts';
+import { errorSentence, requestTranslator, toAppError } from '../http-errors.ts';
 
 export interface AskRouteDeps {
   readonly ask: Ask;
@@ -86,7 +86,7 @@ export function registerAskRoute(app: FastifyInstance, deps: AskRouteDeps): void
       if (appError.status >= 500) request.log.error({ err: error }, 'ask stream failed');
       send('error', {
         code: appError.code,
-        message: appError.expose ? appError.message : 'Something went wrong on our side. Please try again.',
+        message: errorSentence(appError, requestTranslator(request)),
       });
     } finally {
       out.end();

@@ -37,7 +37,13 @@ export function createDiskSpaceGuard(options: DiskSpaceGuardOptions): () => Prom
       throw new AppError(
         'unavailable',
         `Uploads are paused: the server is low on disk space (${megabytes(free)} free, ${megabytes(options.minFreeBytes)} needed). Ask an administrator to free space; questions are still answered.`,
-        { expose: true },
+        {
+          expose: true,
+          localized: {
+            key: 'errors.lowDisk',
+            values: { free: Math.floor(free / 2 ** 20), needed: Math.floor(options.minFreeBytes / 2 ** 20) },
+          },
+        },
       );
     }
   };

@@ -46,12 +46,15 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
   app.post('/api/v1/documents', async (request, reply) => {
     const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
     if (principal.role === 'member' || principal.role === 'auditor') {
-      throw new AppError('forbidden', 'Only admins and curators may upload documents.');
+      throw new AppError('forbidden', 'Only admins and curators may upload documents.', {
+        localized: { key: 'errors.uploadForbidden' },
+      });
     }
     if (!request.isMultipart()) {
       throw new AppError(
         'unsupported_media_type',
         'Send the file as multipart/form-data with a "file" field.',
+        { localized: { key: 'errors.multipartNeeded' } },
       );
     }
     await deps.assertCanEnqueue?.();
@@ -88,7 +91,9 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
       assertNoNulCharacters(file.name, files.length === 1 ? 'filename' : `files.${i}.filename`);
     });
     if (files.length === 0)
-      throw new AppError('invalid_input', 'No file in the upload: send it in a "file" field.');
+      throw new AppError('invalid_input', 'No file in the upload: send it in a "file" field.', {
+        localized: { key: 'errors.noFileInUpload' },
+      });
     const sourceUrl = fields.sourceUrl?.trim() || null;
     if (sourceUrl !== null && !isSafeLinkUrl(sourceUrl)) {
       throw new AppError('invalid_input', 'Invalid input. sourceUrl: must be an http(s) or mailto link', {
@@ -99,6 +104,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
       throw new AppError(
         'invalid_input',
         '"sourceKey" and "title" apply to a single file; upload files one by one.',
+        { localized: { key: 'errors.singleFileFields' } },
       );
     }
 
@@ -135,7 +141,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
     const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
     const document = isUuid(request.params.id) ? await deps.documents.get(request.params.id) : null;
     if (!document || !(await deps.canSeeDocument(principal, document))) {
-      throw new AppError('not_found', 'No such document.');
+      throw new AppError('not_found', 'No such document.', { localized: { key: 'errors.noSuchDocument' } });
     }
     return { document: toJson(document) };
   });
@@ -143,10 +149,13 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
   app.delete<{ Params: { id: string } }>('/api/v1/documents/:id', async (request, reply) => {
     const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
     if (principal.role === 'member' || principal.role === 'auditor') {
-      throw new AppError('forbidden', 'Only admins and curators may delete documents.');
+      throw new AppError('forbidden', 'Only admins and curators may delete documents.', {
+        localized: { key: 'errors.deleteForbidden' },
+      });
     }
     const document = isUuid(request.params.id) ? await deps.documents.get(request.params.id) : null;
-    if (!document) throw new AppError('not_found', 'No such document.');
+    if (!document)
+      throw new AppError('not_found', 'No such document.', { localized: { key: 'errors.noSuchDocument' } });
     await deps.documents.delete(document.id);
     await deps.audit(principal, {
       action: 'document.delete',
@@ -188,6 +197,12 @@ function tooLarge(filename: string, limit: number): AppError {
   return new AppError(
     'payload_too_large',
     `${filename} is larger than the upload limit of ${(limit / 1024 / 1024).toFixed(0)} MB.`,
+    {
+      localized: {
+        key: 'errors.fileTooLarge',
+        values: { filename, megabytes: Math.round(limit / 1024 / 1024) },
+      },
+    },
   );
 }
 

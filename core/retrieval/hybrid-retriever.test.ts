@@ -112,6 +112,23 @@ describe('hybrid retriever', () => {
     expect(without.calls.vectorQuery).toEqual([1, 0]);
   });
 
+  it('with a vector weight of 0, BM25 fills the list and the vector search only tops it up', async () => {
+    const chunks = ['1', '2', '3', '4'].map((id) => stored(id, 10));
+    const korean = '서울 출장 일비는 얼마인가요?';
+    const full = fakeSearch(['1', '2', '3'], ['4', '1'], chunks);
+    const retriever = (search: ChunkSearch) =>
+      createHybridRetriever({ search, embedder, feedbackWeight: 0.5, vectorWeightFor: () => 0 });
+    const enough = await retriever(full.search).retrieve(korean, { userId: 'u' }, { limit: 2 });
+    expect(enough.map((c) => c.chunkId)).toEqual(['1', '2']);
+    expect(full.calls.vectorQuery).toBeUndefined();
+
+    const short = fakeSearch(['1', '2', '3'], ['4', '1'], chunks);
+    const topped = await retriever(short.search).retrieve(korean, { userId: 'u' }, { limit: 5 });
+    expect(topped.map((c) => c.chunkId)).toEqual(['1', '2', '3', '4']);
+    // Feedback would only reorder the top-up, so the plain question vector is used.
+    expect(short.calls.vectorQuery).toEqual([1, 0]);
+  });
+
   it('asks nothing of BM25 for a question without terms', async () => {
     const { search, calls } = fakeSearch(['1'], ['1'], [stored('1', 10)]);
     const found = await createHybridRetriever({ search, embedder }).retrieve(

@@ -117,27 +117,54 @@ export function createHybridRetriever(options: HybridRetrieverOptions): HybridRe
     return feedback ? addScaled(embedding, feedback, feedbackWeight) : embedding;
   }
 
+  /** Both lists for fusion; the query embedding is computed while BM25 runs, feedback then needs its best chunk. */
+  async function fusedLists(question: string, terms: LexicalQueryTerm[], scope: RetrievalScope) {
+    const lexicalSearch = terms.length > 0 ? search.lexical(terms, scope, lexicalLimit) : Promise.resolve([]);
+    const [lexical, plainEmbedding] = await Promise.all([lexicalSearch, embedder.embedQuery(question)]);
+    const embedding =
+      feedbackWeight > 0 && lexical[0]
+        ? await withFeedback(plainEmbedding, scope, lexical[0].chunkId)
+        : plainEmbedding;
+    const vector = await search.vector(embedding, embedder.model, scope, vectorLimit);
+    return { lexical, vector };
+  }
+
+  /**
+   * A vector list of weight 0 only fills in behind BM25 (every BM25 hit outranks every vector-only one), so
+   * BM25 is asked for the whole limit and the vector search (and its feedback, which only reorders the
+   * fill-in) runs only when BM25 comes back short, with a short shortlist. The ranking is the fused one's
+   * wherever BM25 reaches: msmarco-ko train (1,000 queries, 200 chunks each) keeps nDCG@10 0.9036 and
+   * recall@100 0.976, and 375 of its queries need no vector search at all.
+   */
+  async function lexicalFirst(
+    question: string,
+    terms: LexicalQueryTerm[],
+    scope: RetrievalScope,
+    limit: number,
+  ) {
+    const lexical = terms.length > 0 ? await search.lexical(terms, scope, Math.max(lexicalLimit, limit)) : [];
+    if (lexical.length >= limit) return { lexical, vector: [] };
+    const embedding = await embedder.embedQuery(question);
+    // Only the order of chunks BM25 missed is at stake: a short re-ranked shortlist is enough.
+    const vector = await search.vector(embedding, embedder.model, scope, vectorLimit, {
+      shortlist: 2 * vectorLimit,
+    });
+    return { lexical, vector };
+  }
+
   return {
     async retrieve(question, scope, { limit, tokenBudget }) {
       if (limit <= 0) return [];
       const terms = analyze(question);
-      const lexicalSearch =
-        terms.length > 0 ? search.lexical(terms, scope, lexicalLimit) : Promise.resolve([]);
-      // The query embedding is computed while BM25 runs; feedback then needs BM25's best chunk.
-      const [lexical, plainEmbedding] = await Promise.all([lexicalSearch, embedder.embedQuery(question)]);
-      const embedding =
-        feedbackWeight > 0 && lexical[0]
-          ? await withFeedback(plainEmbedding, scope, lexical[0].chunkId)
-          : plainEmbedding;
-      const vector = await search.vector(embedding, embedder.model, scope, vectorLimit);
+      const vectorWeight = options.vectorWeightFor?.(question) ?? weights.vector;
+      const { lexical, vector } =
+        vectorWeight > 0
+          ? await fusedLists(question, terms, scope)
+          : await lexicalFirst(question, terms, scope, limit);
 
       const fused: FusedChunk[] = fuseRankings(
         { lexical: lexical.map((hit) => hit.chunkId), vector: vector.map((hit) => hit.chunkId) },
-        {
-          k: rrfK,
-          lexicalWeight: weights.lexical,
-          vectorWeight: options.vectorWeightFor?.(question) ?? weights.vector,
-        },
+        { k: rrfK, lexicalWeight: weights.lexical, vectorWeight },
       ).slice(0, limit);
       const loaded = new Map(
         (

@@ -33,7 +33,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           comment: input.comment ?? null,
         });
         // Someone else's answer and a missing one read the same: which answers exist is not the rater's to learn.
-        if (!rated) throw new AppError('not_found', 'No answer of yours with that id.');
+        if (!rated)
+          throw new AppError('not_found', 'No answer of yours with that id.', {
+            localized: { key: 'errors.noSuchAnswer' },
+          });
         await record({
           action: 'feedback.give',
           targetType: 'message',

@@ -103,8 +103,12 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       const userId = input.userId ?? actorOf(ctx).userId;
       return audited(ctx, async (tx, record) => {
         const owner = await findUserById(tx, userId);
-        if (!owner) throw new AppError('not_found', 'No such user.');
-        if (owner.disabledAt) throw new AppError('conflict', 'This user is disabled.');
+        if (!owner)
+          throw new AppError('not_found', 'No such user.', { localized: { key: 'errors.noSuchUser' } });
+        if (owner.disabledAt)
+          throw new AppError('conflict', 'This user is disabled.', {
+            localized: { key: 'errors.userDisabled' },
+          });
         const refused = input.scopes.filter((scope) => !SCOPE_ROLES[scope].includes(owner.role));
         if (refused.length) {
           throw new AppError(
@@ -136,7 +140,8 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       const { id } = parseInput(z.object({ id: idRule }), args);
       return audited(ctx, async (tx, record) => {
         const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
-        if (!key) throw new AppError('not_found', 'No such API key.');
+        if (!key)
+          throw new AppError('not_found', 'No such API key.', { localized: { key: 'errors.noSuchApiKey' } });
         const [revoked] = await tx
           .update(apiKeys)
           .set({ revokedAt: key.revokedAt ?? new Date() })

@@ -65,7 +65,8 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
   Query: {
     me: async (_parent, _args, ctx) => {
       const user = await findUserById(ctx.services.db, actorOf(ctx).userId);
-      if (!user) throw new AppError('unauthenticated', 'Sign in first.');
+      if (!user)
+        throw new AppError('unauthenticated', 'Sign in first.', { localized: { key: 'errors.signInFirst' } });
       return user;
     },
     signInOptions: (_parent, _args, ctx) => ({
@@ -120,7 +121,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           .set({ locale, updatedAt: new Date() })
           .where(eq(schema.users.id, actor.userId))
           .returning();
-        if (!user) throw new AppError('unauthenticated', 'Sign in first.');
+        if (!user)
+          throw new AppError('unauthenticated', 'Sign in first.', {
+            localized: { key: 'errors.signInFirst' },
+          });
         await record({
           action: 'user.locale_change',
           targetType: 'user',
@@ -138,7 +142,9 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         args,
       );
       if (!(await ctx.services.login.byAddress.take(ctx.meta.ip ?? 'unknown')).ok) {
-        throw new AppError('rate_limited', 'Too many attempts. Try again in a minute.');
+        throw new AppError('rate_limited', 'Too many attempts. Try again in a minute.', {
+          localized: { key: 'errors.tooManyAttempts' },
+        });
       }
       const user = await findUserById(ctx.services.db, actor.userId);
       if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {

@@ -145,7 +145,8 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           .delete(channels)
           .where(and(eq(channels.id, id)))
           .returning();
-        if (!channel) throw new AppError('not_found', 'No such channel.');
+        if (!channel)
+          throw new AppError('not_found', 'No such channel.', { localized: { key: 'errors.noSuchChannel' } });
         await record({
           action: 'channel.unbind',
           targetType: 'channel',

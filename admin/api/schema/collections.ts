@@ -43,7 +43,8 @@ type Mutation {
 
 export async function loadCollection(tx: Executor, id: string): Promise<CollectionRow> {
   const [row] = await tx.select().from(collections).where(eq(collections.id, id));
-  if (!row) throw new AppError('not_found', 'No such collection.');
+  if (!row)
+    throw new AppError('not_found', 'No such collection.', { localized: { key: 'errors.noSuchCollection' } });
   return row;
 }
 
@@ -51,6 +52,7 @@ async function assertNameFree(tx: Executor, name: string, id?: string): Promise<
   const [row] = await tx.select({ id: collections.id }).from(collections).where(eq(collections.name, name));
   if (row && row.id !== id) {
     throw new AppError('conflict', 'A collection with this name exists.', {
+      localized: { key: 'errors.collectionExists' },
       details: { fields: { name: 'is already taken' } },
     });
   }
@@ -185,7 +187,13 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           throw new AppError(
             'conflict',
             `The collection is kept in sync by ${feeding.map((s) => `“${s.name}”`).join(', ')}: delete that source first (Sources).`,
-            { details: { sources: feeding.map((s) => s.name) } },
+            {
+              details: { sources: feeding.map((s) => s.name) },
+              localized: {
+                key: 'errors.collectionFedBySource',
+                values: { sources: feeding.map((s) => `“${s.name}”`).join(', ') },
+              },
+            },
           );
         }
         const held = await tx
@@ -197,7 +205,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           throw new AppError(
             'conflict',
             `The collection still holds ${held.length} document${held.length === 1 ? '' : 's'}: move them first, or delete the collection with its documents.`,
-            { details: { documentCount: held.length } },
+            {
+              details: { documentCount: held.length },
+              localized: { key: 'errors.collectionNotEmpty', values: { count: held.length } },
+            },
           );
         }
         // In the same transaction as the collection: a reader never sees a half-deleted collection.

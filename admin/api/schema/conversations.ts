@@ -289,7 +289,8 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           .set({ reviewedAt: new Date() })
           .where(eq(messages.id, input.messageId))
           .returning();
-        if (!message) throw new AppError('not_found', 'No such message.');
+        if (!message)
+          throw new AppError('not_found', 'No such message.', { localized: { key: 'errors.noSuchMessage' } });
         await record({
           action: 'feedback.review',
           targetType: 'message',

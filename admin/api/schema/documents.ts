@@ -99,7 +99,8 @@ type Subscription {
 
 async function lockDocument(tx: Executor, id: string): Promise<DocumentRow> {
   const [doc] = await tx.select().from(documents).where(eq(documents.id, id)).for('update');
-  if (!doc) throw new AppError('not_found', 'No such document.');
+  if (!doc)
+    throw new AppError('not_found', 'No such document.', { localized: { key: 'errors.noSuchDocument' } });
   return doc;
 }
 
@@ -237,7 +238,13 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
             .from(documents)
             .where(and(eq(documents.collectionId, target.id), eq(documents.sourceKey, doc.sourceKey)));
           if (clash) {
-            throw new AppError('conflict', `"${target.name}" already holds a document with this source key.`);
+            throw new AppError(
+              'conflict',
+              `"${target.name}" already holds a document with this source key.`,
+              {
+                localized: { key: 'errors.sourceKeyTaken', values: { collection: target.name } },
+              },
+            );
           }
           await tx
             .update(documents)
@@ -265,7 +272,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       subscribe: (_parent, args, ctx) => {
         const { documentId } = parseInput(z.object({ documentId: idRule.nullish() }), args);
         const feed = ctx.services.progressFeed;
-        if (!feed) throw new AppError('unavailable', 'Live progress is not available in this process.');
+        if (!feed)
+          throw new AppError('unavailable', 'Live progress is not available in this process.', {
+            localized: { key: 'errors.noLiveProgress' },
+          });
         return new Repeater<DocumentProgressEvent>(async (push, stop) => {
           const unsubscribe = feed.subscribe((event) => {
             if (!documentId || event.documentId === documentId) void push(event);

@@ -58,7 +58,7 @@ type Mutation {
 
 async function loadGroup(tx: Executor, id: string): Promise<GroupRow> {
   const [group] = await tx.select().from(groups).where(eq(groups.id, id));
-  if (!group) throw new AppError('not_found', 'No such group.');
+  if (!group) throw new AppError('not_found', 'No such group.', { localized: { key: 'errors.noSuchGroup' } });
   return group;
 }
 
@@ -69,11 +69,13 @@ async function assertUnique(tx: Executor, input: { id?: string; name?: string; e
   };
   if (input.name && (await clash(groups.name, input.name))) {
     throw new AppError('conflict', 'A group with this name exists.', {
+      localized: { key: 'errors.groupExists' },
       details: { fields: { name: 'is already taken' } },
     });
   }
   if (input.externalId && (await clash(groups.externalId, input.externalId))) {
     throw new AppError('conflict', 'Another group maps this external id.', {
+      localized: { key: 'errors.externalIdTaken' },
       details: { fields: { externalId: 'is already mapped to another group' } },
     });
   }
@@ -182,7 +184,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       const { id } = parseInput(z.object({ id: idRule }), args);
       return audited(ctx, async (tx, record) => {
         const group = await loadGroup(tx, id);
-        if (group.isDefault) throw new AppError('conflict', 'The default group cannot be deleted.');
+        if (group.isDefault)
+          throw new AppError('conflict', 'The default group cannot be deleted.', {
+            localized: { key: 'errors.defaultGroup' },
+          });
         await tx.delete(groups).where(eq(groups.id, id));
         await record({
           action: 'group.delete',
@@ -212,9 +217,13 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         args,
       );
       return audited(ctx, async (tx, record) => {
-        if (!(await findUserById(tx, input.userId))) throw new AppError('not_found', 'No such user.');
+        if (!(await findUserById(tx, input.userId)))
+          throw new AppError('not_found', 'No such user.', { localized: { key: 'errors.noSuchUser' } });
         const [identity] = await tx.insert(identities).values(input).onConflictDoNothing().returning();
-        if (!identity) throw new AppError('conflict', 'This account is already linked to a user.');
+        if (!identity)
+          throw new AppError('conflict', 'This account is already linked to a user.', {
+            localized: { key: 'errors.identityLinked' },
+          });
         await record({
           action: 'identity.link',
           targetType: 'identity',
@@ -229,7 +238,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
       const { id } = parseInput(z.object({ id: idRule }), args);
       return audited(ctx, async (tx, record) => {
         const [identity] = await tx.delete(identities).where(eq(identities.id, id)).returning();
-        if (!identity) throw new AppError('not_found', 'No such identity.');
+        if (!identity)
+          throw new AppError('not_found', 'No such identity.', {
+            localized: { key: 'errors.noSuchIdentity' },
+          });
         await record({
           action: 'identity.unlink',
           targetType: 'identity',

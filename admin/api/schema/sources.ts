@@ -111,7 +111,7 @@ function recurringOf(queue: JobQueue): RecurringJobs | null {
 
 async function loadSource(ctx: AdminContext, id: string): Promise<SourceRow> {
   const [row] = await ctx.services.db.select().from(sources).where(eq(sources.id, id));
-  if (!row) throw new AppError('not_found', 'No such source.');
+  if (!row) throw new AppError('not_found', 'No such source.', { localized: { key: 'errors.noSuchSource' } });
   return row;
 }
 
@@ -173,6 +173,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         const [taken] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.name, input.name));
         if (taken) {
           throw new AppError('conflict', 'A source with this name exists.', {
+            localized: { key: 'errors.sourceExists' },
             details: { fields: { name: 'is already taken' } },
           });
         }
@@ -244,6 +245,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
             .where(eq(sources.name, changes.name));
           if (taken)
             throw new AppError('conflict', 'A source with this name exists.', {
+              localized: { key: 'errors.sourceExists' },
               details: { fields: { name: 'is already taken' } },
             });
         }

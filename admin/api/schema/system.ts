@@ -160,7 +160,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
     lexicalReindex: (_parent, _args, ctx) => lexicalReindexStatus(ctx.services.db),
     systemStatus: async (_parent, _args, ctx) => {
       const read = ctx.services.systemStatus;
-      if (!read) throw new AppError('unavailable', 'System status is not available in this process.');
+      if (!read)
+        throw new AppError('unavailable', 'System status is not available in this process.', {
+          localized: { key: 'errors.noSystemStatus' },
+        });
       return read();
     },
   },

@@ -63,7 +63,7 @@ type Mutation {
 
 async function loadUser(db: Executor, id: string) {
   const user = await findUserById(db, id);
-  if (!user) throw new AppError('not_found', 'No such user.');
+  if (!user) throw new AppError('not_found', 'No such user.', { localized: { key: 'errors.noSuchUser' } });
   return user;
 }
 
@@ -88,7 +88,9 @@ async function assertAnotherAdmin(tx: Executor, userId: string): Promise<void> {
     .from(users)
     .where(and(eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, userId)));
   if ((row?.n ?? 0) === 0)
-    throw new AppError('conflict', 'This is the last active admin: make someone else admin first.');
+    throw new AppError('conflict', 'This is the last active admin: make someone else admin first.', {
+      localized: { key: 'errors.lastAdmin' },
+    });
 }
 
 const roleRule = z.enum(ROLES, { message: 'is not a role' });
@@ -168,6 +170,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           .where(sql`lower(${users.email}) = lower(${input.email})`);
         if (taken) {
           throw new AppError('conflict', 'A user with this e-mail address already exists.', {
+            localized: { key: 'errors.userExists' },
             details: { fields: { email: 'is already taken' } },
           });
         }
@@ -264,7 +267,10 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
 
     disableUser: async (_parent, args, ctx) => {
       const { id } = parseInput(z.object({ id: idRule }), args);
-      if (id === actorOf(ctx).userId) throw new AppError('conflict', 'You cannot disable yourself.');
+      if (id === actorOf(ctx).userId)
+        throw new AppError('conflict', 'You cannot disable yourself.', {
+          localized: { key: 'errors.cannotDisableSelf' },
+        });
       return audited(ctx, async (tx, record) => {
         const user = await loadUser(tx, id);
         if (user.role === 'admin') await assertAnotherAdmin(tx, user.id);

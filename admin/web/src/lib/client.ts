@@ -2,7 +2,7 @@
  * The only place that talks HTTP: GraphQL requests, REST calls, streams and downloads, all with the
  * bearer token and the CSRF header, retried once after a refresh when the token has expired.
  */
-import { t } from './i18n.svelte.ts';
+import { i18n, t } from './i18n.svelte.ts';
 import { accessToken, CSRF_HEADERS, refreshSession } from './session.svelte.ts';
 import { readEventStream, type ServerEvent } from './sse.ts';
 
@@ -25,7 +25,13 @@ interface GraphqlResponse<T> {
 
 function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
   const token = accessToken();
-  return { ...CSRF_HEADERS, ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
+  // The server says its error sentences in the console's language, which may differ from the browser's.
+  return {
+    ...CSRF_HEADERS,
+    'Accept-Language': i18n.locale,
+    ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    ...extra,
+  };
 }
 
 /** fetch with the bearer token; on 401 refreshes once and tries again. */
