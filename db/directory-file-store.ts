@@ -26,10 +26,18 @@ interface Held {
   kept: boolean;
 }
 
+/** The sentence bot/rest/documents-route.ts gives for a file over MAX_UPLOAD_BYTES, in the caller's language. */
 export function tooLargeError(filename: string | undefined, limit: number): AppError {
+  const name = filename ?? 'upload';
   return new AppError(
     'payload_too_large',
-    `${filename ?? 'The file'} is larger than the upload limit of ${(limit / 1024 / 1024).toFixed(0)} MB.`,
+    `${name} is larger than the upload limit of ${(limit / 1024 / 1024).toFixed(0)} MB.`,
+    {
+      localized: {
+        key: 'errors.fileTooLarge',
+        values: { filename: name, megabytes: Math.round(limit / 1024 / 1024) },
+      },
+    },
   );
 }
 

@@ -175,7 +175,10 @@ async function receiveLimited(
   store: FileStore | undefined,
 ): Promise<UploadContent> {
   const tooLargeInstead = (error: unknown) => {
-    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(part.filename, limit);
+    // multipart's own limit, or the store's count of what streamed in: the same sentence either way.
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'payload_too_large')
+      throw tooLarge(part.filename, limit);
     throw error;
   };
   if (!store) {
