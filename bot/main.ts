@@ -4,17 +4,11 @@
  */
 import path from 'node:path';
 import { AppError, type Config, ConfigError, type JobQueue, loadConfig, type ProgressFeed } from '#core';
-import {
-  bootstrapDatabase,
-  describeStartupError,
-  EMBEDDED_DATABASE_URL,
-  openDatabase,
-  serveEmbeddedDatabase,
-} from '#db';
+import { bootstrapDatabase, describeStartupError, openEmbeddedDatabase } from '#db';
 import { resolveJwtSecret } from '../admin/api/index.ts';
 import { createSourceStore } from '../db/sources.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
-import { startSources } from '../workers/connectors/index.ts';
+import { startFolderWatching, startSources } from '../workers/connectors/index.ts';
 import { createEngine, createFileStore } from '../workers/engine.ts';
 import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
@@ -51,6 +45,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   const dataDir = path.resolve(config.DATA_DIR);
+  /** Set once the local admin token exists: a dying database thread must not leave it behind. */
+  let removeLocalAdminToken = () => {};
 
   const running = readServerInfo(dataDir);
   if (running && !config.DATABASE_URL) {
@@ -69,21 +65,26 @@ async function main(): Promise<void> {
     : createInProcessProgressFeed();
   // Several web processes behind one load balancer count sign-ins and questions together.
   const rateLimits = redis ? createRedisRateLimitStore({ ...redis, logger }) : null;
-  const shared =
-    redis && !config.DATABASE_URL ? await serveEmbeddedDatabase({ dataDir, maxConnections: 100 }) : null;
+  // Without DATABASE_URL, DATA_DIR's PGlite runs in a thread of its own and this thread reaches it over its
+  // socket (so do the workers with REDIS_URL): no SQL statement ever holds the thread that answers HTTP.
+  const embedded = config.DATABASE_URL
+    ? null
+    : await openEmbeddedDatabase({
+        dataDir,
+        maxConnections: 100,
+        poolSize: config.DATABASE_POOL_SIZE,
+        onDeath: (sentence) => {
+          process.stderr.write(`ex-GPT stopped: ${sentence}\n`);
+          removeLocalAdminToken();
+          removeServerInfo(dataDir);
+          process.exit(1);
+        },
+      });
   const engine = await createEngine({
     config,
     logger,
     files: createFileStore(config),
-    ...(shared
-      ? {
-          database: await openDatabase({
-            url: EMBEDDED_DATABASE_URL,
-            socketPath: shared.socketPath,
-            poolSize: config.DATABASE_POOL_SIZE,
-          }),
-        }
-      : {}),
+    ...(embedded ? { database: embedded } : {}),
     onProgress: (documentId, progress) =>
       progressFeed.publish({
         documentId,
@@ -163,8 +164,18 @@ async function main(): Promise<void> {
       .catch((error: unknown) => logger.warn({ err: error }, 'connector schedules not registered'));
   if (bullmq) bullmq.onAvailable(() => void startConnectorSources());
   else await startConnectorSources();
+  // Folder sources also sync on file-system events, between their scheduled rescans.
+  const folderWatching = startFolderWatching({
+    sources: createSourceStore(engine.database.db),
+    queue,
+    logger,
+  });
+  await folderWatching
+    .refresh()
+    .catch((error: unknown) => logger.warn({ err: error }, 'folder sources not watched'));
 
   const localAdminToken = createLocalAdminToken(dataDir);
+  removeLocalAdminToken = () => localAdminToken.remove();
   const setup = summarizeSetup(config);
   const app = await buildApp({
     localAdminToken: localAdminToken.value,
@@ -195,10 +206,10 @@ async function main(): Promise<void> {
     if (!explained) throw error;
     process.stderr.write(`ex-GPT cannot start: ${explained}\n`);
     localAdminToken.remove();
+    folderWatching.close();
     await app.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     await engine.close().catch(() => undefined);
-    await shared?.stop().catch(() => undefined);
     process.exit(1);
   }
   const address = app.server.address();
@@ -214,12 +225,12 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+      folderWatching.close();
       await app.close();
       await rateLimits?.close();
       await queue.close();
       await progressFeed.close();
       await engine.close();
-      await shared?.stop();
     } finally {
       localAdminToken.remove();
       removeServerInfo(dataDir);

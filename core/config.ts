@@ -123,6 +123,10 @@ export const configSchema = z
     ),
     /** Most pages one website source crawls per run. */
     CONNECTOR_MAX_PAGES: int(1, 1_000_000).default(500),
+    /** Microsoft Graph for SharePoint/OneDrive sources (a national cloud, or a local fake in tests). */
+    MICROSOFT_GRAPH_URL: z.url().default('https://graph.microsoft.com/v1.0'),
+    /** The Microsoft identity platform that issues the sources' app-only tokens. */
+    MICROSOFT_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
     ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
     REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(14),
     LOGIN_MAX_FAILURES: int(1, 100).default(5),

@@ -2,7 +2,6 @@
  * The one database client factory: embedded PGlite (+ pgvector) persisted in DATA_DIR by default, or
  * postgres.js when DATABASE_URL is set. Everything above this file sees the same drizzle database.
  */
-import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -14,6 +13,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { makePrivate, tightenTree } from './private-files.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -21,7 +21,13 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Executor = Pick<Db, 'execute' | 'select' | 'insert' | 'update' | 'delete' | 'transaction'>;
 
 export interface Database {
+  /** The driver: PGlite in this thread, or postgres.js (a PostgreSQL server, or the embedded one over its socket). */
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * The database is DATA_DIR's PGlite, in this thread or served by the database thread: one backend (a long
+   * statement makes every other wait) and no autovacuum (someone must vacuum after ingestion).
+   */
+  readonly embedded: boolean;
   readonly db: Db;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -39,44 +45,32 @@ export interface OpenDatabaseOptions {
   readonly socketPath?: string | undefined;
   /** Apply committed migrations before returning (default true). */
   readonly migrate?: boolean | undefined;
+  /** `url` + `socketPath` reach the embedded database served by the database thread (see Database.embedded). */
+  readonly embedded?: boolean | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const database = options.url
-    ? openPostgres(options.url, options.poolSize ?? 10, options.socketPath)
-    : await openPglite(options.dataDir);
+    ? openPostgres(options.url, options.poolSize ?? 10, options.socketPath, options.embedded ?? false)
+    : (await openPglite(options.dataDir)).database;
   if (options.migrate !== false) await migrateDatabase(database, options.url, options.socketPath);
   return database;
 }
 
 /**
- * The database files hold every document's text (the WAL too), so DATA_DIR and DATA_DIR/pg are private
- * to their user (0700), as Postgres itself requires of its data directory, and the files in it 0600.
- * PGlite creates files with the process's umask (often 0666 in containers), so the files are tightened
- * at open and at close; files created in between sit in a directory no one else can enter.
+ * PGlite on this thread, with the handle that serves it (the database thread hands it to the wire server).
+ * Closing the Database closes the PGlite.
  */
-function makePrivate(dataDir: string, dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
-  tightenTree(dir);
-}
-
-function tightenTree(dir: string): void {
-  chmodSync(dir, 0o700);
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const full = path.join(entry.parentPath, entry.name);
-    if (entry.isDirectory()) chmodSync(full, 0o700);
-    else if (entry.isFile()) chmodSync(full, 0o600);
-  }
-}
-
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+export async function openPglite(
+  dataDir: string | undefined,
+): Promise<{ readonly pglite: PGlite; readonly database: Database }> {
   const dir = dataDir && dataDir !== 'memory://' ? path.resolve(dataDir, 'pg') : undefined;
   if (dir) makePrivate(path.resolve(dataDir!), dir);
   const client = await PGlite.create(dir ?? 'memory://', { extensions: { vector } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
-  return {
+  const database: Database = {
     kind: 'pglite',
+    embedded: true,
     db,
     ping: async () => {
       await client.query('select 1');
@@ -86,9 +80,15 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       if (dir) tightenTree(dir);
     },
   };
+  return { pglite: client, database };
 }
 
-function openPostgres(url: string, poolSize: number, socketPath: string | undefined): Database {
+function openPostgres(
+  url: string,
+  poolSize: number,
+  socketPath: string | undefined,
+  embedded: boolean,
+): Database {
   const client = postgres(url, {
     max: poolSize,
     ...(socketPath ? { path: socketPath } : {}),
@@ -99,6 +99,7 @@ function openPostgres(url: string, poolSize: number, socketPath: string | undefi
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     kind: 'postgres',
+    embedded,
     db,
     ping: async () => {
       await client`select 1`;
@@ -109,7 +110,7 @@ function openPostgres(url: string, poolSize: number, socketPath: string | undefi
   };
 }
 
-async function migrateDatabase(
+export async function migrateDatabase(
   database: Database,
   url: string | undefined,
   socketPath?: string,

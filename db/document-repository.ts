@@ -186,7 +186,24 @@ async function storeUploads(
       const { sha256, file } = received[i]!;
       // Same bytes: nothing to do, unless the last attempt failed (it may have been a passing outage).
       if (found.sha256 === sha256 && found.status !== 'failed') {
-        outcomes.set(i, { kind: 'unchanged', document: toStored(found) });
+        // A file renamed or moved at its source keeps its text but not its link: citations follow it.
+        const moved =
+          found.filename !== upload.filename ||
+          (upload.sourceUrl !== undefined &&
+            upload.sourceUrl !== null &&
+            upload.sourceUrl !== found.sourceUrl);
+        const [row] = moved
+          ? await tx
+              .update(documents)
+              .set({
+                filename: upload.filename,
+                sourceUrl: upload.sourceUrl ?? found.sourceUrl,
+                updatedAt: new Date(),
+              })
+              .where(eq(documents.id, found.id))
+              .returning()
+          : [found];
+        outcomes.set(i, { kind: 'unchanged', document: toStored(row!) });
         continue;
       }
       const sameBytes = found.sha256 === sha256;

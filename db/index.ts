@@ -43,13 +43,14 @@ export { createDatabaseFileStore } from './database-file-store.ts';
 export { createDirectoryFileStore } from './directory-file-store.ts';
 export { DISK_FULL_MESSAGE, isDiskFullError } from './disk-full.ts';
 export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
+export { openSharedEmbeddedDatabase } from './embedded-share.ts';
 export {
   EMBEDDED_DATABASE_URL,
+  type EmbeddedDatabaseThread,
   embeddedSocketPath,
-  openSharedEmbeddedDatabase,
-  type SharedEmbeddedDatabase,
-  serveEmbeddedDatabase,
-} from './embedded-share.ts';
+  openEmbeddedDatabase,
+  startEmbeddedDatabaseThread,
+} from './embedded-thread.ts';
 export {
   activateEmbeddingModel,
   type ChunkToEmbed,

@@ -47,6 +47,11 @@ export interface PgliteWireServerOptions {
   readonly onTurn?:
     | ((turn: { readonly connectionId: number; readonly queries: readonly string[] }) => unknown)
     | undefined;
+  /**
+   * PGlite itself failed (its WASM aborted, memory ran out): SQL errors are answers, this is not, and the
+   * database cannot be trusted any more. Every connection is closed; the owner should end the process.
+   */
+  readonly onFatal?: ((error: unknown) => void) | undefined;
 }
 
 export interface PgliteWireServer {
@@ -120,9 +125,11 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
 
   function schedule(connection: Connection, bytes: Uint8Array, midSequence = false): void {
     turns.push({ connection, bytes, midSequence });
-    void drain().catch(() => {
-      // A PGlite failure here would be a bug in PGlite; the clients see their sockets close.
+    void drain().catch((error: unknown) => {
+      // Not an SQL error (those are answers on the wire): PGlite itself failed. The clients see their
+      // sockets close rather than wait on a database that will not answer.
       for (const c of connections) c.socket.destroy();
+      options.onFatal?.(error);
     });
   }
 

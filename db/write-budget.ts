@@ -1,7 +1,6 @@
 /**
- * How much index writing fits in one transaction. Embedded PGlite runs on the thread that serves HTTP and
- * chat, and a transaction holds it whole, so every chunk write is cut into transactions of about
- * `budgetMs`. What a chunk costs varies tenfold with the machine's load and the chunk's vocabulary
+ * How much index writing fits in one transaction. PGlite has one backend and a transaction holds it whole
+ * (every ask waits behind it), so every chunk write is cut into transactions of about `budgetMs`. What a chunk costs varies tenfold with the machine's load and the chunk's vocabulary
  * (measured: 4-23 ms per chunk), so the cost is learned from the writes themselves rather than fixed:
  * parts of a fixed 48 chunks held the thread 200-800 ms each and asks waited seconds. The estimate
  * converges to parts that take `budgetMs`: a part's fixed cost raises the learned ms per unit of small
@@ -41,11 +40,14 @@ export interface WriteBudgetOptions {
 }
 
 /**
- * 'thread-cpu' when the database runs on this thread (embedded PGlite): on a loaded machine the thread
- * waits for a core whatever a part's size, and wall time then shrank parts to one chunk, whose fixed cost
- * per transaction cut throughput fourfold (a 1 MB UUID CSV: 116 s → 426 s at load 10) without shortening
- * any stall. 'wall' when it runs elsewhere (Postgres, or PGlite served from another process), where this
- * thread's CPU says nothing of how long the database is held.
+ * 'thread-cpu' when the database runs on this thread (PGlite in-process: the CLI's ingest and eval, tests):
+ * on a loaded machine the thread waits for a core whatever a part's size, and wall time then shrank parts
+ * to one chunk, whose fixed cost per transaction cut throughput fourfold (a 1 MB UUID CSV: 116 s → 426 s
+ * at load 10) without shortening any stall. 'wall' when it runs elsewhere: PostgreSQL, and the server's
+ * embedded database, which runs in its database thread (db/embedded-thread.ts). There this thread's CPU
+ * says nothing of the write, and what the budget bounds is how long an ask waits behind an open write
+ * transaction: the wire server gives the owner of an open transaction every turn until it ends, round
+ * trips included, so the wall time the transaction is open is exactly that wait.
  */
 export type WriteClock = 'thread-cpu' | 'wall';
 

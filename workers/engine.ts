@@ -269,7 +269,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // of the covering index (p95 ~90 ms instead of ~26 ms at 100k chunks). Vacuum once ingestion goes quiet.
   let vacuumTimer: NodeJS.Timeout | null = null;
   const scheduleVacuum = () => {
-    if (database.kind !== 'pglite') return;
+    if (!database.embedded) return;
     if (vacuumTimer) clearTimeout(vacuumTimer);
     vacuumTimer = setTimeout(() => {
       vacuumTimer = null;
@@ -329,6 +329,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         connectorFor: createConnectorFactory({
           maxBytes: config.MAX_UPLOAD_BYTES,
           maxPages: config.CONNECTOR_MAX_PAGES,
+          graph: { apiUrl: config.MICROSOFT_GRAPH_URL, loginUrl: config.MICROSOFT_LOGIN_URL },
           ...(options.connectorHttp ? { http: options.connectorHttp } : {}),
         }),
         ...(options.onSourceRun ? { onRunProgress: options.onSourceRun } : {}),

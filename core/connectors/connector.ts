@@ -35,6 +35,12 @@ export interface ChangeBatch {
   readonly changes: readonly SourceChange[];
   /** Where to resume after this batch (delta connectors); null for full listings. */
   readonly cursor: string | null;
+  /**
+   * Delta connectors only: this batch belongs to a listing from scratch of every item whose external id
+   * starts with `prefix` (a first sync, or a cursor the source no longer accepts). Once a batch says `final`,
+   * the items under that prefix this run did not name are gone and are deleted.
+   */
+  readonly completeListingOf?: { readonly prefix: string; readonly final: boolean } | undefined;
 }
 
 export interface FetchedItem {

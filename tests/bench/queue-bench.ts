@@ -21,11 +21,10 @@ import {
   createDocumentRepository,
   createUser,
   type Database,
-  EMBEDDED_DATABASE_URL,
   ensureCollection,
   openDatabase,
+  openEmbeddedDatabase,
   rows,
-  serveEmbeddedDatabase,
 } from '#db';
 import { createBullmqQueue } from '../../workers/bullmq-queue.ts';
 import { startBullmqWorker } from '../../workers/bullmq-worker.ts';
@@ -170,11 +169,13 @@ async function ingestInProcess(corpus: Corpus): Promise<number> {
 async function ingestWithWorkers(corpus: Corpus, url: string, workers: number): Promise<number> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-queue-bench-'));
   const prefix = testPrefix();
-  const shared = await serveEmbeddedDatabase({ dataDir, maxConnections: 100 });
-  const database = await openDatabase({
-    url: EMBEDDED_DATABASE_URL,
-    socketPath: shared.socketPath,
+  const database = await openEmbeddedDatabase({
+    dataDir,
+    maxConnections: 100,
     poolSize: 4,
+    onDeath: (sentence) => {
+      throw new Error(sentence);
+    },
   });
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, SEED_SAMPLE_DOCS: 'false' });
   const engine = await createEngine({ config, logger, database });
@@ -208,7 +209,6 @@ async function ingestWithWorkers(corpus: Corpus, url: string, workers: number): 
     await queue.close();
     await deleteRedisKeys(url, prefix);
     await engine.close();
-    await shared.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

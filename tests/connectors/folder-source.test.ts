@@ -43,12 +43,12 @@ describe('folder source', () => {
 
   it('indexes a Korean and an English file on its first run, and answers citing the file', async () => {
     const run = await runSource(t, sourceId);
-    // main's ingestion titles the English file by its heading; the Korean one keeps its file name.
+    // Both are titled by their first heading, as uploads are: '연차-규정.md' becomes '연차 휴가 규정'.
     expect(run).toMatchObject({ state: 'idle', added: 2, changed: 0, deleted: 0, failed: 0, error: null });
     const docs = await documentsOf(t, sourceId);
     expect(docs.map((d) => [d.title, d.status])).toEqual([
       ['Expense policy', 'ready'],
-      ['연차-규정', 'ready'],
+      ['연차 휴가 규정', 'ready'],
     ]);
 
     const answer = await ask(t, t.admin, '입사 첫해 연차 휴가는 며칠인가요?');
@@ -82,7 +82,7 @@ describe('folder source', () => {
     await unlink(path.join(dir, 'expenses.md'));
     const run = await runSource(t, sourceId);
     expect(run).toMatchObject({ deleted: 1, unchanged: 1 });
-    expect((await documentsOf(t, sourceId)).map((d) => d.title)).toEqual(['연차-규정']);
+    expect((await documentsOf(t, sourceId)).map((d) => d.title)).toEqual(['연차 휴가 규정']);
     const english = await ask(t, t.admin, 'How many days do I have to submit expense reports?');
     expect(english.sources.some((s) => s.url?.endsWith('expenses.md'))).toBe(false);
   });
@@ -111,7 +111,7 @@ describe('folder source', () => {
     const docs = await documentsOf(t, sourceId);
     expect(docs.map((d) => [d.title, d.status])).toEqual([
       ['Expense policy', 'ready'],
-      ['연차-규정', 'ready'],
+      ['연차 휴가 규정', 'ready'],
     ]);
     const english = await ask(t, t.admin, 'How many days do I have to submit expense reports?');
     expect(english.answered).toBe(true);

@@ -62,7 +62,25 @@ describe('sources admin API', () => {
       { col: collectionId },
       { token: admin.token },
     );
-    expect(unknown.errors?.[0]?.message).toBe('Unknown source kind "ftp": use one of folder, website.');
+    expect(unknown.errors?.[0]?.message).toMatch(/^Unknown source kind "ftp": use one of folder, website, /);
+    const sharepoint = async (config: Record<string, unknown>) =>
+      (
+        await gql(
+          app,
+          'mutation($c: JSON!, $col: ID!) { createSource(name: "sp", kind: "sharepoint", collectionId: $col, config: $c) { id } }',
+          { c: config, col: collectionId },
+          { token: admin.token },
+        )
+      ).errors?.[0]?.message;
+    const ids = { tenantId: 'contoso.onmicrosoft.com', clientId: '535fb089-9ff3-47b6-9bfb-4f1264799865' };
+    expect(await sharepoint({ ...ids, clientId: '앱 이름' })).toBe(
+      'clientId: must be the app’s application (client) id',
+    );
+    expect(await sharepoint(ids)).toBe('site: give a site, a user (OneDrive) or a drive id');
+    // Without its client secret a SharePoint source could never run: refused when added, not at its first run.
+    expect(await sharepoint({ ...ids, site: 'https://contoso.sharepoint.com/sites/HR' })).toBe(
+      'A SharePoint source needs its client secret: enter it as the secret.',
+    );
   });
 
   it('tests a connection without saving it', async () => {

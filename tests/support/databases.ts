@@ -70,6 +70,7 @@ export async function openTestDatabase(
   let closed = false;
   return {
     kind: database.kind,
+    embedded: database.embedded,
     db: database.db,
     url: created.url,
     ping: () => database.ping(),

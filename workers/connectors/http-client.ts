@@ -17,9 +17,19 @@ export interface HttpClientOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+export interface HttpRequestInit {
+  readonly headers?: Record<string, string>;
+  readonly signal: AbortSignal;
+  /** GET unless given (a token request POSTs a form). */
+  readonly method?: string;
+  readonly body?: string;
+  /** `manual`: a 3xx is returned as it is, for the caller to follow (e.g. without its credentials). */
+  readonly redirect?: 'follow-same-origin' | 'manual';
+}
+
 export interface HttpClient {
   /** A response after retries and same-origin redirects; its body is not read yet. */
-  request(url: string, init: { headers?: Record<string, string>; signal: AbortSignal }): Promise<Response>;
+  request(url: string, init: HttpRequestInit): Promise<Response>;
 }
 
 const RETRIABLE = new Set([429, 502, 503, 504]);
@@ -56,15 +66,18 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const sleep = options.sleep ?? sleepFor;
   const userAgent = options.userAgent ?? 'ex-GPT-connector/1';
 
-  async function once(url: string, init: { headers?: Record<string, string>; signal: AbortSignal }) {
+  async function once(url: string, init: HttpRequestInit) {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
       const response = await fetch(current, {
+        method: init.method ?? 'GET',
         headers: { 'user-agent': userAgent, ...init.headers },
+        ...(init.body === undefined ? {} : { body: init.body }),
         redirect: 'manual',
         signal: AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]),
       });
       if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+      if (init.redirect === 'manual') return response;
       await response.body?.cancel();
       const location = response.headers.get('location');
       if (!location) return response;

@@ -5,15 +5,43 @@
 import { AppError, type ConnectorFactory } from '#core';
 import { createFolderConnector, folderConfigSchema } from './folder/index.ts';
 import type { HttpClientOptions } from './http-client.ts';
+import {
+  createSharepointConnector,
+  type GraphEndpoints,
+  sharepointConfigSchema,
+} from './sharepoint/index.ts';
 import { createWebsiteConnector, websiteConfigSchema } from './website/index.ts';
 
-export const SOURCE_KINDS = ['folder', 'website'] as const;
+export const SOURCE_KINDS = ['folder', 'website', 'sharepoint'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-const schemas = { folder: folderConfigSchema, website: websiteConfigSchema } as const;
+const schemas = {
+  folder: folderConfigSchema,
+  website: websiteConfigSchema,
+  sharepoint: sharepointConfigSchema,
+} as const;
+
+/** Microsoft's public cloud; MICROSOFT_GRAPH_URL / MICROSOFT_LOGIN_URL point elsewhere (a national cloud, a test fake). */
+export const DEFAULT_GRAPH_ENDPOINTS: GraphEndpoints = {
+  apiUrl: 'https://graph.microsoft.com/v1.0',
+  loginUrl: 'https://login.microsoftonline.com',
+};
 
 export function isSourceKind(kind: string): kind is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(kind);
+}
+
+/** Kinds that cannot run without a secret (a client secret, a token), with what to tell the admin. */
+const SECRET_REQUIRED: Partial<Record<SourceKind, string>> = {
+  sharepoint: 'A SharePoint source needs its client secret: enter it as the secret.',
+};
+
+/** Refuses a new source of a kind that needs a secret when none is given. */
+export function assertSecretGiven(kind: string, secret: string | null | undefined): void {
+  const missing = isSourceKind(kind) ? SECRET_REQUIRED[kind] : undefined;
+  if (missing && !secret) {
+    throw new AppError('invalid_input', missing, { details: { fields: { secret: 'is required' } } });
+  }
 }
 
 /** A kind's settings, checked and normalised; a clear error names the field that is wrong. */
@@ -39,6 +67,7 @@ export interface ConnectorLimits {
   readonly maxBytes: number;
   readonly maxPages: number;
   readonly http?: HttpClientOptions;
+  readonly graph?: GraphEndpoints;
 }
 
 export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactory {
@@ -49,12 +78,19 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
         return createFolderConnector(folderConfigSchema.parse(config), { maxBytes: limits.maxBytes });
       case 'website':
         return createWebsiteConnector(websiteConfigSchema.parse(config), limits);
+      case 'sharepoint':
+        return createSharepointConnector(sharepointConfigSchema.parse(config), source.secret, {
+          maxBytes: limits.maxBytes,
+          graph: limits.graph ?? DEFAULT_GRAPH_ENDPOINTS,
+          ...(limits.http ? { http: limits.http } : {}),
+        });
       default:
         throw new AppError('invalid_input', `Unknown source kind "${source.kind}".`);
     }
   };
 }
 
+export { type FolderWatching, startFolderWatching } from './folder/index.ts';
 export { scheduleSource, scheduleSources, startSources } from './source-schedule.ts';
 export {
   createSyncSourceHandler,

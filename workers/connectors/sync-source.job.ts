@@ -154,6 +154,8 @@ export function createSyncSourceHandler(deps: SyncSourceDeps): JobHandler<'sync-
       count(known ? (outcome.kind === 'unchanged' ? 'unchanged' : 'changed') : 'added');
     }
 
+    // Prefixes a delta source listed completely this run (see ChangeBatch.completeListingOf).
+    const listedCompletely: string[] = [];
     try {
       for await (const batch of connector.listChanges(cursor, context)) {
         const seen: string[] = [];
@@ -190,14 +192,18 @@ export function createSyncSourceHandler(deps: SyncSourceDeps): JobHandler<'sync-
           }
         }
         await sources.markSeen(sourceId, seen, runNumber);
+        if (batch.completeListingOf?.final) listedCompletely.push(batch.completeListingOf.prefix);
         if (batch.cursor !== null) cursor = batch.cursor;
         await sources.saveRun(sourceId, run, connector.mode === 'delta' ? cursor : undefined);
         deps.onRunProgress?.(sourceId, run);
       }
       // Only a complete listing proves absence: a run that failed half-way deletes nothing.
-      if (connector.mode === 'full') {
+      if (connector.mode === 'full' || listedCompletely.length > 0) {
         for (const gone of await sources.listUnseen(sourceId, runNumber)) {
-          await remove(gone.externalId, gone.documentId);
+          const covered =
+            connector.mode === 'full' ||
+            listedCompletely.some((prefix) => gone.externalId.startsWith(prefix));
+          if (covered) await remove(gone.externalId, gone.documentId);
         }
       }
       run = { ...run, finishedAt: new Date().toISOString(), error: null };

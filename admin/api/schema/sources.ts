@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError, createSecretBox, isAppError, type JobQueue } from '#core';
 import { schema } from '#db';
 import {
+  assertSecretGiven,
   createConnectorFactory,
   parseSourceConfig,
   SOURCE_KINDS,
@@ -49,7 +50,7 @@ type SourceRun {
 type Source {
   id: ID!
   name: String!
-  "folder or website"
+  "folder, website or sharepoint"
   kind: String!
   collection: Collection!
   "The connector's settings (never its secret)."
@@ -165,6 +166,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         args,
       );
       const config = parseSourceConfig(input.kind, input.config);
+      assertSecretGiven(input.kind, input.secret);
       const sealed = input.secret
         ? createSecretBox(ctx.services.config.CONNECTOR_SECRET_KEY).seal(input.secret)
         : null;
@@ -315,7 +317,12 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
           data: { kind: input.kind, config },
         });
       });
-      const connector = createConnectorFactory({ maxBytes: 1, maxPages: 1 })({
+      const { MICROSOFT_GRAPH_URL, MICROSOFT_LOGIN_URL } = ctx.services.config;
+      const connector = createConnectorFactory({
+        maxBytes: 1,
+        maxPages: 1,
+        graph: { apiUrl: MICROSOFT_GRAPH_URL, loginUrl: MICROSOFT_LOGIN_URL },
+      })({
         kind: input.kind,
         config,
         secret: input.secret ?? null,

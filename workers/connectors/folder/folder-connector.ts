@@ -12,6 +12,7 @@ import {
   type ChangeBatch,
   type Connector,
   type SourceChange,
+  titleFromFilename,
   UnprocessableDocumentError,
 } from '#core';
 import { formatLimit } from '../http-client.ts';
@@ -98,7 +99,8 @@ export function createFolderConnector(config: FolderConfig, options: { maxBytes:
         return {
           bytes,
           filename,
-          title: filename.replace(/\.[^.]+$/, '') || filename,
+          // What an upload without a typed title gets: ingestion then prefers the document's own heading.
+          title: titleFromFilename(filename),
           url: pathToFileURL(full).href,
         };
       } finally {
