@@ -271,13 +271,30 @@ export function createDocumentRepository(
       weigh: replacementWeight,
     },
   );
+  /** Settles once the last upload made so far has entered the group commit (see upsertUpload). */
+  let entered: Promise<void> = Promise.resolve();
   return {
     async upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
       // Bytes in hand are received here (written and fsynced beside the database, before the
-      // transaction); a file the caller received is the caller's to discard.
-      const file = upload.file ?? (await files.receive(upload.bytes));
+      // transaction); a file the caller received is the caller's to discard. Files are written side by
+      // side, but uploads enter the write in the order they were made: two uploads of one key, the
+      // later one's small file written first, must still leave the later one current.
+      const before = entered;
+      let markEntered!: () => void;
+      entered = new Promise<void>((resolve) => {
+        markEntered = resolve;
+      });
+      let file: ReceivedFile;
+      let stored: Promise<UploadOutcome>;
       try {
-        return await storeUpload({ upload, file, sha256: upload.file ? file.sha256 : upload.sha256 });
+        file = upload.file ?? (await files.receive(upload.bytes));
+        await before;
+        stored = storeUpload({ upload, file, sha256: upload.file ? file.sha256 : upload.sha256 });
+      } finally {
+        markEntered();
+      }
+      try {
+        return await stored;
       } catch (error) {
         // A transaction rolled back after the file was renamed into place leaves it named by no row.
         await releaseFiles(db, files, [file.sha256]).catch(() => {});

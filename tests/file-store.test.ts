@@ -241,6 +241,35 @@ describe('uploaded files in DATA_DIR/files (embedded database)', () => {
     expect(answer.answer).toContain('보안팀');
   });
 
+  it('two uploads of one key: the later one stays current even when its file is written first', async () => {
+    const [collection] = await rows<{ id: string }>(
+      t.database.db,
+      sql`select id from collections where name = '총무'`,
+    );
+    const upload = (text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      return t.engine.documents.upsertUpload({
+        collectionId: collection!.id,
+        sourceKey: '복리후생.md',
+        title: '복리후생',
+        filename: '복리후생.md',
+        mimeType: 'text/markdown',
+        bytes,
+        sha256: sha256Hex(bytes),
+        uploadedBy: null,
+      });
+    };
+    // The earlier upload's file (8 MB) takes longer to write than the later one's.
+    const earlier = `# 복리후생 (이전)\n${'식대는 하루 8천원입니다. '.repeat(300_000)}`;
+    const later = '# 복리후생\n식대는 하루 1만원입니다.';
+    const [first, second] = await Promise.all([upload(earlier), upload(later)]);
+    expect(first.kind).toBe('created');
+    expect(second.kind).toBe('updated');
+    const current = await t.engine.documents.get(second.document.id);
+    expect(current?.sha256).toBe(sha256Hex(new TextEncoder().encode(later)));
+    await t.engine.documents.delete(second.document.id);
+  });
+
   it('a document whose file was removed by hand fails with a reason instead of waiting for ever', async () => {
     const bytes = new TextEncoder().encode('# Lost\nThis file will be removed from the disk by hand.');
     const [collection] = await rows<{ id: string }>(
