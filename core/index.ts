@@ -15,6 +15,7 @@ export * from './connectors/index.ts';
 export type * from './domain.ts';
 export { API_KEY_SCOPES, DOCUMENT_STATUSES, PLATFORMS, ROLES } from './domain.ts';
 export * from './errors.ts';
+export { claimedDocumentKind } from './ingest/detect-type.ts';
 export { isFilenameTitle, titleFromFilename } from './ingest/title-from-filename.ts';
 export {
   createDocumentIngestor,

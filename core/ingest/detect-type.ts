@@ -69,6 +69,22 @@ const MIME_KINDS: Readonly<Record<string, DocumentKind>> = {
   [MIME_TYPES.msg]: 'msg',
 };
 
+/**
+ * The kind a file claims by its name or declared type, without reading it: lets a connector skip what can
+ * never be indexed (images, videos) before downloading it. Ingestion still decides from the bytes.
+ */
+export function claimedDocumentKind(input: {
+  readonly filename: string;
+  readonly mimeType?: string | null | undefined;
+}): DocumentKind | null {
+  const extension = extensionOf(input.filename);
+  return (
+    (extension !== null ? EXTENSIONS[extension] : undefined) ??
+    MIME_KINDS[baseMimeType(input.mimeType ?? undefined) ?? ''] ??
+    null
+  );
+}
+
 /** The zip formats, told apart by the part only that format has. */
 const ZIP_KINDS: readonly { readonly part: string; readonly kind: DocumentKind }[] = [
   { part: 'word/document.xml', kind: 'docx' },

@@ -25,6 +25,12 @@ export interface HttpRequestInit {
   readonly body?: string;
   /** `manual`: a 3xx is returned as it is, for the caller to follow (e.g. without its credentials). */
   readonly redirect?: 'follow-same-origin' | 'manual';
+  /**
+   * A download that hands over to a storage host (Confluence Cloud's attachments go to
+   * api.media.atlassian.com with a signed link): such a redirect is followed, never from https to http,
+   * and without this request's headers, whose credentials are for the first site only.
+   */
+  readonly followToOtherSites?: boolean;
 }
 
 export interface HttpClient {
@@ -68,10 +74,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   async function once(url: string, init: HttpRequestInit) {
     let current = new URL(url);
+    let headers: Record<string, string> = { 'user-agent': userAgent, ...init.headers };
     for (let hop = 0; ; hop++) {
       const response = await fetch(current, {
         method: init.method ?? 'GET',
-        headers: { 'user-agent': userAgent, ...init.headers },
+        headers,
         ...(init.body === undefined ? {} : { body: init.body }),
         redirect: 'manual',
         signal: AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]),
@@ -82,7 +89,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const location = response.headers.get('location');
       if (!location) return response;
       const next = new URL(location, current);
-      if (next.origin !== current.origin) {
+      const handOver =
+        init.followToOtherSites === true && !(current.protocol === 'https:' && next.protocol !== 'https:');
+      if (next.origin !== current.origin && handOver) {
+        headers = { 'user-agent': userAgent };
+      } else if (next.origin !== current.origin) {
         throw new AppError(
           'unprocessable_document',
           `${url} redirects to another site (${next.origin}): not followed.`,

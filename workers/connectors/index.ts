@@ -3,7 +3,9 @@
  * how to check a kind's settings, and the factory the sync job builds connectors with.
  */
 import { AppError, type ConnectorFactory } from '#core';
+import { confluenceConfigSchema, createConfluenceConnector } from './confluence/index.ts';
 import { createFolderConnector, folderConfigSchema } from './folder/index.ts';
+import { createGoogleDriveConnector, googleDriveConfigSchema } from './google-drive/index.ts';
 import type { HttpClientOptions } from './http-client.ts';
 import {
   createSharepointConnector,
@@ -12,13 +14,15 @@ import {
 } from './sharepoint/index.ts';
 import { createWebsiteConnector, websiteConfigSchema } from './website/index.ts';
 
-export const SOURCE_KINDS = ['folder', 'website', 'sharepoint'] as const;
+export const SOURCE_KINDS = ['folder', 'website', 'sharepoint', 'confluence', 'google-drive'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 const schemas = {
   folder: folderConfigSchema,
   website: websiteConfigSchema,
   sharepoint: sharepointConfigSchema,
+  confluence: confluenceConfigSchema,
+  'google-drive': googleDriveConfigSchema,
 } as const;
 
 /** Microsoft's public cloud; MICROSOFT_GRAPH_URL / MICROSOFT_LOGIN_URL point elsewhere (a national cloud, a test fake). */
@@ -84,6 +88,10 @@ export function createConnectorFactory(limits: ConnectorLimits): ConnectorFactor
           graph: limits.graph ?? DEFAULT_GRAPH_ENDPOINTS,
           ...(limits.http ? { http: limits.http } : {}),
         });
+      case 'confluence':
+        return createConfluenceConnector(confluenceConfigSchema.parse(config), source.secret, limits);
+      case 'google-drive':
+        return createGoogleDriveConnector(googleDriveConfigSchema.parse(config), source.secret, limits);
       default:
         throw new AppError('invalid_input', `Unknown source kind "${source.kind}".`);
     }
