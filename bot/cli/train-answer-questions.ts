@@ -3,6 +3,7 @@
  * train-answer-decision.ts): seeded, so every run produces the same set.
  */
 
+import { typedMentions } from '../../core/answer/answer-type.ts';
 import { OPPOSITES } from '../../core/answer/question-signals.ts';
 import { normalizeWord } from '../../core/text/index.ts';
 import { segmentSentences } from '../../core/text/sentences.ts';
@@ -137,6 +138,10 @@ export function generateQuestions(
         }
         const tricked = trickQuestion(asked, paragraph, sentence, next);
         if (tricked !== undefined) out.push({ question: tricked, answer: undefined, collection: 'full' });
+        if (variant === 1) {
+          const untyped = wrongTypeQuestion(asked, sentence, paragraph.language);
+          if (untyped !== undefined) out.push({ question: untyped, answer: undefined, collection: 'full' });
+        }
       }
     }
   }
@@ -187,4 +192,24 @@ function trickQuestion(
   if (elsewhere.length === 0 || slots.length === 0) return undefined;
   const slot = slots[Math.floor(next() * slots.length)]!;
   return question.replace(slot, elsewhere[Math.floor(next() * elsewhere.length)]!);
+}
+
+/**
+ * An unanswerable twin that asks for a kind of thing the sentence does not hold: "When …?" of a sentence with
+ * no date or year, "How many …?" of one with no number (언제 / 몇 in Korean). The words are the sentence's
+ * own, so only the kind of answer tells it from the answerable question.
+ */
+function wrongTypeQuestion(
+  asked: Asked,
+  sentence: string,
+  language: Paragraph['language'],
+): string | undefined {
+  const words = asked.kept.join(' ');
+  if (typedMentions(sentence, 'time').length === 0) {
+    return language === 'en' ? `When ${words}?` : `${words} 언제인가?`;
+  }
+  if (typedMentions(sentence, 'quantity').length === 0) {
+    return language === 'en' ? `How many ${words}?` : `${words} 몇 개인가?`;
+  }
+  return undefined;
 }

@@ -19,11 +19,13 @@ export const DECISION_FEATURES = [
   'korean',
   'numberMismatch',
   'typeMismatch',
+  'typeMatch',
   'substitutedBetween',
   'negation',
   'opposite',
   'personMismatch',
   'retrievalMargin',
+  'missingNames',
 ] as const;
 
 export type DecisionFeature = (typeof DECISION_FEATURES)[number];
@@ -34,6 +36,13 @@ export interface DecisionModel {
   readonly weights: Readonly<Record<DecisionFeature, number>>;
   /** Answer when the probability is at least this. */
   readonly threshold: number;
+  /** A language's own line, where its questions are calibrated differently (see train-answer-decision.ts). */
+  readonly thresholds?: Readonly<Partial<Record<'en' | 'ko', number>>>;
+}
+
+/** The line a question's probability must reach, for its language. */
+export function thresholdFor(features: DecisionFeatures, model: DecisionModel = DECISION_MODEL): number {
+  return model.thresholds?.[features.korean === 1 ? 'ko' : 'en'] ?? model.threshold;
 }
 
 export const DECISION_MODEL: DecisionModel = weights as DecisionModel;

@@ -12,13 +12,18 @@ export function shortestAnsweringSpan(
   questionTerms: readonly string[],
   idf: ReadonlyMap<string, number>,
   maxChars: number,
+  /** Extra weight for a clause, in the units of idf: one holding the kind of thing asked for. */
+  bonus: (clause: string) => number = () => 0,
 ): string {
   if (sentence.length <= maxChars) return sentence;
   const clauses = sentence.split(CLAUSE_END).filter((clause) => clause.trim() !== '');
   if (clauses.length < 2) return sentence;
   const weights = clauses.map((clause) => {
     const terms = termsOf(clause);
-    return questionTerms.reduce((sum, term) => sum + (terms.has(term) ? (idf.get(term) ?? 0) : 0), 0);
+    return (
+      bonus(clause) +
+      questionTerms.reduce((sum, term) => sum + (terms.has(term) ? (idf.get(term) ?? 0) : 0), 0)
+    );
   });
   const length = (from: number, to: number) => clauses.slice(from, to + 1).join(' ').length;
 

@@ -56,3 +56,17 @@ describe('signals that a passage with the question’s words does not answer it'
     );
   });
 });
+
+describe('names the question gives that the passage lacks', () => {
+  it('counts the share of the question’s names missing from the quoted sentence', async () => {
+    const { missingNames } = await import('./question-signals.ts');
+    const sentence = 'Herve served as a Byzantine general in the 1050s.';
+    expect(missingNames('When did Herve serve as a Byzantine general?', sentence)).toBe(0);
+    expect(missingNames('When did Robert Crispin serve as a Byzantine general?', sentence)).toBeCloseTo(
+      2 / 3,
+    );
+    expect(missingNames('When did Herve fight alongside Robert?', sentence)).toBe(0.5);
+    // Korean has no capitals: not judged.
+    expect(missingNames('에르베는 언제 비잔티움 장군이었나?', sentence)).toBe(0);
+  });
+});

@@ -113,3 +113,18 @@ export function personMismatch(question: string, passage: string): number {
   const names = passage.match(NAME) ?? [];
   return names.some((name) => !named.has(name.toLowerCase())) ? 0 : 1;
 }
+
+/** A capitalised word that does not open the question: a name the question is about. */
+const QUESTION_NAME = /(?<=\S\s+)\p{Lu}[\p{L}'’-]+/gu;
+
+/**
+ * The share of the names an English question gives ("When did Herve serve…") that the quoted sentence does
+ * not hold: a question about someone the sentence does not mention is seldom answered by it, even when every
+ * other word is there (the sentence is about someone else). Korean names carry no capitals: 0.
+ */
+export function missingNames(question: string, sentence: string): number {
+  const names = [...new Set((question.match(QUESTION_NAME) ?? []).map((n) => n.replace(/['’]s$/, '')))];
+  if (names.length === 0) return 0;
+  const written = sentence.toLowerCase();
+  return names.filter((name) => !written.includes(name.toLowerCase())).length / names.length;
+}
