@@ -10,6 +10,7 @@ import {
   assertNoNulCharacters,
   type Config,
   type DocumentRepository,
+  type FileStore,
   type JobQueue,
   type Logger,
   type Principal,
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly database: Database;
   readonly ask: Ask;
   readonly documents: DocumentRepository;
+  /** Where uploads stream to (engine.files); without it they are read into memory. */
+  readonly files?: FileStore;
   readonly queue: JobQueue;
   readonly metrics?: Metrics;
   /** Extra readiness checks (Redis) besides the database. */
@@ -248,6 +251,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerDocumentRoutes(app, {
     documents: deps.documents,
+    ...(deps.files ? { files: deps.files } : {}),
     audit,
     queue: deps.queue,
     authenticate,

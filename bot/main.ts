@@ -9,7 +9,7 @@ import { resolveJwtSecret } from '../admin/api/index.ts';
 import { createSourceStore } from '../db/sources.ts';
 import { type BullmqQueue, createBullmqQueue } from '../workers/bullmq-queue.ts';
 import { startFolderWatching, startSources } from '../workers/connectors/index.ts';
-import { createEngine } from '../workers/engine.ts';
+import { createEngine, createFileStore } from '../workers/engine.ts';
 import type { RecurringJobs } from '../workers/housekeeping-schedule.ts';
 import { createInProcessProgressFeed } from '../workers/in-process-progress-feed.ts';
 import { createInProcessQueue } from '../workers/in-process-queue.ts';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   const engine = await createEngine({
     config,
     logger,
+    files: createFileStore(config),
     ...(embedded ? { database: embedded } : {}),
     onProgress: (documentId, progress) =>
       progressFeed.publish({
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
     database: engine.database,
     ask: engine.ask,
     documents: engine.documents,
+    files: engine.files,
     queue,
     readinessChecks,
     ...(assertCanEnqueue ? { assertCanEnqueue } : {}),

@@ -7,6 +7,7 @@ import type { IngestProgress } from './domain.ts';
 import { isAppError, UnprocessableDocumentError } from './errors.ts';
 import { isFilenameTitle } from './ingest/title-from-filename.ts';
 import type {
+  AnalyzedFile,
   DocumentRepository,
   Embedder,
   FileAnalyzer,
@@ -101,13 +102,20 @@ export function createDocumentIngestor(
         return { status: 'skipped', reason: 'already-indexed' };
       }
       const file = found.file;
-      if (!file) return { status: 'skipped', reason: 'stale' };
+      if (!file) {
+        // The current version's file is gone (removed from DATA_DIR/files by hand, a partial restore):
+        // no retry brings it back.
+        const error = 'The uploaded file is no longer stored on the server. Upload it again.';
+        await documents.markFailed(documentId, version, error);
+        onProgress?.(documentId, { stage: 'failed', percent: 100 });
+        return { status: 'failed', error };
+      }
       const log = logger.child({ documentId, version });
       const progress = progressReporter(documentId, log);
       const report = progress.report;
       try {
         await report({ stage: 'parsing', percent: 5 });
-        const { chunks: analyzed, title: ownTitle } = await deps.analyzer.analyze(
+        const analysis = await deps.analyzer.analyze(
           {
             bytes: file.bytes,
             filename: file.filename,
@@ -117,25 +125,32 @@ export function createDocumentIngestor(
             maxBytes: deps.maxBytes,
             chunkTokens: deps.chunkTokens,
             chunkOverlapTokens: deps.chunkOverlapTokens,
+            maxChunks: deps.maxChunks ?? MAX_CHUNKS_PER_DOCUMENT,
           },
           {
             signal,
             onStage: (stage) => {
-              report({ stage, percent: 15 }).catch((error: unknown) =>
+              report({ stage, percent: stage === 'chunking' ? 15 : 20 }).catch((error: unknown) =>
                 log.warn({ err: error }, 'progress not recorded'),
               );
             },
           },
         );
+        const { chunks: analyzed, title: ownTitle } = analysis;
         const maxChunks = deps.maxChunks ?? MAX_CHUNKS_PER_DOCUMENT;
         if (analyzed.length > maxChunks) {
           throw new UnprocessableDocumentError(
             `This file is too large to index: it makes ${analyzed.length.toLocaleString('en-US')} passages, and one document may have at most ${maxChunks.toLocaleString('en-US')}. Split it into smaller files.`,
           );
         }
-        const indexTexts = analyzed.map((chunk) => chunk.indexText);
+        const { embedding } = analysis;
         const vectors: number[][] = [];
         await report({ stage: 'embedding', percent: 20 });
+        if (embedding?.model === embedder.model) {
+          // Embedded where it was parsed (the local embedder in the parsing threads): only unpacked here.
+          await unpackVectors(embedding, analyzed.length, vectors, signal);
+        }
+        const indexTexts = vectors.length === 0 ? analyzed.map((chunk) => chunk.indexText) : [];
         for (let i = 0; i < indexTexts.length; i += deps.embeddingBatchSize) {
           signal?.throwIfAborted();
           vectors.push(
@@ -175,6 +190,29 @@ export function createDocumentIngestor(
       }
     },
   };
+}
+
+/** Vectors unpacked per slice of chunks, with a turn of the event loop between slices. */
+const UNPACK_SLICE = 512;
+
+/** The analyzer's packed vectors as one array per chunk, appended to `into`. */
+async function unpackVectors(
+  embedding: NonNullable<AnalyzedFile['embedding']>,
+  count: number,
+  into: number[][],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { dimensions, vectors } = embedding;
+  if (vectors.length !== count * dimensions) {
+    throw new Error(`analysis returned ${vectors.length / dimensions} vectors for ${count} chunks`);
+  }
+  for (let i = 0; i < count; i++) {
+    into.push(Array.from(vectors.subarray(i * dimensions, (i + 1) * dimensions)));
+    if ((i + 1) % UNPACK_SLICE === 0) {
+      signal?.throwIfAborted();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 }
 
 /**

@@ -68,6 +68,8 @@ export interface FileToAnalyze {
   readonly maxBytes: number;
   readonly chunkTokens: number;
   readonly chunkOverlapTokens: number;
+  /** A file with more chunks is refused by the caller, so an analyzer that also embeds need not embed it. */
+  readonly maxChunks?: number | undefined;
 }
 
 export interface AnalyzedChunk extends ChunkDraft {
@@ -84,7 +86,11 @@ export interface AnalyzedChunk extends ChunkDraft {
 export interface FileAnalyzer {
   analyze(
     file: FileToAnalyze,
-    options?: { readonly signal?: AbortSignal | undefined; readonly onStage?: (stage: 'chunking') => void },
+    options?: {
+      readonly signal?: AbortSignal | undefined;
+      /** 'chunking' after the parse; 'embedding' when an analyzer that embeds starts doing so. */
+      readonly onStage?: (stage: 'chunking' | 'embedding') => void;
+    },
   ): Promise<AnalyzedFile>;
   close(): Promise<void>;
 }
@@ -93,6 +99,14 @@ export interface AnalyzedFile {
   readonly chunks: AnalyzedChunk[];
   /** The document's own title when the file names one; null when it does not. */
   readonly title: string | null;
+  /**
+   * The chunks' vectors, when the analyzer also embeds (the local embedder, in the parsing threads):
+   * chunk i's vector is `vectors.subarray(i * dimensions, (i + 1) * dimensions)`. Used only when `model`
+   * is the ingesting embedder's, so they are exactly what that embedder would have given.
+   */
+  readonly embedding?:
+    | { readonly model: string; readonly dimensions: number; readonly vectors: Float64Array }
+    | undefined;
 }
 
 export interface StoredDocument {
@@ -114,7 +128,7 @@ export interface StoredDocument {
   readonly updatedAt: Date;
 }
 
-export interface NewUpload {
+interface UploadDetails {
   readonly collectionId: string;
   /** Identity of the document inside its collection (a path, a file name or a URL): re-uploads replace it. */
   readonly sourceKey: string;
@@ -122,9 +136,55 @@ export interface NewUpload {
   readonly filename: string;
   readonly mimeType: string;
   readonly sourceUrl?: string | null | undefined;
-  readonly bytes: Uint8Array;
-  readonly sha256: string;
   readonly uploadedBy: string | null;
+}
+
+/** An upload: its bytes in hand (connectors, the CLI), or a file the FileStore already received (REST). */
+export type NewUpload = UploadDetails &
+  (
+    | { readonly bytes: Uint8Array; readonly sha256: string; readonly file?: undefined }
+    | { readonly file: ReceivedFile; readonly bytes?: undefined }
+  );
+
+/** A file taken in by a FileStore: hashed, sized and held until a document keeps it or it is discarded. */
+export interface ReceivedFile {
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  /**
+   * Drops the held copy unless a document kept it. Call it once the upload is settled, whatever the
+   * outcome (an unchanged re-upload, a refused one): a kept file is not touched.
+   */
+  discard(): Promise<void>;
+}
+
+/**
+ * Where uploaded files' bytes live. With the embedded database: files in DATA_DIR/files named by their
+ * sha256 (large uploads never pass through PGlite on the thread serving HTTP). With DATABASE_URL: the
+ * database's own rows, which workers on other hosts read. Which documents hold a file is the
+ * DocumentRepository's business; this port only holds bytes.
+ */
+export interface FileStore {
+  readonly kind: 'directory' | 'database';
+  /**
+   * Takes a file in, hashing it on the way: streamed to a staged file (directory) or gathered in memory
+   * (database). More than `maxBytes` rejects with AppError `payload_too_large` and keeps nothing.
+   */
+  receive(
+    source: Uint8Array | AsyncIterable<Uint8Array>,
+    options?: { readonly maxBytes?: number; readonly filename?: string },
+  ): Promise<ReceivedFile>;
+  /**
+   * Makes a received file permanent, before the row that names it commits: fsynced and renamed under
+   * its hash (directory, returns null), or its bytes handed back for the row (database).
+   */
+  keep(file: ReceivedFile): Promise<Uint8Array | null>;
+  /** A kept file's bytes; null when no such file is held. */
+  read(sha256: string): Promise<Uint8Array | null>;
+  remove(sha256: string): Promise<void>;
+  /** Every kept file's hash (directory), for the sweep of files no document names any more. */
+  list(): Promise<string[]>;
+  /** Removes staged copies that a crashed or killed process left behind. */
+  removeAbandoned(): Promise<number>;
 }
 
 export type UploadOutcome =
@@ -153,6 +213,11 @@ export interface DocumentRepository {
     chunks: readonly IndexedChunk[],
   ): Promise<'stored' | 'stale'>;
   delete(id: string): Promise<boolean>;
+  /**
+   * Removes stored files that no document version names any more (after deletions elsewhere, such as a
+   * collection's, and at start for what a crash left). Returns how many were removed.
+   */
+  reclaimFiles(): Promise<number>;
   /** Documents left queued or half-processed (for recovery on start). */
   listUnfinished(): Promise<StoredDocument[]>;
 }

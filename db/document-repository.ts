@@ -1,14 +1,18 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type {
   DocumentRepository,
+  FileStore,
   IndexedChunk,
   IngestProgress,
   NewUpload,
+  ReceivedFile,
   StoredDocument,
   UploadOutcome,
 } from '#core';
 import { deleteDocumentChunks, writeChunksOfDocuments } from './chunk-index.ts';
 import type { Db } from './client.ts';
+import { createDatabaseFileStore } from './database-file-store.ts';
+import { filesOfDocument, keepFile, releaseFiles, sweepFiles } from './document-files.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { createLargeWriteBudgets, storeLargeDocument } from './large-document-write.ts';
 import { documentFiles, documents } from './schema.ts';
@@ -99,12 +103,24 @@ async function storeChunksOfDocuments(
   });
 }
 
+/** An upload whose file the FileStore has received. */
+interface ReceivedUpload {
+  readonly upload: NewUpload;
+  readonly file: ReceivedFile;
+  readonly sha256: string;
+}
+
 /**
  * Stores several uploads in one transaction: new documents (the usual case) with one insert for the
  * rows and one for the files; a source key seen before is updated or found unchanged, one by one.
  * Throws when two uploads in the batch share a source key (the group commit then stores them singly).
  */
-async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<UploadOutcome[]> {
+async function storeUploads(
+  db: Db,
+  files: FileStore,
+  received: readonly ReceivedUpload[],
+): Promise<UploadOutcome[]> {
+  const uploads = received.map((r) => r.upload);
   const keyOf = (collectionId: string, sourceKey: string) => JSON.stringify([collectionId, sourceKey]);
   const keys = uploads.map((upload) => keyOf(upload.collectionId, upload.sourceKey));
   if (new Set(keys).size !== keys.length) throw new Error('one source key twice in a batch of uploads');
@@ -130,15 +146,15 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
       const inserted = await tx
         .insert(documents)
         .values(
-          created.map(({ upload }) => ({
+          created.map(({ upload, i }) => ({
             collectionId: upload.collectionId,
             sourceKey: upload.sourceKey,
             title: upload.title,
             filename: upload.filename,
             sourceUrl: upload.sourceUrl ?? null,
             mimeType: upload.mimeType,
-            sizeBytes: upload.bytes.byteLength,
-            sha256: upload.sha256,
+            sizeBytes: received[i]!.file.sizeBytes,
+            sha256: received[i]!.sha256,
             version: 1,
             status: 'queued' as const,
             progress: queued,
@@ -147,13 +163,18 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
         )
         .returning();
       const idByKey = new Map(inserted.map((row) => [keyOf(row.collectionId, row.sourceKey), row]));
-      await tx.insert(documentFiles).values(
-        created.map(({ upload, i }) => ({
+      // In hash order: the files' locks are then always taken in the same order.
+      const kept = [];
+      for (const { i } of [...created].sort((a, b) =>
+        received[a.i]!.file.sha256.localeCompare(received[b.i]!.file.sha256),
+      )) {
+        kept.push({
           documentId: idByKey.get(keys[i]!)!.id,
           version: 1,
-          bytes: upload.bytes,
-        })),
-      );
+          ...(await keepFile(tx, files, received[i]!.file)),
+        });
+      }
+      await tx.insert(documentFiles).values(kept);
       for (const { i } of created) {
         outcomes.set(i, { kind: 'created', document: toStored(idByKey.get(keys[i]!)!) });
       }
@@ -162,8 +183,9 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
     for (const [i, upload] of uploads.entries()) {
       const found = existingByKey.get(keys[i]!);
       if (!found) continue;
+      const { sha256, file } = received[i]!;
       // Same bytes: nothing to do, unless the last attempt failed (it may have been a passing outage).
-      if (found.sha256 === upload.sha256 && found.status !== 'failed') {
+      if (found.sha256 === sha256 && found.status !== 'failed') {
         // A file renamed or moved at its source keeps its text but not its link: citations follow it.
         const moved =
           found.filename !== upload.filename ||
@@ -184,7 +206,7 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
         outcomes.set(i, { kind: 'unchanged', document: toStored(row!) });
         continue;
       }
-      const sameBytes = found.sha256 === upload.sha256;
+      const sameBytes = found.sha256 === sha256;
       const version = sameBytes ? found.version : found.version + 1;
       const [row] = await tx
         .update(documents)
@@ -193,8 +215,8 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
           filename: upload.filename,
           sourceUrl: upload.sourceUrl ?? found.sourceUrl,
           mimeType: upload.mimeType,
-          sizeBytes: upload.bytes.byteLength,
-          sha256: upload.sha256,
+          sizeBytes: file.sizeBytes,
+          sha256,
           version,
           status: 'queued',
           progress: queued,
@@ -205,7 +227,9 @@ async function storeUploads(db: Db, uploads: readonly NewUpload[]): Promise<Uplo
         .where(eq(documents.id, found.id))
         .returning();
       if (!sameBytes) {
-        await tx.insert(documentFiles).values({ documentId: found.id, version, bytes: upload.bytes });
+        await tx
+          .insert(documentFiles)
+          .values({ documentId: found.id, version, ...(await keepFile(tx, files, file)) });
       }
       outcomes.set(i, { kind: 'updated', document: toStored(row!) });
     }
@@ -223,17 +247,20 @@ const MAX_DOCUMENTS_PER_WRITE = 32;
 export interface DocumentRepositoryOptions {
   /** How chunk writes are timed against their budget: 'thread-cpu' for PGlite on this thread. */
   readonly writeClock?: WriteClock;
+  /** Where uploaded bytes are kept; default: in the database's rows. */
+  readonly files?: FileStore;
 }
 
 export function createDocumentRepository(
   db: Db,
-  { writeClock = 'wall' }: DocumentRepositoryOptions = {},
+  { writeClock = 'wall', files = createDatabaseFileStore() }: DocumentRepositoryOptions = {},
 ): DocumentRepository {
   // Uploads arriving, and ingestion jobs finishing, while a write is in progress are written together
   // by the next one.
-  const storeUpload = createGroupCommit((uploads: readonly NewUpload[]) => storeUploads(db, uploads), {
-    maxBatch: MAX_DOCUMENTS_PER_WRITE,
-  });
+  const storeUpload = createGroupCommit(
+    (uploads: readonly ReceivedUpload[]) => storeUploads(db, files, uploads),
+    { maxBatch: MAX_DOCUMENTS_PER_WRITE },
+  );
   // One learned budget for every chunk write of this process: each transaction holds the database ~75 ms.
   const budgets = createLargeWriteBudgets(writeClock);
   const storeChunks = createGroupCommit(
@@ -244,9 +271,37 @@ export function createDocumentRepository(
       weigh: replacementWeight,
     },
   );
+  /** Settles once the last upload made so far has entered the group commit (see upsertUpload). */
+  let entered: Promise<void> = Promise.resolve();
   return {
-    upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
-      return storeUpload(upload);
+    async upsertUpload(upload: NewUpload): Promise<UploadOutcome> {
+      // Bytes in hand are received here (written and fsynced beside the database, before the
+      // transaction); a file the caller received is the caller's to discard. Files are written side by
+      // side, but uploads enter the write in the order they were made: two uploads of one key, the
+      // later one's small file written first, must still leave the later one current.
+      const before = entered;
+      let markEntered!: () => void;
+      entered = new Promise<void>((resolve) => {
+        markEntered = resolve;
+      });
+      let file: ReceivedFile;
+      let stored: Promise<UploadOutcome>;
+      try {
+        file = upload.file ?? (await files.receive(upload.bytes));
+        await before;
+        stored = storeUpload({ upload, file, sha256: upload.file ? file.sha256 : upload.sha256 });
+      } finally {
+        markEntered();
+      }
+      try {
+        return await stored;
+      } catch (error) {
+        // A transaction rolled back after the file was renamed into place leaves it named by no row.
+        await releaseFiles(db, files, [file.sha256]).catch(() => {});
+        throw error;
+      } finally {
+        if (!upload.file) await file.discard();
+      }
     },
 
     async get(id) {
@@ -256,7 +311,7 @@ export function createDocumentRepository(
 
     async getWithFile(id) {
       const [row] = await db
-        .select({ document: documents, bytes: documentFiles.bytes })
+        .select({ document: documents, bytes: documentFiles.bytes, fileSha256: documentFiles.fileSha256 })
         .from(documents)
         .leftJoin(
           documentFiles,
@@ -264,7 +319,9 @@ export function createDocumentRepository(
         )
         .where(eq(documents.id, id));
       if (!row) return null;
-      const { document, bytes } = row;
+      const { document, fileSha256 } = row;
+      // Rows written before files moved out of the database keep their bytes, and stay readable.
+      const bytes = row.bytes ?? (fileSha256 ? await files.read(fileSha256) : null);
       return {
         document: toStored(document),
         file: bytes
@@ -298,27 +355,40 @@ export function createDocumentRepository(
         .where(and(eq(documents.id, id), eq(documents.version, version), eq(documents.title, from)));
     },
 
-    replaceChunks(id, version, embeddingModel, chunks) {
+    async replaceChunks(id, version, embeddingModel, chunks) {
       // A document that fits one transaction's budget is written with others, atomically; a larger one
       // in parts.
       const replacement = { id, version, embeddingModel, chunks };
-      if (replacementWeight(replacement) <= budgets.write.capacity()) return storeChunks(replacement);
-      return storeLargeDocument(db, replacement, budgets);
+      // The older versions' files, which storing this one removes from the rows.
+      const older =
+        files.kind === 'directory' ? (await filesOfDocument(db, id)).filter((sha256) => sha256 !== null) : [];
+      const stored =
+        replacementWeight(replacement) <= budgets.write.capacity()
+          ? await storeChunks(replacement)
+          : await storeLargeDocument(db, replacement, budgets);
+      if (stored === 'stored') await releaseFiles(db, files, older);
+      return stored;
     },
 
     async delete(id) {
-      return db.transaction(async (tx) => {
+      const held = await db.transaction(async (tx) => {
         const [doc] = await tx
           .select({ id: documents.id })
           .from(documents)
           .where(eq(documents.id, id))
           .for('update');
-        if (!doc) return false;
+        if (!doc) return null;
+        const named = await filesOfDocument(tx, id);
         await deleteDocumentChunks(tx, id);
         await tx.delete(documents).where(eq(documents.id, id));
-        return true;
+        return named;
       });
+      if (!held) return false;
+      await releaseFiles(db, files, held);
+      return true;
     },
+
+    reclaimFiles: () => sweepFiles(db, files),
 
     async listUnfinished() {
       const rowsFound = await db

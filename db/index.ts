@@ -39,6 +39,8 @@ export {
 } from './collections.ts';
 export { createConversationReferences } from './conversation-references.ts';
 export { createConversationStore, recordFeedback } from './conversation-store.ts';
+export { createDatabaseFileStore } from './database-file-store.ts';
+export { createDirectoryFileStore } from './directory-file-store.ts';
 export { DISK_FULL_MESSAGE, isDiskFullError } from './disk-full.ts';
 export { countDocumentsByStatus, createDocumentRepository } from './document-repository.ts';
 export { openSharedEmbeddedDatabase } from './embedded-share.ts';

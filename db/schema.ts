@@ -8,6 +8,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   date,
   doublePrecision,
@@ -327,7 +328,11 @@ export const sourceItems = pgTable(
   (t) => [primaryKey({ columns: [t.sourceId, t.externalId] })],
 );
 
-/** The uploaded bytes, kept so that any worker can (re)process a document and nothing accepted is lost. */
+/**
+ * The uploaded bytes, kept so that any worker can (re)process a document and nothing accepted is lost:
+ * in `bytes` with DATABASE_URL (and in rows an older version wrote), or in DATA_DIR/files under
+ * `file_sha256` with the embedded database (core FileStore), which keeps large uploads out of PGlite.
+ */
 export const documentFiles = pgTable(
   'document_files',
   {
@@ -335,10 +340,16 @@ export const documentFiles = pgTable(
       .notNull()
       .references(() => documents.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
-    bytes: bytea('bytes').notNull(),
+    bytes: bytea('bytes'),
+    /** The file's name in the directory store; a file is removed once no row names it. */
+    fileSha256: text('file_sha256'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.documentId, t.version] })],
+  (t) => [
+    primaryKey({ columns: [t.documentId, t.version] }),
+    index('document_files_file_idx').on(t.fileSha256).where(sql`${t.fileSha256} is not null`),
+    check('document_files_held', sql`${t.bytes} is not null or ${t.fileSha256} is not null`),
+  ],
 );
 
 export const chunks = pgTable(

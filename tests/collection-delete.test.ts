@@ -28,6 +28,9 @@ describe('deleteCollection', () => {
     ] as const) {
       await ingestText(t, { collectionId: hr.id, filename, text });
     }
+    // Their uploaded files, in DATA_DIR/files beside the embedded database.
+    const files = await t.engine.files.list();
+    expect(files).toHaveLength(2);
     const mutation = 'mutation($id: ID!, $all: Boolean) { deleteCollection(id: $id, deleteDocuments: $all) }';
 
     const refused = await gql(app, mutation, { id: hr.id }, { token: curator.token });
@@ -43,6 +46,7 @@ describe('deleteCollection', () => {
     expect(await count(sql`select count(*)::int as n from collections where id = ${hr.id}`)).toBe(0);
     expect(await count(sql`select count(*)::int as n from documents where collection_id = ${hr.id}`)).toBe(0);
     expect(await count(sql`select count(*)::int as n from chunks where collection_id = ${hr.id}`)).toBe(0);
+    expect(await t.engine.files.list()).toEqual([]);
     const events = await rows<{ action: string; actor_label: string }>(
       t.database.db,
       sql`select action, actor_label from audit_events where id > ${before} order by id`,

@@ -129,10 +129,22 @@ describe('a large document is written in parts', () => {
       lexical: analyzeDocument(text),
       embedding: vectors[i]!,
     }));
+    // The new version's file is received first (as REST does while it streams), so only its row's
+    // commit falls inside the write, not the file's write and fsync.
+    const newVersion = await t.engine.files.receive(new TextEncoder().encode('새 버전'));
     const write = t.engine.documents.replaceChunks(document.id, 1, t.engine.embedder.model, chunks);
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    await upload(collection.id, '보안규정', '새 버전');
+    await t.engine.documents.upsertUpload({
+      collectionId: collection.id,
+      sourceKey: '보안규정',
+      title: '보안규정',
+      filename: '보안규정.txt',
+      mimeType: 'text/plain',
+      file: newVersion,
+      uploadedBy: null,
+    });
+    await newVersion.discard();
     expect(await write).toBe('stale');
     expect(await chunkVersions(document.id)).toEqual([]);
     expect(await wrongDf()).toBe(0);

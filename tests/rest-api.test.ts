@@ -17,6 +17,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       database: target.database,
       ask: target.engine.ask,
       documents: target.engine.documents,
+      files: target.engine.files,
       queue: target.queue,
     });
   }

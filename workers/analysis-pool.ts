@@ -1,6 +1,6 @@
 /**
  * Parses and chunks uploaded files in worker threads (workers/analysis-thread.ts), one file per thread
- * at a time. The thread serving HTTP and chat only stores the result, so a large file's parse takes no
+ * at a time, and embeds the chunks there too when the local embedder is ingesting. The thread serving HTTP and chat only stores the result, so a large file's parse takes no
  * time from chat answers, and on a 2-core machine parsing runs beside the database instead of between
  * its statements (SciFact's 5,183 documents through the bench: 60.1-60.4 s before, 52.8-53.3 s after).
  *
@@ -24,7 +24,7 @@ export interface AnalysisRequest {
 }
 
 export type AnalysisReply =
-  | { readonly id: number; readonly stage: 'started' | 'chunking' }
+  | { readonly id: number; readonly stage: 'started' | 'chunking' | 'embedding' }
   | { readonly id: number; readonly analyzed: AnalyzedFile }
   | { readonly id: number; readonly failure: { readonly unprocessable: boolean; readonly message: string } };
 
@@ -37,19 +37,25 @@ export interface AnalysisPoolOptions {
   readonly idleMs?: number;
   /** Tesseract's languages for scanned PDF pages (OCR_LANGUAGES); null or absent: no OCR. */
   readonly ocrLanguages?: string | null;
+  /**
+   * The local embedder's size, when it is the one ingesting: the threads then embed the chunks too
+   * (1 MB of CSV took 37 s of embedding on the thread serving HTTP). Null or absent: they do not.
+   */
+  readonly localEmbeddingDimensions?: number | null;
 }
 
 /** What each parsing thread is started with (its `workerData`). */
 export interface AnalysisThreadSettings {
   readonly ocrLanguages: string | null;
   readonly timeoutMs: number;
+  readonly localEmbeddingDimensions: number | null;
 }
 
 interface Task {
   readonly id: number;
   readonly file: FileToAnalyze;
   readonly signal: AbortSignal | undefined;
-  readonly onStage: ((stage: 'chunking') => void) | undefined;
+  readonly onStage: ((stage: 'chunking' | 'embedding') => void) | undefined;
   readonly resolve: (analyzed: AnalyzedFile) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
@@ -179,6 +185,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
       workerData: {
         ocrLanguages: options.ocrLanguages ?? null,
         timeoutMs: options.timeoutMs,
+        localEmbeddingDimensions: options.localEmbeddingDimensions ?? null,
       } satisfies AnalysisThreadSettings,
       stdout: false,
       stderr: false,
@@ -188,8 +195,14 @@ export function createAnalysisPool(options: AnalysisPoolOptions): FileAnalyzer {
       const task = slot.tasks.find((t) => t.id === reply.id);
       if (!task) return;
       if ('stage' in reply) {
-        if (reply.stage === 'chunking') task.onStage?.('chunking');
-        else startDeadline(slot, task);
+        if (reply.stage === 'chunking') {
+          task.onStage?.('chunking');
+          return;
+        }
+        // Embedding gets a time limit of its own: PARSE_TIMEOUT_MS bounds reading the file, and a file
+        // that took most of it to read must not fail for the (bounded, linear) embedding after it.
+        if (reply.stage === 'embedding') task.onStage?.('embedding');
+        startDeadline(slot, task);
         return;
       }
       finish(slot, task);

@@ -1,9 +1,11 @@
 /**
- * A worker thread of workers/analysis-pool.ts: analyses one file at a time (parse → chunk → BM25 terms)
- * and posts the chunks back. Unusable files come back as `unprocessable` with the message the uploader
- * sees; anything else as a plain failure, which the job queue retries.
+ * A worker thread of workers/analysis-pool.ts: analyses one file at a time (parse → chunk → BM25 terms,
+ * and the local embedder's vectors when it is the one ingesting) and posts the chunks back. Unusable
+ * files come back as `unprocessable` with the message the uploader sees; anything else as a plain
+ * failure, which the job queue retries.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { embedAllLocally, localEmbedderModel } from '../core/embedding/local-embedder.ts';
 import { isAppError } from '../core/errors.ts';
 import { analyzeFile } from '../core/ingest/analyze-file.ts';
 import { tesseractFor } from '../core/ingest/ocr-tesseract.ts';
@@ -31,7 +33,24 @@ async function analyze({ id, file }: AnalysisRequest): Promise<void> {
   reply({ id, stage: 'started' });
   try {
     const analyzed = await analyzeFile(file, counter, (stage) => reply({ id, stage }), parsing);
-    reply({ id, analyzed });
+    const dimensions = settings.localEmbeddingDimensions;
+    if (dimensions === null || analyzed.chunks.length > (file.maxChunks ?? Number.POSITIVE_INFINITY)) {
+      reply({ id, analyzed });
+      return;
+    }
+    reply({ id, stage: 'embedding' });
+    const vectors = embedAllLocally(
+      analyzed.chunks.map((chunk) => chunk.indexText),
+      dimensions,
+    );
+    // Moved, not copied: 12k chunks' vectors are 37 MB.
+    port?.postMessage(
+      {
+        id,
+        analyzed: { ...analyzed, embedding: { model: localEmbedderModel(dimensions), dimensions, vectors } },
+      } satisfies AnalysisReply,
+      [vectors.buffer as ArrayBuffer],
+    );
   } catch (error) {
     const unprocessable = isAppError(error) && error.code === 'unprocessable_document';
     reply({

@@ -11,6 +11,7 @@ import {
   type DocumentRepository,
   type Embedder,
   type FileAnalyzer,
+  type FileStore,
   LEXICAL_ANALYSIS_VERSION,
   type Logger,
   withLegacyQueryTerms,
@@ -18,6 +19,8 @@ import {
 import {
   createChunkSearch,
   createConversationStore,
+  createDatabaseFileStore,
+  createDirectoryFileStore,
   createDocumentRepository,
   type Database,
   type EmbeddingModelRow,
@@ -61,6 +64,8 @@ export interface Engine {
   readonly logger: Logger;
   readonly database: Database;
   readonly documents: DocumentRepository;
+  /** Where uploaded bytes are kept (uploads stream into it: bot/rest/documents-route.ts). */
+  readonly files: FileStore;
   readonly embedder: Embedder;
   readonly ingestor: DocumentIngestor;
   readonly handlers: JobHandlers;
@@ -175,8 +180,11 @@ function createActiveModelRetriever(options: {
   };
 }
 
-/** Worker threads for parsing (INGEST_THREADS; unset: one core is left to the database and HTTP). */
-function createFileAnalyzer(config: Config, logger: Logger): FileAnalyzer {
+/**
+ * Worker threads for parsing (INGEST_THREADS; unset: one core is left to the database and HTTP), which
+ * also embed the chunks when the local embedder ingests. INGEST_THREADS=0: all of it in the job's thread.
+ */
+function createFileAnalyzer(config: Config, logger: Logger, embedder: Embedder): FileAnalyzer {
   const threads = config.INGEST_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1));
   const ocrLanguages = config.OCR_LANGUAGES === '' ? null : config.OCR_LANGUAGES;
   if (threads === 0) {
@@ -191,7 +199,18 @@ function createFileAnalyzer(config: Config, logger: Logger): FileAnalyzer {
     maxMemoryMb: config.PARSE_MEMORY_MB,
     logger,
     ocrLanguages,
+    localEmbeddingDimensions: isLocalEmbedder(embedder) ? embedder.dimensions : null,
   });
+}
+
+/**
+ * Uploaded files: in DATA_DIR/files beside the embedded database (workers in Redis mode share DATA_DIR on
+ * the same host), in the database's rows with DATABASE_URL (workers may run on other hosts).
+ */
+export function createFileStore(config: Config): FileStore {
+  return config.DATABASE_URL
+    ? createDatabaseFileStore()
+    : createDirectoryFileStore(path.join(path.resolve(config.DATA_DIR), 'files'));
 }
 
 export interface EngineOptions {
@@ -199,6 +218,11 @@ export interface EngineOptions {
   readonly logger: Logger;
   /** An already open database (tests); otherwise one is opened from the config. */
   readonly database?: Database;
+  /**
+   * Where uploaded bytes go. Default: createFileStore(config) when the engine opens the database itself,
+   * the database's rows when given one (a throwaway in-memory database must not write into DATA_DIR).
+   */
+  readonly files?: FileStore;
   readonly onProgress?: ProgressListener;
   readonly documentLink?: (documentId: string) => string | null;
   /** Overrides of the connectors' HTTP behaviour (tests: no real waits between retries). */
@@ -218,10 +242,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const embedder = createEmbedder(config, logger);
   await ensureEmbeddingModel(database.db, { model: embedder.model, dimensions: embedder.dimensions });
 
+  const files = options.files ?? (options.database ? createDatabaseFileStore() : createFileStore(config));
   const documents = createDocumentRepository(database.db, {
     writeClock: database.kind === 'pglite' ? 'thread-cpu' : 'wall',
+    files,
   });
-  const analyzer = createFileAnalyzer(config, logger);
+  // Files a crash left between their write and their row's commit, and half-received uploads.
+  const swept = await documents.reclaimFiles();
+  if (swept > 0) logger.info({ files: swept }, 'removed stored files no document names');
+  const analyzer = createFileAnalyzer(config, logger, embedder);
   const baseIngestor = createDocumentIngestor(
     {
       documents,
@@ -284,6 +313,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     logger,
     database,
     documents,
+    files,
     embedder,
     ingestor,
     handlers: createJobHandlers({

@@ -9,7 +9,7 @@ import { type Config, ConfigError, loadConfig } from '#core';
 import { describeStartupError, openDatabase, openSharedEmbeddedDatabase } from '#db';
 import { createBullmqQueue } from './bullmq-queue.ts';
 import { startBullmqWorker } from './bullmq-worker.ts';
-import { createEngine } from './engine.ts';
+import { createEngine, createFileStore } from './engine.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { publishIngestFailures } from './job-handlers.ts';
 import { createLogger } from './logger.ts';
@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     config,
     logger,
     database,
+    // Beside the web process's embedded database, its DATA_DIR/files; with DATABASE_URL, the rows.
+    files: createFileStore(config),
     onProgress: (documentId, progress) =>
       progressFeed.publish({
         documentId,

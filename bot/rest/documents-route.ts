@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type { MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   AppError,
   assertNoNulCharacters,
   type DocumentRepository,
+  type FileStore,
   isSafeLinkUrl,
   type JobQueue,
   type Principal,
+  type ReceivedFile,
   type StoredDocument,
   sha256Hex,
   submitDocument,
@@ -17,6 +19,11 @@ import { type Authenticator, requirePrincipal } from '../auth.ts';
 
 export interface DocumentsRouteDeps {
   readonly documents: DocumentRepository;
+  /**
+   * Uploaded files stream into it (to a staged file in DATA_DIR/files, hashed on the way) instead of
+   * being held whole in memory; without it (tests of other parts) they are read into memory.
+   */
+  readonly files?: FileStore;
   readonly queue: JobQueue;
   readonly audit: (
     principal: Principal,
@@ -53,18 +60,32 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
     await deps.assertCanEnqueue?.();
 
     const fields: Record<string, string> = {};
-    const files: { name: string; mimeType: string; bytes: Buffer }[] = [];
-    for await (const part of request.parts({ limits: { fileSize: deps.maxUploadBytes, files: 20 } })) {
-      if (part.type === 'field') {
-        fields[part.fieldname] = String(part.value);
-        continue;
+    const files: { name: string; mimeType: string; content: UploadContent }[] = [];
+    try {
+      for await (const part of request.parts({ limits: { fileSize: deps.maxUploadBytes, files: 20 } })) {
+        if (part.type === 'field') {
+          fields[part.fieldname] = String(part.value);
+          continue;
+        }
+        files.push({
+          name: part.filename,
+          mimeType: part.mimetype,
+          content: await receiveLimited(part, deps.maxUploadBytes, deps.files),
+        });
       }
-      files.push({
-        name: part.filename,
-        mimeType: part.mimetype,
-        bytes: await readLimited(part, deps.maxUploadBytes),
-      });
+      return await acceptUpload(principal, fields, files, reply);
+    } finally {
+      // Files that no document kept (refused, unchanged, failed): a kept one is left alone.
+      await Promise.all(files.map(({ content }) => ('file' in content ? content.file.discard() : null)));
     }
+  });
+
+  async function acceptUpload(
+    principal: Principal,
+    fields: Record<string, string>,
+    files: readonly { name: string; mimeType: string; content: UploadContent }[],
+    reply: FastifyReply,
+  ) {
     assertNoNulCharacters(fields);
     files.forEach((file, i) => {
       assertNoNulCharacters(file.name, files.length === 1 ? 'filename' : `files.${i}.filename`);
@@ -98,8 +119,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
         filename,
         mimeType: file.mimeType || 'application/octet-stream',
         sourceUrl,
-        bytes: file.bytes,
-        sha256: sha256Hex(file.bytes),
+        ...file.content,
         uploadedBy: principal.userId,
       });
       await deps.audit(principal, {
@@ -115,7 +135,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
       results.push({ outcome: outcome.kind, document: toJson(outcome.document, collection.name) });
     }
     return reply.status(202).send(files.length === 1 ? results[0] : { documents: results });
-  });
+  }
 
   app.get<{ Params: { id: string } }>('/api/v1/documents/:id', async (request) => {
     const principal = await requirePrincipal(request, deps.authenticate, 'ingest');
@@ -147,13 +167,33 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: DocumentsRout
   });
 }
 
-async function readLimited(part: MultipartFile, limit: number): Promise<Buffer> {
-  const bytes = await part.toBuffer().catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(part.filename, limit);
+type UploadContent = { bytes: Uint8Array; sha256: string } | { file: ReceivedFile };
+
+async function receiveLimited(
+  part: MultipartFile,
+  limit: number,
+  store: FileStore | undefined,
+): Promise<UploadContent> {
+  const tooLargeInstead = (error: unknown) => {
+    // multipart's own limit, or the store's count of what streamed in: the same sentence either way.
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'payload_too_large')
+      throw tooLarge(part.filename, limit);
     throw error;
-  });
-  if (part.file.truncated) throw tooLarge(part.filename, limit);
-  return bytes;
+  };
+  if (!store) {
+    const bytes = await part.toBuffer().catch(tooLargeInstead);
+    if (part.file.truncated) throw tooLarge(part.filename, limit);
+    return { bytes, sha256: sha256Hex(bytes) };
+  }
+  const file = await store
+    .receive(part.file, { maxBytes: limit, filename: part.filename })
+    .catch(tooLargeInstead);
+  if (part.file.truncated) {
+    await file.discard();
+    throw tooLarge(part.filename, limit);
+  }
+  return { file };
 }
 
 function tooLarge(filename: string, limit: number): AppError {

@@ -118,6 +118,23 @@ export interface LocalEmbedderOptions {
   readonly dimensions: number;
 }
 
+/** The local embedder's model name at this size: vectors of another name are never mixed with its own. */
+export function localEmbedderModel(dimensions: number): string {
+  return `${ALGORITHM}-${dimensions}`;
+}
+
+/**
+ * The chunks' vectors in one array (chunk i at i × dimensions), as the parsing threads compute them
+ * (workers/analysis-thread.ts): the same function as embedDocuments, so the same numbers.
+ */
+export function embedAllLocally(texts: readonly string[], dimensions: number): Float64Array {
+  const out = new Float64Array(texts.length * dimensions);
+  texts.forEach((text, i) => {
+    out.set(embedWithFeatures(text, dimensions, DEFAULT_HASHING_FEATURES), i * dimensions);
+  });
+  return out;
+}
+
 export function createLocalEmbedder({ dimensions }: LocalEmbedderOptions): Embedder {
   if (!Number.isInteger(dimensions) || dimensions < 16 || dimensions > 2000) {
     // pgvector's HNSW index takes at most 2,000 dimensions.
@@ -125,7 +142,7 @@ export function createLocalEmbedder({ dimensions }: LocalEmbedderOptions): Embed
   }
   const embed = (text: string) => embedWithFeatures(text, dimensions, DEFAULT_HASHING_FEATURES);
   return {
-    model: `${ALGORITHM}-${dimensions}`,
+    model: localEmbedderModel(dimensions),
     dimensions,
     embedDocuments: async (texts, signal) => {
       const vectors: number[][] = [];

@@ -364,12 +364,21 @@ export async function run(options: IngestLoadOptions = {}): Promise<BenchRow[]> 
       unit: 'MB',
       note: `${round(rssBefore, 0)} MB before; log ${logBytes} bytes, longest line ${longestLogLine}`,
     });
+    // The uploads themselves are files in DATA_DIR/files (not in DATA_DIR/pg): the growth above is the index.
+    const filesMb = directoryBytes(path.join(dataDir, 'files')) / 2 ** 20;
     if (docs.every((d) => d.status === 'ready')) {
       out.push({
         name: `database growth per MB of text (${label})`,
         value: round(grownBytes / 2 ** 20 / textMb, 1),
         unit: 'MB/MB',
-        note: `${round(grownBytes / 2 ** 20)} MB for ${round(textMb)} MB of text`,
+        note: `${round(grownBytes / 2 ** 20)} MB for ${round(textMb)} MB of text; uploaded files ${round(filesMb)} MB in DATA_DIR/files`,
+      });
+    } else {
+      out.push({
+        name: `database growth (${label}; not every file indexed)`,
+        value: round(grownBytes / 2 ** 20),
+        unit: 'MB',
+        note: `uploaded files ${round(filesMb)} MB in DATA_DIR/files`,
       });
     }
     return out;

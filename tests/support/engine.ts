@@ -1,5 +1,8 @@
 /** Test factories: a fresh in-memory database and engine per test file, and builders with overrides. */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import {
   type Config,
@@ -21,7 +24,7 @@ import {
   toPrincipal,
 } from '#db';
 import { mimeTypeOf } from '../../bot/cli/files.ts';
-import { createEngine, type Engine, type EngineOptions } from '../../workers/engine.ts';
+import { createEngine, createFileStore, type Engine, type EngineOptions } from '../../workers/engine.ts';
 import { createInProcessQueue, type InProcessQueue } from '../../workers/in-process-queue.ts';
 import { type DatabaseKind, openTestDatabase } from './databases.ts';
 
@@ -46,12 +49,25 @@ export async function createTestEngine(
     connectorHttp?: EngineOptions['connectorHttp'];
   } = {},
 ): Promise<TestEngine> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', ...env });
   const database = options.database ?? (await openTestDatabase(options.databaseKind ?? 'pglite'));
+  // As the product stores uploads: files in DATA_DIR/files beside PGlite (a fresh directory per engine),
+  // in the rows with PostgreSQL.
+  const ownDataDir =
+    database.kind === 'pglite' && !env.DATA_DIR ? mkdtempSync(path.join(tmpdir(), 'exgpt-test-data-')) : null;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    SEED_SAMPLE_DOCS: 'false',
+    ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
+    ...(database.kind === 'postgres' && !env.DATABASE_URL
+      ? { DATABASE_URL: (database as { url?: string }).url ?? 'postgres://localhost/test' }
+      : {}),
+    ...env,
+  });
   const engine = await createEngine({
     config,
     logger: silentLogger,
     database,
+    files: createFileStore(config),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.connectorHttp ? { connectorHttp: options.connectorHttp } : {}),
   });
@@ -76,6 +92,7 @@ export async function createTestEngine(
     async close() {
       await queue.close();
       await engine.close();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

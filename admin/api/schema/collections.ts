@@ -176,7 +176,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         z.object({ id: idRule, deleteDocuments: z.boolean().nullish() }),
         args,
       );
-      return audited(ctx, async (tx, record) => {
+      const deleted = await audited(ctx, async (tx, record) => {
         const collection = await loadCollection(tx, id);
         // A source would fill the collection again: it goes first (and with it its schedule).
         const feeding = await tx
@@ -237,6 +237,9 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         });
         return true;
       });
+      // The deleted documents' stored files, now named by no row (after the commit, see document-files.ts).
+      await ctx.services.documents.reclaimFiles();
+      return deleted;
     },
   },
 };

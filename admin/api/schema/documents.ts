@@ -205,7 +205,7 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
 
     deleteDocument: async (_parent, args, ctx) => {
       const { id } = parseInput(z.object({ id: idRule }), args);
-      return audited(ctx, async (tx, record) => {
+      const deleted = await audited(ctx, async (tx, record) => {
         const doc = await lockDocument(tx, id);
         const removed = await deleteDocumentChunks(tx, id);
         await tx.delete(documents).where(eq(documents.id, id));
@@ -222,6 +222,9 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         });
         return true;
       });
+      // Its stored file, unless another document holds the same bytes (see db/document-files.ts).
+      await ctx.services.documents.reclaimFiles();
+      return deleted;
     },
 
     moveDocument: async (_parent, args, ctx) => {
