@@ -15,6 +15,8 @@ export class ShuttingDownError extends Error {
 export interface ReadinessCheck {
   readonly name: string;
   readonly optional?: boolean;
+  /** How long the check may take before the part counts as not answering (default 2 s). */
+  readonly timeoutMs?: number;
   check(): Promise<void>;
 }
 
@@ -39,10 +41,10 @@ export function registerHealthRoutes(
 
   app.get('/readyz', async (_request, reply) => {
     const results = await Promise.all(
-      deps.checks.map(async ({ name, check, optional }) => {
+      deps.checks.map(async ({ name, check, optional, timeoutMs }) => {
         const flag = optional ? { optional: true } : {};
         try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          await withTimeout(check(), timeoutMs ?? CHECK_TIMEOUT_MS);
           return [name, { ok: true, ...flag }] as const;
         } catch (error) {
           // The reason helps an operator; it names the part, not connection strings or credentials.
