@@ -72,3 +72,18 @@ describe('mentions of the kind asked for', () => {
     expect(detectable('name', 'Who was the Norse leader?')).toBe(true);
   });
 });
+
+describe('time limits for deadline questions', () => {
+  it('counts a period as the answer to "until when", not to "when did"', () => {
+    const policy = '출장비는 귀국 후 2주 안에 정산합니다.';
+    expect(answerMentions(policy, '출장비는 언제까지 정산하나요?', 'time').map((m) => m.text)).toEqual([
+      '2주 안에',
+    ]);
+    expect(answerMentions(policy, '출장비 정산 제도가 생긴 것은 언제인가?', 'time')).toEqual([]);
+    const english = 'Submit expense reports within 30 days, or by the end of the quarter.';
+    expect(
+      answerMentions(english, 'When must expense reports be submitted?', 'time').map((m) => m.text),
+    ).toEqual(['30 days', 'end of the quarter']);
+    expect(answerMentions(english, 'When did the expense policy start?', 'time')).toEqual([]);
+  });
+});

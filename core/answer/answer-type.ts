@@ -159,8 +159,31 @@ export function namedByQuestion(mention: string, question: string): boolean {
   return words.every((word) => asked.includes(HANGUL.test(word) ? word.slice(0, 2) : word));
 }
 
+/**
+ * A question for a deadline or a period ("출장비는 언제까지 정산하나요?", "When must reports be submitted?") is
+ * answered by a time limit as often as by a date: "귀국 후 2주 안에", "within 30 days", "월말까지".
+ */
+const DEADLINE_QUESTION =
+  /언제까지|기한|마감|며칠\s?(?:안|이내|내)|\bby when\b|\buntil when\b|\bhow soon\b|\bdeadline\b|\bwhen\s+(?:must|should|do\s+\w+\s+have\s+to|does\s+\w+\s+have\s+to|is\s+(?:\w+\s+){0,4}due)\b/iu;
+const KOREAN_LIMIT =
+  /\d+\s?(?:주일?|개월|달|영업일|일|시간|년)\s?(?:이내|안에|안으로|내에|내로|전까지|전에|까지|후|뒤|이후)|(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s?(?:주|달|해)\s?(?:이내|안에|내에|전까지|까지|후|뒤)?|(?:다음|이번|매|지난)\s?(?:달|주|월|분기|해)\s?(?:말|초|중)?|(?:월|연|분기|주)말|(?:월|연)초/gu;
+const ENGLISH_LIMIT = new RegExp(
+  [
+    `\\b(?:\\d+|a|an|${NUMBER_WORDS})\\s+(?:business\\s+|working\\s+|calendar\\s+)?(?:days?|weeks?|months?|years?|hours?)\\b`,
+    '\\b(?:end|start|beginning|close)\\s+of\\s+(?:the\\s+|each\\s+|every\\s+)?(?:day|week|month|quarter|year)\\b',
+    '\\b(?:next|this|every|each)\\s+(?:week|month|quarter|year)\\b',
+  ].join('|'),
+  'giu',
+);
+
 /** The mentions of the type `question` asks for in `text` that the question does not itself name. */
 export function answerMentions(text: string, question: string, type: AnswerType | undefined): Mention[] {
   if (type === undefined) return [];
-  return typedMentions(text, type).filter((mention) => !namedByQuestion(mention.text, question));
+  const mentions = typedMentions(text, type);
+  if (type === 'time' && DEADLINE_QUESTION.test(question)) {
+    const limit = HANGUL.test(text) ? KOREAN_LIMIT : ENGLISH_LIMIT;
+    for (const match of text.matchAll(limit))
+      mentions.push({ type, text: match[0].trim(), index: match.index });
+  }
+  return mentions.filter((mention) => !namedByQuestion(mention.text, question));
 }

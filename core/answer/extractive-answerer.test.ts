@@ -197,6 +197,30 @@ describe('extractive answerer', () => {
     expect(korean).toMatchObject({ answered: false, text: dontKnowAnswerFor('언제인가?') });
   });
 
+  it('answers a deadline question with the time limit a policy gives, in English and Korean', async () => {
+    const expenses = buildChunk({
+      title: '출장 규정',
+      text: '출장비는 귀국 후 2주 안에 정산합니다. 숙박비는 1박에 15만원까지 지원합니다.',
+    });
+    const korean = await answer({ question: '출장비는 언제까지 정산하나요?', context: [expenses] });
+    expect(korean).toMatchObject({ answered: true, cited: [1] });
+    expect(korean.text).toContain('귀국 후 2주 안에 정산합니다');
+    const reports = buildChunk({
+      title: 'Expense policy',
+      text: 'Employees submit expense reports within 30 days of returning. Hotels are paid up to 150 dollars a night.',
+    });
+    const english = await answer({ question: 'When must expense reports be submitted?', context: [reports] });
+    expect(english).toMatchObject({ answered: true, cited: [1] });
+    expect(english.text).toContain('within 30 days');
+    // A question for the date something happened still wants a date, not a period.
+    const orchard = buildChunk({
+      title: 'Hollin orchard',
+      text: 'The Hollin orchard was replanted over three years by volunteers from the village.',
+    });
+    const when = await answer({ question: 'When was the Hollin orchard replanted?', context: [orchard] });
+    expect(when.answered).toBe(false);
+  });
+
   it('quotes the sentence that holds a date for a "when" question, in English and Korean', async () => {
     const orchard = buildChunk({
       title: 'Hollin orchard',
