@@ -93,6 +93,8 @@ describe('progress from a BullMQ worker', () => {
       config: t.config,
       logger: silentLogger,
       database: t.database,
+      // The worker reads uploads where the web process stored them, as workers/main.ts arranges.
+      files: t.engine.files,
       onProgress: (documentId, progress) =>
         workerFeed.publish({
           documentId,
