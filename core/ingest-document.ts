@@ -20,6 +20,11 @@ import type {
 
 /** How often a document's stored progress is updated while it is processed. */
 const PROGRESS_WRITE_MS = 500;
+/**
+ * How long a job runs before its progress is first stored. Short documents waiting their turn for a parsing
+ * thread behind a batch (a folder, a connector) crossed 500 ms under load and each paid an extra update.
+ */
+const PROGRESS_FIRST_WRITE_MS = 1000;
 
 export interface DocumentIngestorDeps {
   readonly documents: DocumentRepository;
@@ -66,26 +71,26 @@ export function createDocumentIngestor(
 
   /**
    * Live progress goes to the listener every time. The document row is written only once the job has
-   * run for PROGRESS_WRITE_MS (a timer writes the latest stage even while a long parse reports nothing)
-   * and then at most that often, so small documents, most of them, go from queued to ready with no write
-   * in between, and a long one shows "processing" with its stage and percentage.
+   * run for PROGRESS_FIRST_WRITE_MS (a timer writes the latest stage even while a long parse reports
+   * nothing) and then at most every PROGRESS_WRITE_MS, so small documents, most of them, go from queued to
+   * ready with no write in between, and a long one shows "processing" with its stage and percentage.
    */
   function progressReporter(documentId: string, log: Logger) {
     let latest: IngestProgress = { stage: 'parsing', percent: 0 };
-    let lastWrite = performance.now();
+    let nextWrite = performance.now() + PROGRESS_FIRST_WRITE_MS;
     const write = async (progress: IngestProgress): Promise<void> => {
-      lastWrite = performance.now();
+      nextWrite = performance.now() + PROGRESS_WRITE_MS;
       await documents.setProgress(documentId, progress);
     };
     const timer = setTimeout(() => {
       write(latest).catch((error: unknown) => log.warn({ err: error }, 'progress not recorded'));
-    }, PROGRESS_WRITE_MS);
+    }, PROGRESS_FIRST_WRITE_MS);
     timer.unref();
     return {
       async report(progress: IngestProgress): Promise<void> {
         latest = progress;
         onProgress?.(documentId, progress);
-        if (performance.now() - lastWrite < PROGRESS_WRITE_MS) return;
+        if (performance.now() < nextWrite) return;
         clearTimeout(timer);
         await write(progress);
       },

@@ -97,6 +97,9 @@ export async function ensureEmbeddingModel(
 }
 
 export async function lockIndexStatistics(tx: Executor): Promise<void> {
+  // The row exists after the first write: one statement then (each costs PGlite ~0.2 ms before any work).
+  const locked = await rows(tx, sql`select id from lex_stats where id = 1 for update`);
+  if (locked.length > 0) return;
   await tx.execute(
     sql`insert into lex_stats (id, chunk_count, total_length) values (1, 0, 0) on conflict do nothing`,
   );

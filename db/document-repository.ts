@@ -19,6 +19,7 @@ import { documentFiles, documents } from './schema.ts';
 import { chunkWriteWeight, type WriteBudget, type WriteClock } from './write-budget.ts';
 
 type DocumentRow = typeof documents.$inferSelect;
+type DocumentWithFile = NonNullable<Awaited<ReturnType<DocumentRepository['getWithFile']>>>;
 
 function toStored(row: DocumentRow): StoredDocument {
   return {
@@ -61,7 +62,13 @@ async function storeChunksOfDocuments(
     const started = budget.now();
     // Locked in id order, so concurrent writers on Postgres queue instead of deadlocking.
     const locked = await tx
-      .select({ id: documents.id, version: documents.version, collectionId: documents.collectionId })
+      .select({
+        id: documents.id,
+        version: documents.version,
+        collectionId: documents.collectionId,
+        // Under the row lock: every writer of a document's chunks holds it (db/large-document-write.ts too).
+        hasChunks: sql<boolean>`exists (select 1 from chunks c where c.document_id = documents.id)`,
+      })
       .from(documents)
       .where(inArray(documents.id, [...new Set(replacements.map((r) => r.id))]))
       .orderBy(documents.id)
@@ -79,6 +86,8 @@ async function storeChunksOfDocuments(
         embeddingModel: r.embeddingModel,
         chunks: r.chunks,
       })),
+      // A document indexed for the first time has nothing to replace: no statements to find and remove it.
+      fresh.some((r) => current.get(r.id)!.hasChunks) ? 'replace' : 'append',
     );
     const indexed = JSON.stringify(
       fresh.map((r) => ({ id: r.id, version: r.version, chunks: r.chunks.length })),
@@ -89,11 +98,13 @@ async function storeChunksOfDocuments(
           progress = '{"stage":"done","percent":100}'::jsonb, indexed_at = now(), updated_at = now()
       from jsonb_to_recordset(${indexed}::jsonb) as x(id uuid, version int, chunks int)
       where d.id = x.id`);
-    // Older file versions are no longer needed once a newer one is indexed.
-    await tx.execute(sql`
+    // Older file versions are no longer needed once a newer one is indexed (a version 1 has none).
+    if (fresh.some((r) => r.version > 1)) {
+      await tx.execute(sql`
       delete from document_files f
       using jsonb_to_recordset(${indexed}::jsonb) as x(id uuid, version int, chunks int)
       where f.document_id = x.id and f.version < x.version`);
+    }
     budget.record(
       fresh.reduce((sum, r) => sum + replacementWeight(r), 0),
       budget.now() - started,
@@ -237,6 +248,45 @@ async function storeUploads(
   });
 }
 
+/**
+ * Several documents with their current version's file, in one statement: every ingestion job starts with
+ * this read, and jobs started together (a folder, a connector's batch) share it. Results in the order of
+ * `ids`, null for a document that does not exist.
+ */
+async function readWithFiles(
+  db: Db,
+  files: FileStore,
+  ids: readonly string[],
+): Promise<(DocumentWithFile | null)[]> {
+  const found = await db
+    .select({ document: documents, bytes: documentFiles.bytes, fileSha256: documentFiles.fileSha256 })
+    .from(documents)
+    .leftJoin(
+      documentFiles,
+      and(eq(documentFiles.documentId, documents.id), eq(documentFiles.version, documents.version)),
+    )
+    .where(inArray(documents.id, [...new Set(ids)]));
+  const byId = new Map(found.map((row) => [row.document.id, row]));
+  const results: (DocumentWithFile | null)[] = [];
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (!row) {
+      results.push(null);
+      continue;
+    }
+    const { document, fileSha256 } = row;
+    // Rows written before files moved out of the database keep their bytes, and stay readable.
+    const bytes = row.bytes ?? (fileSha256 ? await files.read(fileSha256) : null);
+    results.push({
+      document: toStored(document),
+      file: bytes
+        ? { bytes: new Uint8Array(bytes), filename: document.filename, mimeType: document.mimeType }
+        : null,
+    });
+  }
+  return results;
+}
+
 function replacementWeight(replacement: ChunkReplacement): number {
   return replacement.chunks.reduce((sum, chunk) => sum + chunkWriteWeight(chunk), 0);
 }
@@ -271,6 +321,11 @@ export function createDocumentRepository(
       weigh: replacementWeight,
     },
   );
+  // Ingestion jobs that start together read their documents in one statement (a statement costs the
+  // embedded database ~0.3 ms before any row: msmarco-ko's eval spent ~2.4 ms per document on this read).
+  const readWithFile = createGroupCommit((ids: readonly string[]) => readWithFiles(db, files, ids), {
+    maxBatch: MAX_DOCUMENTS_PER_WRITE,
+  });
   /** Settles once the last upload made so far has entered the group commit (see upsertUpload). */
   let entered: Promise<void> = Promise.resolve();
   return {
@@ -309,26 +364,7 @@ export function createDocumentRepository(
       return row ? toStored(row) : null;
     },
 
-    async getWithFile(id) {
-      const [row] = await db
-        .select({ document: documents, bytes: documentFiles.bytes, fileSha256: documentFiles.fileSha256 })
-        .from(documents)
-        .leftJoin(
-          documentFiles,
-          and(eq(documentFiles.documentId, documents.id), eq(documentFiles.version, documents.version)),
-        )
-        .where(eq(documents.id, id));
-      if (!row) return null;
-      const { document, fileSha256 } = row;
-      // Rows written before files moved out of the database keep their bytes, and stay readable.
-      const bytes = row.bytes ?? (fileSha256 ? await files.read(fileSha256) : null);
-      return {
-        document: toStored(document),
-        file: bytes
-          ? { bytes: new Uint8Array(bytes), filename: document.filename, mimeType: document.mimeType }
-          : null,
-      };
-    },
+    getWithFile: (id) => readWithFile(id),
 
     async setProgress(id, progress) {
       await db
