@@ -246,6 +246,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const documents = createDocumentRepository(database.db, {
     writeClock: database.kind === 'pglite' ? 'thread-cpu' : 'wall',
     files,
+    writer: database.background,
   });
   // Files a crash left between their write and their row's commit, and half-received uploads.
   const swept = await documents.reclaimFiles();
@@ -320,7 +321,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ingestor,
       documents,
       logger,
-      db: database.db,
+      // Re-embedding and re-indexing rewrite the whole index: asks go first (see Database.background).
+      db: database.background ?? database.db,
       embedderFor,
       batchSize: config.EMBEDDING_BATCH_SIZE,
       sync: {
