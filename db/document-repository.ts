@@ -267,24 +267,22 @@ async function readWithFiles(
     )
     .where(inArray(documents.id, [...new Set(ids)]));
   const byId = new Map(found.map((row) => [row.document.id, row]));
-  const results: (DocumentWithFile | null)[] = [];
-  for (const id of ids) {
-    const row = byId.get(id);
-    if (!row) {
-      results.push(null);
-      continue;
-    }
-    const { document, fileSha256 } = row;
-    // Rows written before files moved out of the database keep their bytes, and stay readable.
-    const bytes = row.bytes ?? (fileSha256 ? await files.read(fileSha256) : null);
-    results.push({
-      document: toStored(document),
-      file: bytes
-        ? { bytes: new Uint8Array(bytes), filename: document.filename, mimeType: document.mimeType }
-        : null,
-    });
-  }
-  return results;
+  // The files are read side by side, as the jobs' separate reads were.
+  return Promise.all(
+    ids.map(async (id): Promise<DocumentWithFile | null> => {
+      const row = byId.get(id);
+      if (!row) return null;
+      const { document, fileSha256 } = row;
+      // Rows written before files moved out of the database keep their bytes, and stay readable.
+      const bytes = row.bytes ?? (fileSha256 ? await files.read(fileSha256) : null);
+      return {
+        document: toStored(document),
+        file: bytes
+          ? { bytes: new Uint8Array(bytes), filename: document.filename, mimeType: document.mimeType }
+          : null,
+      };
+    }),
+  );
 }
 
 function replacementWeight(replacement: ChunkReplacement): number {
