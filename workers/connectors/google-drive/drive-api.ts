@@ -64,7 +64,11 @@ export interface DriveApi {
   listChanges(
     pageToken: string,
     signal: AbortSignal,
-  ): Promise<{ changes: DriveChange[]; nextPageToken: string | null; newStartPageToken: string | null }>;
+  ): Promise<
+    | { changes: DriveChange[]; nextPageToken: string | null; newStartPageToken: string | null }
+    /** Drive no longer accepts the page token (expired, or from another drive): start over. */
+    | 'stale-token'
+  >;
   /** The file's bytes, exported to `exportMimeType` when given; null when it is gone. */
   content(
     fileId: string,
@@ -90,7 +94,12 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
    * the file when the call is about one: a 403 then fails that file with its reason (too large to export,
    * downloads disabled by its owner, sharing not visible) instead of the whole run.
    */
-  async function call(url: URL, signal: AbortSignal, item?: string): Promise<Response | null> {
+  async function call(
+    url: URL,
+    signal: AbortSignal,
+    item?: string,
+    gone?: (status: number, body: string) => boolean,
+  ): Promise<Response | null> {
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.token(signal);
       const response = await http.request(url.href, {
@@ -109,6 +118,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
       if (response.ok) return response;
       const { bytes } = await readCapped(response, 64 * 1024);
       const text = new TextDecoder().decode(bytes);
+      if (gone?.(response.status, text)) return null;
       // Drive answers its rate limits with 403 as well as 429 (usage limits guide).
       if (response.status === 403 && /rateLimitExceeded/i.test(text)) {
         throw new AppError(
@@ -131,6 +141,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         throw new AppError(
           'invalid_input',
           `Google Drive refused the service account (HTTP ${response.status}): share the drive or folders with its e-mail, or check its delegation.`,
+          { localized: { key: 'sources.failure.driveRefused', values: { status: response.status } } },
         );
       }
       throw new AppError('upstream_unavailable', `Google Drive answered HTTP ${response.status}.`, {
@@ -139,8 +150,13 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
     }
   }
 
-  async function getJson(url: URL, signal: AbortSignal, item?: string): Promise<Json | null> {
-    const response = await call(url, signal, item);
+  async function getJson(
+    url: URL,
+    signal: AbortSignal,
+    item?: string,
+    gone?: (status: number, body: string) => boolean,
+  ): Promise<Json | null> {
+    const response = await call(url, signal, item, gone);
     if (!response) return null;
     const { bytes, truncated } = await readCapped(response, MAX_JSON_BYTES);
     if (truncated)
@@ -195,13 +211,14 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         'fields',
         `nextPageToken,newStartPageToken,changes(changeType,removed,fileId,file(${FILE_FIELDS}))`,
       );
-      const found = await getJson(url, signal);
-      if (!found)
-        throw new AppError(
-          'upstream_unavailable',
-          'Google Drive no longer knows where the last sync stopped.',
-          { expose: true },
-        );
+      // A token Drive no longer accepts: 404, or 400 "Invalid Value" about the pageToken parameter.
+      const found = await getJson(
+        url,
+        signal,
+        undefined,
+        (status, body) => status === 400 && /pageToken/.test(body),
+      );
+      if (!found) return 'stale-token';
       const raw = Array.isArray(found.changes)
         ? found.changes
         : Array.isArray(found.items)
