@@ -274,7 +274,7 @@ describe('Google Drive source (shared drive)', () => {
       permissions: [DOMAIN],
       content: buildDocx([
         docx.heading(1, '재택근무 지침'),
-        docx.paragraph('재택근무는 한 주에 이틀까지 신청할 수 있다.'),
+        docx.paragraph('재택근무는 한 주에 2일까지 신청할 수 있다.'),
       ]),
     });
     fake.refuseChangeTokens(400);
@@ -293,7 +293,7 @@ describe('Google Drive source (shared drive)', () => {
       ['연차 휴가 규정', '재택근무 지침'].sort(),
     );
     const remote = await ask(t, t.admin, '재택근무는 한 주에 며칠까지 신청할 수 있나요?');
-    expect(remote.answer).toContain('이틀');
+    expect(remote.answer).toContain('2일');
     expect(remote.sources[0]?.url).toBe('https://docs.google.com/document/d/doc-remote/edit?usp=drivesdk');
     expect((await ask(t, kim, '부장 일비는 얼마인가요?')).answer).not.toContain('7만원');
     expect((await ask(t, t.admin, '부장 일비는 얼마인가요?')).answer).not.toContain('7만원');
