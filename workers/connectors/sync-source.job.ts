@@ -148,11 +148,15 @@ export function createSyncSourceHandler(deps: SyncSourceDeps): JobHandler<'sync-
         bytes: fetched.bytes,
         sha256: sha256Hex(fetched.bytes),
         uploadedBy: null,
+        sourceId,
       });
       const document = outcome.document;
-      await sources.claimDocument(document.id, sourceId);
-      // Readers before indexing: new chunks never exist without the source's permissions on them.
-      await sources.setDocumentReaders(document.id, readers);
+      // Created as the source's; one uploaded by hand under the same key first becomes the source's now.
+      if (outcome.kind !== 'created') await sources.claimDocument(document.id, sourceId);
+      // Readers before indexing: new chunks never exist without the source's permissions on them. A new
+      // document has no readers and is not restricted: with none to set, that is 4 statements saved per item.
+      if (readers !== null || outcome.kind !== 'created')
+        await sources.setDocumentReaders(document.id, readers);
       if (outcome.kind !== 'unchanged' || document.status !== 'ready') {
         const indexed = await ingestor.ingest(document.id, document.version, signal);
         if (indexed.status === 'failed') fail(item.externalId, indexed.error);
