@@ -80,6 +80,12 @@ export interface DriveApi {
   permissions(fileId: string, name: string, signal: AbortSignal): Promise<DrivePermission[] | null>;
 }
 
+interface CallOptions {
+  /** The file the call is about, named in its failure. */
+  readonly item?: string | undefined;
+  readonly gone?: ((status: number, body: string) => boolean) | undefined;
+}
+
 export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, http: HttpClient): DriveApi {
   const api = `${config.apiUrl.replace(/\/+$/, '')}/drive/v3`;
   const allDrives = (url: URL, listing: boolean) => {
@@ -92,14 +98,11 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
   /**
    * A Drive call with the service account's token; one 401 signs in again (an expired token). `item` names
    * the file when the call is about one: a 403 then fails that file with its reason (too large to export,
-   * downloads disabled by its owner, sharing not visible) instead of the whole run.
+   * downloads disabled by its owner, sharing not visible) instead of the whole run. `gone` says which other
+   * answers than a 404 mean "not there" (null).
    */
-  async function call(
-    url: URL,
-    signal: AbortSignal,
-    item?: string,
-    gone?: (status: number, body: string) => boolean,
-  ): Promise<Response | null> {
+  async function call(url: URL, signal: AbortSignal, how: CallOptions = {}): Promise<Response | null> {
+    const { item, gone } = how;
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.token(signal);
       const response = await http.request(url.href, {
@@ -150,13 +153,8 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
     }
   }
 
-  async function getJson(
-    url: URL,
-    signal: AbortSignal,
-    item?: string,
-    gone?: (status: number, body: string) => boolean,
-  ): Promise<Json | null> {
-    const response = await call(url, signal, item, gone);
+  async function getJson(url: URL, signal: AbortSignal, how: CallOptions = {}): Promise<Json | null> {
+    const response = await call(url, signal, how);
     if (!response) return null;
     const { bytes, truncated } = await readCapped(response, MAX_JSON_BYTES);
     if (truncated)
@@ -212,12 +210,9 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         `nextPageToken,newStartPageToken,changes(changeType,removed,fileId,file(${FILE_FIELDS}))`,
       );
       // A token Drive no longer accepts: 404, or 400 "Invalid Value" about the pageToken parameter.
-      const found = await getJson(
-        url,
-        signal,
-        undefined,
-        (status, body) => status === 400 && /pageToken/.test(body),
-      );
+      const found = await getJson(url, signal, {
+        gone: (status, body) => status === 400 && /pageToken/.test(body),
+      });
       if (!found) return 'stale-token';
       const raw = Array.isArray(found.changes)
         ? found.changes
@@ -247,7 +242,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         url.searchParams.set('alt', 'media');
         url.searchParams.set('supportsAllDrives', 'true');
       }
-      const response = await call(url, signal, name);
+      const response = await call(url, signal, { item: name });
       if (!response) return null;
       const { bytes, truncated } = await readCapped(response, maxBytes);
       return truncated ? 'too-large' : bytes;
@@ -262,7 +257,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         url.searchParams.set('pageSize', '100');
         url.searchParams.set('fields', 'nextPageToken,permissions(id,type,role,emailAddress,domain,deleted)');
         if (pageToken) url.searchParams.set('pageToken', pageToken);
-        const page = await getJson(url, signal, name);
+        const page = await getJson(url, signal, { item: name });
         if (!page) return null;
         for (const raw of Array.isArray(page.permissions) ? page.permissions : []) {
           const permission = obj(raw);
