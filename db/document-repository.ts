@@ -170,6 +170,7 @@ async function storeUploads(
             status: 'queued' as const,
             progress: queued,
             uploadedBy: upload.uploadedBy,
+            ...(upload.sourceId ? { sourceId: upload.sourceId } : {}),
           })),
         )
         .returning();
