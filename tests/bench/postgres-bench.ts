@@ -127,6 +127,9 @@ async function measureRetrieval(
  */
 async function retrieval(out: BenchRow[], target: number, explain: boolean) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-bench-pglite-'));
+  // Ctrl-C ends the bench with process.exit, which skips the `finally` below.
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  process.once('exit', removeDataDir);
   const liteConfig = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', DATA_DIR: dataDir });
   const { pglite, database: lite } = await openPglite(dataDir);
   await migrateDatabase(lite, undefined);
@@ -154,7 +157,8 @@ async function retrieval(out: BenchRow[], target: number, explain: boolean) {
     await copyClient.end({ timeout: 5 });
     await liteEngine.close();
     // A 100k PGlite directory is gigabytes: never left behind in /tmp.
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
+    process.off('exit', removeDataDir);
   }
 
   out.push(...(await measureRetrieval(database, engine, 'PostgreSQL 15', target, explain)));
