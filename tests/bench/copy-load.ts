@@ -197,12 +197,12 @@ export async function copyLoadSynthetic(
           ['term_id', 'chunk_id', 'collection_id', 'tf', 'chunk_length'],
           postingsTsv,
         );
-    // Seen by the `await` above on the next round; until then a failure must not count as unhandled.
-    pending.catch(() => {});
         await t.copy('chunk_embeddings', ['chunk_id', 'model', 'collection_id', 'embedding'], embeddingsTsv);
         copyMs.set(t, copyMs.get(t)! + performance.now() - t1);
       }),
     );
+    // Seen by the `await` above on the next round; until then a failure must not count as unhandled.
+    pending.catch(() => {});
     if (documentNumber % 400 === 0) {
       progress(
         `  ${chunkId} chunks, ${postings} postings (${round((performance.now() - started) / 1000)} s)`,
