@@ -36,9 +36,9 @@ const ROLLBACK_MESSAGE = queryMessage('ROLLBACK');
 /** The application_name of connections whose turns may wait for everyone else's (see above). */
 export const BACKGROUND_APPLICATION_NAME = 'ex-gpt-background';
 /** How long after another connection's turn a background turn still waits for that connection's next one. */
-const GRACE_MS = 10;
+const GRACE_MS = 5;
 /** A background turn is never held back longer than this. */
-const MAX_DEFER_MS = 150;
+const MAX_DEFER_MS = 100;
 
 function queryMessage(text: string): Uint8Array {
   const body = Buffer.from(`${text}\0`, 'utf8');
