@@ -53,9 +53,6 @@ async function lockCurrent(tx: Executor, id: string, version: number): Promise<s
   return row?.version === version ? row.collectionId : null;
 }
 
-/** Target transaction time for in-process PGlite, where no ask waits behind it. */
-const IN_PROCESS_BUDGET_MS = 400;
-
 export interface LargeWriteBudgets {
   /** Chunk writes, weighed by chunkWriteWeight. */
   readonly write: WriteBudget;
@@ -65,14 +62,7 @@ export interface LargeWriteBudgets {
 
 export function createLargeWriteBudgets(clock: WriteClock): LargeWriteBudgets {
   return {
-    // PGlite on this thread (the CLI's ingest, the eval, tests) answers no HTTP: the server's embedded
-    // database runs in its own thread (clock 'wall'). There the budget bounds only a transaction's size,
-    // and larger groups share their fixed statements (statistics lock, vocabulary, marking ready).
-    write: createWriteBudget({
-      ...DEFAULT_WRITE_BUDGET,
-      clock,
-      ...(clock === 'thread-cpu' ? { budgetMs: IN_PROCESS_BUDGET_MS } : {}),
-    }),
+    write: createWriteBudget({ ...DEFAULT_WRITE_BUDGET, clock }),
     // A removed chunk (postings, vector, row) takes ~2 ms at first guess.
     removal: createWriteBudget({ budgetMs: 75, initialMsPerUnit: 2, minWeight: 1, maxWeight: 192, clock }),
   };
