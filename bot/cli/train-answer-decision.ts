@@ -152,7 +152,9 @@ async function main(): Promise<void> {
       thresholds: THRESHOLDS,
     };
     const predicted = rows.map((row) => {
-      const features = Object.fromEntries(DECISION_FEATURES.map((name, i) => [name, row[i] ?? 0])) as DecisionFeatures;
+      const features = Object.fromEntries(
+        DECISION_FEATURES.map((name, i) => [name, row[i] ?? 0]),
+      ) as DecisionFeatures;
       return answerProbability(features, model) >= thresholdFor(features, model) ? 1 : 0;
     });
     const accuracy = predicted.filter((p, i) => p === labels[i]).length / Math.max(1, rows.length);

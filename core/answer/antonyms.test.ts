@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { contentTerms } from '../text/index.ts';
-import { antonymsOf, antonymSwap } from './antonyms.ts';
+import { antonymSwap, antonymsOf } from './antonyms.ts';
 import pairs from './english-antonyms.json' with { type: 'json' };
 
-const swap = (question: string, passage: string) => antonymSwap(contentTerms(question), contentTerms(passage));
+const swap = (question: string, passage: string) =>
+  antonymSwap(contentTerms(question), contentTerms(passage));
 
 describe('English opposites (WordNet)', () => {
   it('holds thousands of pairs, with comparatives and superlatives, and no function words', () => {
@@ -29,7 +30,9 @@ describe('English opposites (WordNet)', () => {
     expect(swap('Who approves the budget?', passage)).toBe(0);
     // A choice between the two is not a swap.
     expect(swap('Do small teams stay small or become larger?', passage)).toBe(0);
-    expect(swap('Is a problem instance abstract or concrete?', 'A problem instance is an abstract question.')).toBe(0);
+    expect(
+      swap('Is a problem instance abstract or concrete?', 'A problem instance is an abstract question.'),
+    ).toBe(0);
   });
 
   it('leaves Korean alone: its opposites are in the hand-made list', () => {

@@ -146,6 +146,30 @@ describe('extractive answerer', () => {
     });
   });
 
+  it('declines an English question that swaps a word of the sentence for its opposite, and answers the original', async () => {
+    const travel = buildChunk({
+      title: 'Travel policy',
+      text: 'Senior managers may book business class on flights longer than six hours. All other staff fly economy. Taxis are refunded only with a receipt.',
+    });
+    const original = await answer({
+      question: 'Who may book business class on flights longer than six hours?',
+      context: [travel],
+    });
+    expect(original).toMatchObject({ answered: true, cited: [1] });
+    expect(original.text).toContain('Senior managers may book business class');
+    // WordNet's opposites, not only the short hand-made list: junior/senior, shorter/longer, paid/unpaid.
+    for (const question of [
+      'What class may junior managers book on flights longer than six hours?',
+      'Who may book business class on flights shorter than six hours?',
+    ]) {
+      expect(extractAnswer(question, [travel])?.features.opposite).toBe(1);
+      expect(await answer({ question, context: [travel] })).toMatchObject({
+        answered: false,
+        text: DONT_KNOW_ANSWER,
+      });
+    }
+  });
+
   it('matches a Korean question to its sentence by word stems, not whole words', async () => {
     const 도요지 = buildChunk({
       title: '청운 도요지',

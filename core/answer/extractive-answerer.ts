@@ -9,9 +9,9 @@ import {
   thresholdFor,
 } from './answer-decision.ts';
 import { shortestAnsweringSpan } from './answer-span.ts';
-import { antonymSwap } from './antonyms.ts';
 import { answerLanguageOf, dontKnowEvents } from './answer-text.ts';
 import { answerMentions, detectable, expectedAnswerType } from './answer-type.ts';
+import { antonymSwap } from './antonyms.ts';
 import {
   missingNames,
   negationMismatch,
@@ -188,11 +188,14 @@ export function extractAnswer(
   // shared: dates are the one kind the detectors find reliably (every reference sentence of the "when"
   // questions in the tuning slices held one), and a dateless reply to "when" is plainly wrong to a reader.
   const dateless = typed === 'time' && features.typeMismatch === 1;
-  // An English question that names the opposite of the quoted sentence's word ("junior" of "Senior managers
-  // may…") or a number it does not hold is not answered by it, however many words they share: on qa-en's
-  // tuning slice these declined 6 false answers for 1 right one. Korean passages often give the year a
-  // sentence earlier, so a Korean number is only weighed, not ruled on.
-  const contradicted = features.korean === 0 && (features.opposite === 1 || features.numberMismatch === 1);
+  // An English question that negates the quoted sentence, names the opposite of its word ("junior" of
+  // "Senior managers may…") or a number it does not hold is not answered by it, however many words they
+  // share: English's own weights leave out word overlap, so overlap no longer outweighs these. On qa-en's
+  // tuning slice they declined 6 false answers for 1 right one. Korean passages often give the year a
+  // sentence earlier, so there these are only weighed, not ruled on.
+  const contradicted =
+    features.korean === 0 &&
+    (features.negation === 1 || features.opposite === 1 || features.numberMismatch === 1);
   const answered = !dateless && !contradicted && probability >= thresholdFor(features, decision);
   return { text, n: candidate.n, features, probability, answered };
 }
@@ -224,7 +227,8 @@ function passageSignals(
     personMismatch: personMismatch(question, span),
     missingNames: missingNames(question, span),
     // How clearly retrieval preferred the chunk quoted from: fused scores are comparable within one retrieval.
-    retrievalMargin: n === 1 && first > 0 ? Math.min(1, (10 * (first - second)) / first) : 0,
+    // Clamped at 0: a context handed over in another order (a caller's own ranking) must not count for the passage.
+    retrievalMargin: n === 1 && first > 0 ? Math.min(1, Math.max(0, (10 * (first - second)) / first)) : 0,
   };
 }
 
