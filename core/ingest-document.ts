@@ -5,6 +5,7 @@
  */
 import type { IngestProgress } from './domain.ts';
 import { isAppError, UnprocessableDocumentError } from './errors.ts';
+import { tooManyChunks } from './ingest/chunker.ts';
 import { isFilenameTitle } from './ingest/title-from-filename.ts';
 import type {
   AnalyzedFile,
@@ -138,11 +139,8 @@ export function createDocumentIngestor(
         );
         const { chunks: analyzed, title: ownTitle } = analysis;
         const maxChunks = deps.maxChunks ?? MAX_CHUNKS_PER_DOCUMENT;
-        if (analyzed.length > maxChunks) {
-          throw new UnprocessableDocumentError(
-            `This file is too large to index: it makes ${analyzed.length.toLocaleString('en-US')} passages, and one document may have at most ${maxChunks.toLocaleString('en-US')}. Split it into smaller files.`,
-          );
-        }
+        // The analysis stops at the limit already; an analyzer that does not is held to it here.
+        if (analyzed.length > maxChunks) throw tooManyChunks(maxChunks);
         const { embedding } = analysis;
         const vectors: number[][] = [];
         await report({ stage: 'embedding', percent: 20 });

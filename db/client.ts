@@ -29,6 +29,12 @@ export interface Database {
    */
   readonly embedded: boolean;
   readonly db: Db;
+  /**
+   * Where bulk index writes go. On the embedded database served by the database thread, a connection that
+   * says it works in the background, so that asks run before its next transaction (db/pglite-wire-server.ts);
+   * absent elsewhere: use `db`.
+   */
+  readonly background?: Db | undefined;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,11 +53,18 @@ export interface OpenDatabaseOptions {
   readonly migrate?: boolean | undefined;
   /** `url` + `socketPath` reach the embedded database served by the database thread (see Database.embedded). */
   readonly embedded?: boolean | undefined;
+  /** Sent as application_name (default 'ex-gpt'); BACKGROUND_APPLICATION_NAME lets asks go first. */
+  readonly applicationName?: string | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const database = options.url
-    ? openPostgres(options.url, options.poolSize ?? 10, options.socketPath, options.embedded ?? false)
+    ? openPostgres(options.url, {
+        poolSize: options.poolSize ?? 10,
+        socketPath: options.socketPath,
+        embedded: options.embedded ?? false,
+        applicationName: options.applicationName ?? 'ex-gpt',
+      })
     : (await openPglite(options.dataDir)).database;
   if (options.migrate !== false) await migrateDatabase(database, options.url, options.socketPath);
   return database;
@@ -85,16 +98,19 @@ export async function openPglite(
 
 function openPostgres(
   url: string,
-  poolSize: number,
-  socketPath: string | undefined,
-  embedded: boolean,
+  {
+    poolSize,
+    socketPath,
+    embedded,
+    applicationName,
+  }: { poolSize: number; socketPath: string | undefined; embedded: boolean; applicationName: string },
 ): Database {
   const client = postgres(url, {
     max: poolSize,
     ...(socketPath ? { path: socketPath } : {}),
     onnotice: () => {},
     // pgvector values come back as text; drizzle's column types parse them.
-    connection: { application_name: 'ex-gpt' },
+    connection: { application_name: applicationName },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {

@@ -249,11 +249,13 @@ export interface DocumentRepositoryOptions {
   readonly writeClock?: WriteClock;
   /** Where uploaded bytes are kept; default: in the database's rows. */
   readonly files?: FileStore;
+  /** Where chunks are written: Database.background when there is one (asks go first), else `db`. */
+  readonly writer?: Db | undefined;
 }
 
 export function createDocumentRepository(
   db: Db,
-  { writeClock = 'wall', files = createDatabaseFileStore() }: DocumentRepositoryOptions = {},
+  { writeClock = 'wall', files = createDatabaseFileStore(), writer = db }: DocumentRepositoryOptions = {},
 ): DocumentRepository {
   // Uploads arriving, and ingestion jobs finishing, while a write is in progress are written together
   // by the next one.
@@ -264,7 +266,8 @@ export function createDocumentRepository(
   // One learned budget for every chunk write of this process: each transaction holds the database ~75 ms.
   const budgets = createLargeWriteBudgets(writeClock);
   const storeChunks = createGroupCommit(
-    (replacements: readonly ChunkReplacement[]) => storeChunksOfDocuments(db, replacements, budgets.write),
+    (replacements: readonly ChunkReplacement[]) =>
+      storeChunksOfDocuments(writer, replacements, budgets.write),
     {
       maxBatch: MAX_DOCUMENTS_PER_WRITE,
       maxWeight: () => budgets.write.capacity(),
@@ -365,7 +368,7 @@ export function createDocumentRepository(
       const stored =
         replacementWeight(replacement) <= budgets.write.capacity()
           ? await storeChunks(replacement)
-          : await storeLargeDocument(db, replacement, budgets);
+          : await storeLargeDocument(writer, replacement, budgets);
       if (stored === 'stored') await releaseFiles(db, files, older);
       return stored;
     },

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { type Database, openDatabase } from './client.ts';
 import { EMBEDDED_DATABASE_URL, embeddedSocketPath } from './embedded-thread.ts';
+import { BACKGROUND_APPLICATION_NAME } from './pglite-wire-server.ts';
 
 /** A connection pool to the shared embedded database, or null when no web process is sharing one. */
 export async function openSharedEmbeddedDatabase(options: {
@@ -22,6 +23,8 @@ export async function openSharedEmbeddedDatabase(options: {
     socketPath,
     poolSize: options.poolSize,
     embedded: true,
+    // Workers only ingest, sync and maintain: the web process's asks go before their statements.
+    applicationName: BACKGROUND_APPLICATION_NAME,
     // The web process's database thread migrated it before serving.
     migrate: false,
   });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type Database, openDatabase } from './client.ts';
 import type { EmbeddedThreadReply, EmbeddedThreadSettings } from './embedded-database-thread.ts';
+import { BACKGROUND_APPLICATION_NAME } from './pglite-wire-server.ts';
 
 /** postgres.js needs a URL; with a socket path only its database name and credentials matter. */
 export const EMBEDDED_DATABASE_URL = 'postgres://postgres:postgres@localhost:5432/postgres';
@@ -124,27 +125,37 @@ export async function openEmbeddedDatabase(
   options: EmbeddedThreadOptions & { readonly poolSize: number },
 ): Promise<Database & { readonly thread: EmbeddedDatabaseThread }> {
   const thread = await startEmbeddedDatabaseThread(options);
-  let pool: Database;
+  const opened: Database[] = [];
   try {
-    pool = await openDatabase({
-      url: EMBEDDED_DATABASE_URL,
-      socketPath: thread.socketPath,
-      poolSize: options.poolSize,
-      embedded: true,
-      // The thread migrated before serving.
-      migrate: false,
-    });
+    for (const applicationName of ['ex-gpt', BACKGROUND_APPLICATION_NAME]) {
+      opened.push(
+        await openDatabase({
+          url: EMBEDDED_DATABASE_URL,
+          socketPath: thread.socketPath,
+          // The index writer needs one connection: its transactions queue on lex_stats anyway.
+          poolSize: applicationName === 'ex-gpt' ? options.poolSize : 1,
+          embedded: true,
+          applicationName,
+          // The thread migrated before serving.
+          migrate: false,
+        }),
+      );
+    }
   } catch (error) {
+    for (const database of opened) await database.close().catch(() => undefined);
     await thread.stop().catch(() => undefined);
     throw error;
   }
+  const [pool, background] = opened as [Database, Database];
   return {
     kind: pool.kind,
     embedded: true,
     db: pool.db,
+    background: background.db,
     thread,
     ping: () => pool.ping(),
     async close() {
+      await background.close();
       await pool.close();
       await thread.stop();
     },

@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PgliteWireServer, startPgliteWireServer } from './pglite-wire-server.ts';
+import {
+  BACKGROUND_APPLICATION_NAME,
+  type PgliteWireServer,
+  startPgliteWireServer,
+} from './pglite-wire-server.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let pglite: PGlite;
@@ -43,6 +47,56 @@ describe('PGlite wire server', () => {
     } finally {
       await a.end();
       await b.end();
+    }
+  });
+
+  it("runs a question's statements ahead of the background writer's next transactions", async () => {
+    // Ingestion writes in transactions of ~75 ms back to back; an ask is a dozen statements one after
+    // another. In arrival order each of the ask's statements waited one whole write transaction.
+    const order: ('write' | 'ask')[] = [];
+    const own = await startPgliteWireServer({
+      pglite,
+      maxConnections: 4,
+      onTurn: ({ queries }) => {
+        for (const query of queries) {
+          if (query.includes('write_part')) order.push('write');
+          if (query.includes('연차')) order.push('ask');
+        }
+      },
+    });
+    const ownUrl = `postgres://postgres:postgres@${own.address}/postgres`;
+    const writer = postgres(ownUrl, {
+      max: 1,
+      onnotice: () => {},
+      connection: { application_name: BACKGROUND_APPLICATION_NAME },
+    });
+    const asker = postgres(ownUrl, { max: 1, onnotice: () => {} });
+    try {
+      let writing = true;
+      const writes = (async () => {
+        while (writing) {
+          await writer.begin(async (tx) => {
+            await tx.unsafe('select pg_sleep(0.06) as write_part');
+          });
+        }
+      })();
+      while (order.filter((turn) => turn === 'write').length < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      for (let i = 0; i < 12; i++) {
+        const [row] = await asker.unsafe("select '연차 휴가' as probe, $1::int as n", [i]);
+        expect(row?.n).toBe(i);
+      }
+      writing = false;
+      await writes;
+      const first = order.indexOf('ask');
+      const last = order.lastIndexOf('ask');
+      expect(last - first).toBeGreaterThanOrEqual(11);
+      expect(order.slice(first, last).filter((turn) => turn === 'write').length).toBeLessThanOrEqual(2);
+    } finally {
+      await writer.end();
+      await asker.end();
+      await own.stop();
     }
   });
 

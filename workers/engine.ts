@@ -246,6 +246,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const documents = createDocumentRepository(database.db, {
     writeClock: database.kind === 'pglite' ? 'thread-cpu' : 'wall',
     files,
+    writer: database.background,
   });
   // Files a crash left between their write and their row's commit, and half-received uploads.
   const swept = await documents.reclaimFiles();

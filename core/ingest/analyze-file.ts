@@ -35,6 +35,7 @@ export async function analyzeFile(
     maxTokens: file.chunkTokens,
     overlapTokens: file.chunkOverlapTokens,
     counter,
+    maxChunks: file.maxChunks,
   });
   if (drafts.length === 0) throw new UnprocessableDocumentError('No extractable text found in this file.');
   const ownTitle = documentTitle(parsed.title);

@@ -51,6 +51,23 @@ function expectWellFormed(chunks: readonly ChunkDraft[], maxTokens: number): voi
 }
 
 describe('chunkDocument', () => {
+  it('stops with a short reason as soon as a document passes the chunk limit', () => {
+    const sections = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `## 제${i + 1}조 출장 규정\n\n출장비는 귀국 후 ${i + 1}주 안에 정산합니다. ${sentences(`Rule${i}`, 30)}`,
+    ).join('\n\n');
+    const parsed = parseMarkdown(utf8(`# 출장 규정\n\n${sections}`));
+    const all = chunkDocument(parsed, { counter, maxTokens: 200 });
+    expect(all.length).toBeGreaterThan(40);
+    expect(chunkDocument(parsed, { counter, maxTokens: 200, maxChunks: all.length })).toHaveLength(
+      all.length,
+    );
+    expect(() => chunkDocument(parsed, { counter, maxTokens: 200, maxChunks: 40 })).toThrow(
+      'This file is too large to index: it makes more than 40 passages, the most one document may have. Split it into smaller files.',
+    );
+  });
+
   it('keeps every chunk within the token budget and numbers them in order', () => {
     const chunks = chunkDocument(parseMarkdown(utf8(HANDBOOK)), {
       maxTokens: 120,

@@ -1,3 +1,4 @@
+import { UnprocessableDocumentError } from '../errors.ts';
 import type { ChunkDraft } from '../ports.ts';
 import type { Atom, Budget } from './chunk-atoms.ts';
 import { sumTokens } from './chunk-atoms.ts';
@@ -11,6 +12,11 @@ export interface ChunkOptions {
   /** Tokens repeated from the end of the previous chunk of the same section. Default 50. */
   readonly overlapTokens?: number | undefined;
   readonly counter: TokenCounter;
+  /**
+   * More chunks than this stops the chunking at once with UnprocessableDocumentError: a 49 MB text makes
+   * ~90k, and analysing, embedding and handing them all over only to refuse them took minutes.
+   */
+  readonly maxChunks?: number | undefined;
 }
 
 export const DEFAULT_MAX_TOKENS = 350;
@@ -40,7 +46,11 @@ export function chunkDocument(parsed: ParsedDocument, options: ChunkOptions): Ch
   const sections = splitSections(parsed.blocks);
   const groups = groupSmallSections(sections, budget);
   const drafts: Omit<ChunkDraft, 'position'>[] = [];
-  for (const group of groups) drafts.push(...packAtoms(group.path, group.atoms, budget));
+  const maxChunks = options.maxChunks ?? Number.POSITIVE_INFINITY;
+  for (const group of groups) {
+    drafts.push(...packAtoms(group.path, group.atoms, budget));
+    if (drafts.length > maxChunks) throw tooManyChunks(maxChunks);
+  }
   return drafts.map((draft, position) => ({ position, ...draft }));
 }
 
@@ -166,4 +176,11 @@ function joinAtoms(atoms: readonly Atom[]): string {
     .map((atom, i) => (i === 0 ? atom.text : atom.separator + atom.text))
     .join('')
     .trimStart();
+}
+
+/** The failure of a document over the chunk limit: short, and saying what to do. */
+export function tooManyChunks(maxChunks: number): UnprocessableDocumentError {
+  return new UnprocessableDocumentError(
+    `This file is too large to index: it makes more than ${maxChunks.toLocaleString('en-US')} passages, the most one document may have. Split it into smaller files.`,
+  );
 }
