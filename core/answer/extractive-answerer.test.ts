@@ -309,6 +309,19 @@ describe('extractive answerer', () => {
     expect(other).toMatchObject({ answered: false, cited: [] });
   });
 
+  it('does not take a number glued to a name ("Q3") for a number the passage must hold', async () => {
+    const budget = buildChunk({
+      title: 'Travel budget',
+      text: 'The third-quarter travel budget of the Hanoi office is 42,000 dollars. Flights are booked through the agency.',
+    });
+    const asked = await answer({
+      question: 'What is the Q3 travel budget of the Hanoi office?',
+      context: [budget],
+    });
+    expect(asked).toMatchObject({ answered: true, cited: [1] });
+    expect(asked.text).toContain('42,000 dollars');
+  });
+
   it('counts a Korean question’s year against the quoted sentence, not the whole chunk', () => {
     // Korean articles often give the year in a sentence before the one that answers, so the mismatch only
     // lowers the probability (measured on qa-ko's tuning slice, a hard rule lost answers and saved none).

@@ -47,7 +47,11 @@ interface Candidate {
 
 /** A quoted answer longer than this is cut to the clauses that carry the question's words. */
 export const MAX_ANSWER_CHARS = 200;
-const NUMBER = /\p{N}+/gu;
+/**
+ * A number the question gives: not one that is part of a name glued to letters ("Q3", "MP3", "H1"), which a
+ * passage writes in other ways ("third quarter"); "10th" and "3분기" still count.
+ */
+const NUMBER = /(?<![\p{Script=Latin}\p{N}])\p{N}+/gu;
 /**
  * How much a sentence holding a mention of the asked-for kind (a date for "when", a number for "how many")
  * counts over one that does not, in units of question-word coverage. On the tuning slices the sentence
