@@ -321,7 +321,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       ingestor,
       documents,
       logger,
-      db: database.db,
+      // Re-embedding and re-indexing rewrite the whole index: asks go first (see Database.background).
+      db: database.background ?? database.db,
       embedderFor,
       batchSize: config.EMBEDDING_BATCH_SIZE,
       sync: {

@@ -10,7 +10,7 @@
  * Through the bench: npm run bench -- --only redis-embedded
  * Redis: REDIS_URL or REDIS_TEST_URL when set, otherwise a redis-server of its own.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,11 @@ export interface RedisEmbeddedOptions {
   readonly mb?: number;
   readonly asks?: number;
 }
+
+/** A status poll unanswered this long counts as an error (undici's own limit is 300 s). */
+const POLL_TIMEOUT_MS = 60_000;
+/** The wait for the documents is given up after this many errors. */
+const MAX_ERRORS = 20;
 
 const QUESTIONS = [
   '연차 휴가는 며칠 전에 신청해야 하나요?',
@@ -139,13 +144,30 @@ export async function run(options: RedisEmbeddedOptions = {}): Promise<BenchRow[
 
     let failed = 0;
     let pending = new Set(ids);
+    /** The slowest answer while waiting for the documents: a stalled server shows here, not as a crash. */
+    let slowestPollMs = 0;
+    const poll = async (url: string, init?: RequestInit): Promise<Response | null> => {
+      const t0 = performance.now();
+      try {
+        return await fetch(url, { ...init, signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
+      } catch (error) {
+        errors.push(`poll ${url.replace(baseUrl, '')}: ${(error as Error).message}`);
+        return null;
+      } finally {
+        slowestPollMs = Math.max(slowestPollMs, performance.now() - t0);
+      }
+    };
     while (pending.size > 0) {
-      const ready = await fetch(`${baseUrl}/readyz`).catch(() => null);
+      if (errors.length > MAX_ERRORS)
+        throw new Error(`gave up after ${errors.length} errors: ${errors.slice(-3).join('; ')}`);
+      const ready = await poll(`${baseUrl}/readyz`);
       if (ready?.status !== 200) notReady.push(ready?.status ?? 0);
       const still = new Set<string>();
       for (const id of pending) {
-        const response = await fetch(`${baseUrl}/api/v1/documents/${id}`, { headers: { authorization } });
-        const status = ((await response.json()) as { document?: { status: string } }).document?.status;
+        const response = await poll(`${baseUrl}/api/v1/documents/${id}`, { headers: { authorization } });
+        const status = response
+          ? ((await response.json()) as { document?: { status: string } }).document?.status
+          : undefined;
         if (status === 'failed') failed++;
         else if (status !== 'ready') still.add(id);
       }
@@ -169,6 +191,7 @@ export async function run(options: RedisEmbeddedOptions = {}): Promise<BenchRow[
         note: [`${failed} documents failed`, ...errors.slice(0, 3)].join('; '),
       },
       { name: `${label}: /readyz not 200`, value: notReady.length, unit: 'polls' },
+      { name: `${label}: slowest status poll while waiting`, value: round(slowestPollMs), unit: 'ms' },
       { name: `${label}: peak RSS web`, value: round(peak.web), unit: 'MB' },
       { name: `${label}: peak RSS worker`, value: round(peak.worker), unit: 'MB' },
       {
@@ -178,6 +201,14 @@ export async function run(options: RedisEmbeddedOptions = {}): Promise<BenchRow[
         note: `${exits.join(', ')}; load ${loadavg()[0]?.toFixed(1)}`,
       },
     );
+  } catch (error) {
+    // What the processes said is the only clue to a stall: kept beside the bench's own output.
+    const kept = path.join(tmpdir(), `exgpt-redis-embedded-bench-${process.pid}`);
+    mkdirSync(kept, { recursive: true });
+    writeFileSync(path.join(kept, 'web.log'), web?.output() ?? '');
+    writeFileSync(path.join(kept, 'worker.log'), worker?.output() ?? '');
+    progress(`redis-embedded: failed; the processes' logs are in ${kept}`);
+    throw error;
   } finally {
     clearInterval(sampler);
     await killProcess(worker);
