@@ -100,6 +100,52 @@ describe('PGlite wire server', () => {
     }
   });
 
+  it('still answers questions while several background connections queue writes', async () => {
+    // A worker process writes through a pool: one of its connections has always waited long, and that
+    // must not put every background turn ahead of a question for as long as the worker has work.
+    const order: ('write' | 'ask')[] = [];
+    const own = await startPgliteWireServer({
+      pglite,
+      maxConnections: 8,
+      onTurn: ({ queries }) => {
+        for (const query of queries) {
+          if (query.includes('write_part')) order.push('write');
+          if (query.includes('연차')) order.push('ask');
+        }
+      },
+    });
+    const ownUrl = `postgres://postgres:postgres@${own.address}/postgres`;
+    const writers = Array.from({ length: 4 }, () =>
+      postgres(ownUrl, {
+        max: 1,
+        onnotice: () => {},
+        connection: { application_name: BACKGROUND_APPLICATION_NAME },
+      }),
+    );
+    const asker = postgres(ownUrl, { max: 1, onnotice: () => {} });
+    try {
+      const writes = writers.map(async (writer) => {
+        for (let i = 0; i < 10; i++) {
+          await writer.begin(async (tx) => {
+            await tx.unsafe('select pg_sleep(0.05) as write_part');
+          });
+        }
+      });
+      while (order.filter((turn) => turn === 'write').length < 4) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      for (let i = 0; i < 8; i++) await asker.unsafe("select '연차 휴가' as probe, $1::int as n", [i]);
+      await Promise.all(writes);
+      // 40 writes in all: the questions are answered while most of them are still to come.
+      const writesAfter = order.slice(order.lastIndexOf('ask')).filter((turn) => turn === 'write').length;
+      expect(writesAfter).toBeGreaterThan(20);
+    } finally {
+      await Promise.all(writers.map((writer) => writer.end()));
+      await asker.end();
+      await own.stop();
+    }
+  });
+
   it('rolls back the open transaction of a client process that is killed', async () => {
     const script = `
       import postgres from 'postgres';

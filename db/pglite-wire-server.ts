@@ -98,7 +98,6 @@ interface Turn {
   readonly bytes: Uint8Array;
   /** Ends with Flush: the client waits for answers before finishing the sequence with Sync. */
   readonly midSequence: boolean;
-  readonly queuedAt: number;
 }
 
 export async function startPgliteWireServer(options: PgliteWireServerOptions): Promise<PgliteWireServer> {
@@ -112,6 +111,9 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
   /** Wakes a drain that waits for a conversation's next turn. */
   let wake: (() => void) | null = null;
 
+  /** When a background connection's turn last ended: background work gets the backend this often at least. */
+  let backgroundRan = performance.now();
+
   /** The turn to run next, or how long to wait for a conversation's next turn. */
   function pick(now: number): number | { waitMs: number } {
     if (owner) return turns.findIndex((turn) => turn.connection === owner);
@@ -119,14 +121,16 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
     const foreground = turns.findIndex((turn) => !turn.connection.background);
     const background = turns.findIndex((turn) => turn.connection.background);
     if (background < 0) return foreground;
-    const deferredFor = now - turns[background]!.queuedAt;
-    if (foreground >= 0) return deferredFor >= MAX_DEFER_MS ? background : foreground;
+    // Measured from the last background turn, not from when this one was queued: with several background
+    // connections (a worker's pool) one of them has always waited long, and foreground turns then starved.
+    const sinceBackground = now - backgroundRan;
+    if (foreground >= 0) return sinceBackground >= MAX_DEFER_MS ? background : foreground;
     let waitMs = 0;
     for (const connection of connections) {
       if (connection.background || connection.closed) continue;
       waitMs = Math.max(waitMs, connection.lastTurnEnded + GRACE_MS - now);
     }
-    waitMs = Math.min(waitMs, MAX_DEFER_MS - deferredFor);
+    waitMs = Math.min(waitMs, MAX_DEFER_MS - sinceBackground);
     return waitMs > 0 ? { waitMs } : background;
   }
 
@@ -177,6 +181,7 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
         connection.midSequence = turn.midSequence;
         owner = pglite.isInTransaction() || turn.midSequence ? connection : null;
         connection.lastTurnEnded = performance.now();
+        if (connection.background) backgroundRan = connection.lastTurnEnded;
       }
     } finally {
       running = false;
@@ -184,7 +189,7 @@ export async function startPgliteWireServer(options: PgliteWireServerOptions): P
   }
 
   function schedule(connection: Connection, bytes: Uint8Array, midSequence = false): void {
-    turns.push({ connection, bytes, midSequence, queuedAt: performance.now() });
+    turns.push({ connection, bytes, midSequence });
     wake?.();
     void drain().catch((error: unknown) => {
       // Not an SQL error (those are answers on the wire): PGlite itself failed. The clients see their
