@@ -78,7 +78,7 @@ export function isAppError(error: unknown): error is AppError {
 
 /** A document that can never be ingested (corrupt, encrypted, empty...): record the reason, do not retry. */
 export class UnprocessableDocumentError extends AppError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
+  constructor(message: string, options: { cause?: unknown; localized?: LocalizedMessage } = {}) {
     super('unprocessable_document', message, { expose: true, ...options });
     this.name = 'UnprocessableDocumentError';
   }

@@ -137,6 +137,8 @@ interface UploadDetails {
   readonly mimeType: string;
   readonly sourceUrl?: string | null | undefined;
   readonly uploadedBy: string | null;
+  /** The connector source it comes from: a new document is created as the source's (documents.source_id). */
+  readonly sourceId?: string | undefined;
 }
 
 /** An upload: its bytes in hand (connectors, the CLI), or a file the FileStore already received (REST). */

@@ -159,6 +159,7 @@ async function storeUploads(
             status: 'queued' as const,
             progress: queued,
             uploadedBy: upload.uploadedBy,
+            ...(upload.sourceId ? { sourceId: upload.sourceId } : {}),
           })),
         )
         .returning();

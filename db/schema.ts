@@ -305,6 +305,12 @@ export const sources = pgTable('sources', {
   state: text('state').notNull().default('idle'),
   /** The current run's counts while it runs, the last run's once done. */
   lastRun: jsonb('last_run').$type<SourceRun>(),
+  /**
+   * Who runs the source now (one id per run, in any process) and until when, by the database's clock: a run
+   * renews it while it works, so a killed worker's run can be taken over once it expires.
+   */
+  leaseOwner: text('lease_owner'),
+  leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -1,6 +1,12 @@
 /** Connector sources, their runs and items (core/connectors/source-store.ts), and document readers. */
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import type { SourceRun, SourceState, SourceStore, StoredSource } from '../core/connectors/source-store.ts';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type {
+  SourceItemRecord,
+  SourceRun,
+  SourceState,
+  SourceStore,
+  StoredSource,
+} from '../core/connectors/source-store.ts';
 import type { Db } from './client.ts';
 import { documentReaders, documents, sourceItems, sources } from './schema.ts';
 
@@ -20,6 +26,7 @@ export function toStoredSource(row: SourceRow): StoredSource {
     runNumber: row.runNumber,
     state: row.state as SourceState,
     lastRun: row.lastRun ?? null,
+    leaseExpiresAt: row.leaseOwner ? row.leaseExpiresAt : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -40,6 +47,9 @@ export function emptyRun(number: number): SourceRun {
   };
 }
 
+/** The database's clock decides, so processes whose clocks differ still agree on who holds a source. */
+const leaseEnd = (ttlMs: number) => sql`now() + ${`${Math.ceil(ttlMs)} milliseconds`}::interval`;
+
 export function createSourceStore(db: Db): SourceStore {
   return {
     async get(id) {
@@ -50,6 +60,41 @@ export function createSourceStore(db: Db): SourceStore {
     async list() {
       const found = await db.select().from(sources).orderBy(sources.name);
       return found.map(toStoredSource);
+    },
+
+    async acquireLease(id, owner, ttlMs) {
+      // One statement, so two processes racing for an expired lease cannot both win it.
+      const taken = await db
+        .update(sources)
+        .set({ leaseOwner: owner, leaseExpiresAt: leaseEnd(ttlMs) })
+        .where(
+          and(
+            eq(sources.id, id),
+            or(
+              isNull(sources.leaseOwner),
+              eq(sources.leaseOwner, owner),
+              lt(sources.leaseExpiresAt, sql`now()`),
+            ),
+          ),
+        )
+        .returning({ id: sources.id });
+      return taken.length > 0;
+    },
+
+    async renewLease(id, owner, ttlMs) {
+      const renewed = await db
+        .update(sources)
+        .set({ leaseExpiresAt: leaseEnd(ttlMs) })
+        .where(and(eq(sources.id, id), eq(sources.leaseOwner, owner)))
+        .returning({ id: sources.id });
+      return renewed.length > 0;
+    },
+
+    async releaseLease(id, owner) {
+      await db
+        .update(sources)
+        .set({ leaseOwner: null, leaseExpiresAt: null })
+        .where(and(eq(sources.id, id), eq(sources.leaseOwner, owner)));
     },
 
     async startRun(id) {
@@ -96,6 +141,26 @@ export function createSourceStore(db: Db): SourceStore {
       return row ? { version: row.version, state: row.state ?? null, documentId: row.documentId } : null;
     },
 
+    async findItems(sourceId, externalIds) {
+      const found = new Map<string, SourceItemRecord>();
+      // In slices: one statement's parameters stay well below PostgreSQL's 65,535.
+      for (let at = 0; at < externalIds.length; at += 1000) {
+        const slice = [...new Set(externalIds.slice(at, at + 1000))];
+        const rows = await db
+          .select()
+          .from(sourceItems)
+          .where(and(eq(sourceItems.sourceId, sourceId), inArray(sourceItems.externalId, slice)));
+        for (const row of rows) {
+          found.set(row.externalId, {
+            version: row.version,
+            state: row.state ?? null,
+            documentId: row.documentId,
+          });
+        }
+      }
+      return found;
+    },
+
     async saveItem(sourceId, item, run) {
       const values = {
         sourceId,
@@ -122,11 +187,15 @@ export function createSourceStore(db: Db): SourceStore {
         .where(and(eq(sourceItems.sourceId, sourceId), inArray(sourceItems.externalId, [...externalIds])));
     },
 
-    async listUnseen(sourceId, run) {
+    async listUnseen(sourceId, sinceRun) {
       return db
-        .select({ externalId: sourceItems.externalId, documentId: sourceItems.documentId })
+        .select({
+          externalId: sourceItems.externalId,
+          documentId: sourceItems.documentId,
+          seenRun: sourceItems.seenRun,
+        })
         .from(sourceItems)
-        .where(and(eq(sourceItems.sourceId, sourceId), ne(sourceItems.seenRun, run)));
+        .where(and(eq(sourceItems.sourceId, sourceId), lt(sourceItems.seenRun, sinceRun)));
     },
 
     async deleteItem(sourceId, externalId) {

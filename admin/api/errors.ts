@@ -4,7 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { GraphQLError } from 'graphql';
-import { type AppError, isAppError, type Logger, shownMessage } from '#core';
+import { type AppError, isAppError, type LocalizedMessage, type Logger, shownMessage } from '#core';
 import { type MessageKey, type Translator, translatorFor } from '#i18n';
 
 const callerLanguage = new AsyncLocalStorage<Translator>();
@@ -15,6 +15,16 @@ const callerLanguage = new AsyncLocalStorage<Translator>();
  */
 export function inCallerLanguage<T>(translator: Translator, run: () => T): T {
   return callerLanguage.run(translator, run);
+}
+
+/** The language of the request being answered (English outside one): for sentences stored as catalogue keys. */
+export function callerTranslator(): Translator {
+  return callerLanguage.getStore() ?? translatorFor([]);
+}
+
+/** A stored sentence in the caller's language when it has a catalogue key, else as it was stored. */
+export function sayStored(english: string, localized: LocalizedMessage | null | undefined): string {
+  return localized ? callerTranslator().t(localized.key as MessageKey, localized.values) : english;
 }
 
 export function createErrorMasker(logger: Logger) {

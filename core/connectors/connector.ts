@@ -3,6 +3,8 @@
  * which one. Adapters live in workers/connectors/<kind>/; nothing here names a protocol.
  */
 
+import type { LocalizedMessage } from '../errors.ts';
+
 /** Who may read an item at its source: users by e-mail, groups by the provider's own id. */
 export interface SourceReaders {
   readonly emails: readonly string[];
@@ -29,7 +31,13 @@ export type SourceChange =
   | { readonly kind: 'unchanged'; readonly externalId: string }
   | { readonly kind: 'delete'; readonly externalId: string }
   /** Listed but unreadable this time (a 500, a redirect loop, too large): counted with its reason, kept as it was. */
-  | { readonly kind: 'failed'; readonly externalId: string; readonly reason: string };
+  | {
+      readonly kind: 'failed';
+      readonly externalId: string;
+      readonly reason: string;
+      /** The reason as a catalogue key, so the console says it in the admin's language. */
+      readonly localized?: LocalizedMessage | undefined;
+    };
 
 export interface ChangeBatch {
   readonly changes: readonly SourceChange[];
@@ -40,7 +48,18 @@ export interface ChangeBatch {
    * starts with `prefix` (a first sync, or a cursor the source no longer accepts). Once a batch says `final`,
    * the items under that prefix this run did not name are gone and are deleted.
    */
-  readonly completeListingOf?: { readonly prefix: string; readonly final: boolean } | undefined;
+  readonly completeListingOf?:
+    | {
+        readonly prefix: string;
+        readonly final: boolean;
+        /**
+         * The run the listing started in (ConnectorContext.run, kept in the cursor), when it may span runs:
+         * a listing that failed half-way and goes on in the queue's retry, a new run, must not take the
+         * items its first pages named for gone. Absent: this run.
+         */
+        readonly sinceRun?: number | undefined;
+      }
+    | undefined;
 }
 
 export interface FetchedItem {
@@ -54,8 +73,12 @@ export interface FetchedItem {
 
 export interface ConnectorContext {
   readonly signal: AbortSignal;
+  /** The sync run's number (absent when only testing the connection): see ChangeBatch.completeListingOf. */
+  readonly run?: number | undefined;
   /** The item as the previous run left it; null when new. */
   known(externalId: string): Promise<KnownItem | null>;
+  /** The same for many items in one lookup (a listing of thousands): only the known ones are in the map. */
+  knownMany(externalIds: readonly string[]): Promise<ReadonlyMap<string, KnownItem>>;
 }
 
 export interface Connector {

@@ -1,4 +1,5 @@
 /** Where sync jobs keep a source's settings, cursor, runs and items (db/sources.ts implements it). */
+import type { LocalizedMessage } from '../errors.ts';
 import type { KnownItem, SourceReaders } from './connector.ts';
 
 export type SourceState = 'idle' | 'running' | 'failed';
@@ -6,7 +7,10 @@ export type SourceState = 'idle' | 'running' | 'failed';
 export interface SourceFailure {
   /** The item's id at the source (a path, a URL). */
   readonly item: string;
+  /** In English (logs, API callers without a language). */
   readonly reason: string;
+  /** The same as a catalogue key, when it has one: the console shows it in the admin's language. */
+  readonly localized?: LocalizedMessage | undefined;
 }
 
 /** A run's counts, stored while it runs (live progress) and kept once it ends. */
@@ -23,6 +27,8 @@ export interface SourceRun {
   readonly failures: readonly SourceFailure[];
   /** Why the run as a whole stopped, when it did. */
   readonly error: string | null;
+  /** `error` as a catalogue key, when it has one. */
+  readonly errorLocalized?: LocalizedMessage | null | undefined;
 }
 
 export interface StoredSource {
@@ -39,6 +45,8 @@ export interface StoredSource {
   readonly runNumber: number;
   readonly state: SourceState;
   readonly lastRun: SourceRun | null;
+  /** When the lease of the run that holds the source ends (null: no run holds it). */
+  readonly leaseExpiresAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -49,6 +57,14 @@ export interface SourceItemRecord extends KnownItem {
 
 export interface SourceStore {
   get(id: string): Promise<StoredSource | null>;
+  /**
+   * Takes the source for one run, across every process on the database, for `ttlMs` by the database's
+   * clock; false while another owner's lease has not expired (or the source does not exist).
+   */
+  acquireLease(id: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends the owner's lease; false when it has lost it (expired and taken over, or the source deleted). */
+  renewLease(id: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(id: string, owner: string): Promise<void>;
   list(): Promise<StoredSource[]>;
   /**
    * Starts a run: a source left `running` (its worker crashed) resumes that run, with its counts and
@@ -60,6 +76,8 @@ export interface SourceStore {
   saveRun(id: string, run: SourceRun, cursor?: string | null): Promise<void>;
   finishRun(id: string, run: SourceRun, cursor: string | null, state: 'idle' | 'failed'): Promise<void>;
   findItem(sourceId: string, externalId: string): Promise<SourceItemRecord | null>;
+  /** The known ones of `externalIds`, by external id. */
+  findItems(sourceId: string, externalIds: readonly string[]): Promise<Map<string, SourceItemRecord>>;
   /** Records what was delivered for an item, as seen by `run`. */
   saveItem(
     sourceId: string,
@@ -72,8 +90,11 @@ export interface SourceStore {
     run: number,
   ): Promise<void>;
   markSeen(sourceId: string, externalIds: readonly string[], run: number): Promise<void>;
-  /** Items a complete listing of `run` did not name. */
-  listUnseen(sourceId: string, run: number): Promise<{ externalId: string; documentId: string | null }[]>;
+  /** Items no run since `sinceRun` named: what a complete listing that started in `sinceRun` did not name. */
+  listUnseen(
+    sourceId: string,
+    sinceRun: number,
+  ): Promise<{ externalId: string; documentId: string | null; seenRun: number }[]>;
   deleteItem(sourceId: string, externalId: string): Promise<void>;
   /** Replaces a document's source readers; null: the collection's rule alone. */
   setDocumentReaders(documentId: string, readers: SourceReaders | null): Promise<void>;

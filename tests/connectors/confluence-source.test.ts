@@ -296,7 +296,11 @@ describe.each(['cloud', 'server'] as const)('Confluence %s source', (deployment)
 describe("Atlassian's recorded reference payloads, as they are", () => {
   const fixture = (name: string) =>
     readFile(new URL(`../fixtures/connectors/confluence/${name}`, import.meta.url), 'utf8');
-  const context = { signal: new AbortController().signal, known: async () => null };
+  const context = {
+    signal: new AbortController().signal,
+    known: async () => null,
+    knownMany: async () => new Map(),
+  };
 
   it('Cloud v2: the spaces list and a MultiEntityResult<Page> page (schema placeholders) are read, and `_links.next` followed', async () => {
     const fake = await startFakeConfluence({ deployment: 'cloud', email: EMAIL, token: TOKEN });

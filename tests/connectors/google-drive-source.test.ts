@@ -262,6 +262,59 @@ describe('Google Drive source (shared drive)', () => {
     expect(waits).toContain(7000);
   });
 
+  it('a change token Drive no longer accepts (400) starts over with a full listing, which also finds what the feed missed', async () => {
+    // While the token was unusable: a file removed and another added, neither of which the feed will tell.
+    fake.files.delete('sheet-travel');
+    fake.files.set('doc-remote', {
+      id: 'doc-remote',
+      name: '재택근무 지침',
+      mimeType: 'application/vnd.google-apps.document',
+      version: 1,
+      trashed: false,
+      permissions: [DOMAIN],
+      content: buildDocx([
+        docx.heading(1, '재택근무 지침'),
+        docx.paragraph('재택근무는 한 주에 2일까지 신청할 수 있다.'),
+      ]),
+    });
+    fake.refuseChangeTokens(400);
+    const leaveExports = exportsOf('doc-leave');
+    const from = fake.requests.length;
+    const run = await runSource(t, sourceId);
+    expect(run).toMatchObject({ state: 'idle', added: 1, changed: 0, deleted: 1, failed: 0, error: null });
+    const made = fake.requests.slice(from);
+    expect(made.filter((r) => r.startsWith('GET /drive/v3/changes?'))).toHaveLength(2);
+    expect(made).toContainEqual(expect.stringContaining('GET /drive/v3/changes/startPageToken'));
+    expect(made).toContainEqual(expect.stringContaining('GET /drive/v3/files?'));
+    // Unchanged files are listed, not exported again.
+    expect(exportsOf('doc-leave')).toBe(leaveExports);
+    expect(fake.unexpected).toEqual([]);
+    expect((await documentsOf(t, sourceId)).map((d) => d.title).sort()).toEqual(
+      ['연차 휴가 규정', '재택근무 지침'].sort(),
+    );
+    const remote = await ask(t, t.admin, '재택근무는 한 주에 며칠까지 신청할 수 있나요?');
+    expect(remote.answer).toContain('2일');
+    expect(remote.sources[0]?.url).toBe('https://docs.google.com/document/d/doc-remote/edit?usp=drivesdk');
+    expect((await ask(t, kim, '부장 일비는 얼마인가요?')).answer).not.toContain('7만원');
+    expect((await ask(t, t.admin, '부장 일비는 얼마인가요?')).answer).not.toContain('7만원');
+
+    // The fresh token is kept: the next run reads the change feed only.
+    const next = fake.requests.length;
+    expect(await runSource(t, sourceId)).toMatchObject({ state: 'idle', added: 0, deleted: 0, failed: 0 });
+    expect(fake.requests.slice(next).filter((r) => r !== 'POST /token')).toEqual([
+      expect.stringContaining('GET /drive/v3/changes?'),
+    ]);
+  });
+
+  it('a change token answered with 404 starts over too, and a listing with nothing new changes nothing', async () => {
+    fake.refuseChangeTokens(404);
+    const run = await runSource(t, sourceId);
+    expect(run).toMatchObject({ state: 'idle', added: 0, changed: 0, deleted: 0, failed: 0, unchanged: 2 });
+    expect(JSON.parse((await cursorOf(sourceId))!)).toMatchObject({ phase: 'changes' });
+    // Out of the way of the next test's drive, which is seeded afresh.
+    fake.files.delete('doc-remote');
+  });
+
   it('a first sync that fails half-way resumes its listing, fetching nothing twice and duplicating nothing', async () => {
     const second = await addSource(fake.keyFile);
     seed(fake);
@@ -320,7 +373,11 @@ describe('Drive answers in their recorded v2 form', () => {
         fake.keyFile,
         { maxBytes: 1_000_000 },
       );
-      const context = { signal: new AbortController().signal, known: async () => null };
+      const context = {
+        signal: new AbortController().signal,
+        known: async () => null,
+        knownMany: async () => new Map(),
+      };
       const batches = [];
       for await (const batch of connector.listChanges(
         JSON.stringify({ phase: 'changes', pageToken: '13600' }),

@@ -23,7 +23,11 @@ describe('sources admin API', () => {
   let collectionId: string;
 
   beforeAll(async () => {
-    t = await createTestEngine({ INGEST_THREADS: '0', CONNECTOR_SECRET_KEY: KEY });
+    t = await createTestEngine({
+      INGEST_THREADS: '0',
+      CONNECTOR_SECRET_KEY: KEY,
+      MAX_UPLOAD_BYTES: String(256 * 1024),
+    });
     app = await buildAdminApp(t);
     admin = await userWithRole(t, 'admin');
     dir = await mkdtemp(path.join(tmpdir(), 'exgpt-api-folder-'));
@@ -208,6 +212,80 @@ describe('sources admin API', () => {
       expect(n?.n).toBe(0);
     } finally {
       await noKey.close();
+    }
+  });
+
+  it("says a run's and an item's failure reasons in the admin's language", async () => {
+    const big = await mkdtemp(path.join(tmpdir(), 'exgpt-api-big-'));
+    try {
+      // Over this engine's MAX_UPLOAD_BYTES (256 KB), beside a file that syncs.
+      await writeFile(
+        path.join(big, '연간-회의록.md'),
+        `# 연간 회의록\n\n${'회의에서 예산을 논의했다. '.repeat(12_000)}`,
+      );
+      await writeFile(path.join(big, '휴가.md'), '# 휴가\n\n연차 휴가는 15일이다.\n');
+      const missing = path.join(big, '없는-폴더');
+      const add = async (name: string, folder: string) =>
+        (
+          await gqlOk<{ createSource: { id: string } }>(
+            app,
+            'mutation($c: JSON!, $col: ID!, $n: String!) { createSource(name: $n, kind: "folder", collectionId: $col, config: $c) { id } }',
+            { c: { path: folder }, col: collectionId, n: name },
+            admin.token,
+          )
+        ).createSource.id;
+      const bigId = await add('회의록 폴더', big);
+      const missingId = await add('사라진 폴더', missing);
+      for (const id of [bigId, missingId]) {
+        await gqlOk(app, 'mutation($id: ID!) { runSource(id: $id) }', { id }, admin.token);
+      }
+      await t.queue.drain();
+
+      const lastRun = async (id: string, language?: string) => {
+        const result = await gql(
+          app,
+          'query($id: ID!) { source(id: $id) { lastRun { added failed failures { item reason } error } } }',
+          { id },
+          { token: admin.token, ...(language ? { headers: { 'accept-language': language } } : {}) },
+        );
+        expect(result.errors).toBeUndefined();
+        return (result.data as { source: { lastRun: Record<string, unknown> } }).source.lastRun;
+      };
+      expect(await lastRun(bigId, 'ko-KR,ko;q=0.9')).toEqual({
+        added: 1,
+        failed: 1,
+        failures: [
+          {
+            item: '연간-회의록.md',
+            reason: '연간-회의록.md: 256 KB(MAX_UPLOAD_BYTES)보다 커서 가져오지 않았습니다.',
+          },
+        ],
+        error: null,
+      });
+      expect(await lastRun(bigId, 'en')).toMatchObject({
+        failures: [
+          { item: '연간-회의록.md', reason: '연간-회의록.md is larger than 256 KB (MAX_UPLOAD_BYTES).' },
+        ],
+      });
+      expect(await lastRun(missingId, 'ko')).toMatchObject({
+        added: 0,
+        error: `${missing}: 이 서버가 읽을 수 있는 폴더가 아닙니다.`,
+      });
+      expect(await lastRun(missingId)).toMatchObject({
+        error: `${missing} is not a folder this server can read.`,
+      });
+
+      const tested = await gql(
+        app,
+        'mutation($c: JSON!) { testSource(kind: "folder", config: $c) { ok message } }',
+        { c: { path: missing } },
+        { token: admin.token, headers: { 'accept-language': 'ko' } },
+      );
+      expect(tested.data).toEqual({
+        testSource: { ok: false, message: `${missing}: 이 서버가 읽을 수 있는 폴더가 아닙니다.` },
+      });
+    } finally {
+      await rm(big, { recursive: true, force: true });
     }
   });
 });

@@ -130,6 +130,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
             `${new URL(url).host} did not answer after ${attempt} attempts (${reason}).`,
             {
               expose: true,
+              localized: {
+                key: 'sources.failure.noAnswer',
+                values: { host: new URL(url).host, attempts: attempt, reason },
+              },
             },
           );
         }
@@ -137,7 +141,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           throw new AppError(
             'upstream_unavailable',
             `${new URL(url).host} asked to wait ${Math.ceil(asked / 1000)} s before trying again; the next run will.`,
-            { expose: true },
+            {
+              expose: true,
+              localized: {
+                key: 'sources.failure.askedToWait',
+                values: { host: new URL(url).host, seconds: Math.ceil(asked / 1000) },
+              },
+            },
           );
         }
         const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);

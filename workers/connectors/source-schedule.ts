@@ -28,7 +28,8 @@ export async function scheduleSources(jobs: RecurringJobs, sources: readonly Sto
 
 /**
  * At start: every source's schedule, and the runs a crash left `running` queued again, so they resume
- * (their job id makes a second process's attempt at the same a no-op).
+ * (their job id makes a second process's attempt at the same a no-op). A killed worker's lease still
+ * holds the source until it expires, so the resume waits until then instead of being skipped.
  */
 export async function startSources(
   jobs: JobQueue & RecurringJobs,
@@ -37,10 +38,14 @@ export async function startSources(
   await scheduleSources(jobs, sources);
   for (const source of sources) {
     if (source.state === 'running') {
+      const leaseLeftMs = source.leaseExpiresAt ? source.leaseExpiresAt.getTime() - Date.now() : 0;
       await jobs.enqueue(
         'sync-source',
         { sourceId: source.id, manual: true },
-        { jobId: `sync-source:${source.id}` },
+        {
+          jobId: `sync-source:${source.id}`,
+          ...(leaseLeftMs > 0 ? { delayMs: leaseLeftMs + 1000 } : {}),
+        },
       );
     }
   }

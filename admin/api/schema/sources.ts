@@ -5,8 +5,17 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { AppError, createSecretBox, isAppError, type JobQueue } from '#core';
+import {
+  AppError,
+  createSecretBox,
+  isAppError,
+  type JobQueue,
+  type SourceFailure,
+  type SourceRun,
+  shownMessage,
+} from '#core';
 import { schema } from '#db';
+import type { MessageKey } from '#i18n';
 import {
   assertSecretGiven,
   createConnectorFactory,
@@ -17,6 +26,7 @@ import {
 } from '../../../workers/connectors/index.ts';
 import type { RecurringJobs } from '../../../workers/housekeeping-schedule.ts';
 import { type AdminContext, audited } from '../context.ts';
+import { callerTranslator, sayStored } from '../errors.ts';
 import { idRule, nameRule, parseInput } from '../validation.ts';
 import { loadCollection } from './collections.ts';
 
@@ -124,6 +134,13 @@ async function reschedule(ctx: AdminContext, row: SourceRow | { id: string; dele
 const runDate = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
 
 export const resolvers: IResolvers<unknown, AdminContext> = {
+  // Connectors store their reasons in English with a catalogue key: said here in the admin's language.
+  SourceFailure: {
+    reason: (failure: SourceFailure) => sayStored(failure.reason, failure.localized),
+  },
+  SourceRun: {
+    error: (run: SourceRun) => (run.error === null ? null : sayStored(run.error, run.errorLocalized)),
+  },
   Source: {
     hasSecret: (row: SourceRow) => row.secret !== null,
     collection: (row: SourceRow, _args, ctx) => loadCollection(ctx.services.db, row.collectionId),
@@ -328,12 +345,20 @@ export const resolvers: IResolvers<unknown, AdminContext> = {
         secret: input.secret ?? null,
       });
       try {
-        await connector.test({ signal: AbortSignal.timeout(20_000), known: async () => null });
+        await connector.test({
+          signal: AbortSignal.timeout(20_000),
+          known: async () => null,
+          knownMany: async () => new Map(),
+        });
         return { ok: true, message: null };
       } catch (error) {
+        const tr = callerTranslator();
+        const unreachable = tr.t('sources.failure.unreachable');
         return {
           ok: false,
-          message: isAppError(error) && error.expose ? error.message : 'The source could not be reached.',
+          message: isAppError(error)
+            ? shownMessage(error, (key, values) => tr.t(key as MessageKey, values), unreachable)
+            : unreachable,
         };
       }
     },

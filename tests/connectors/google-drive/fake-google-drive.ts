@@ -46,6 +46,11 @@ export interface FakeGoogleDrive {
   tokensIssued(): number;
   /** Every token issued so far stops working, as an hour later. */
   expireTokens(): void;
+  /**
+   * Every change token handed out so far is refused from now on, with 400 "Invalid Value" on the pageToken
+   * parameter (Google's JSON error shape, Drive's "Resolve errors" guide) or 404; new tokens work.
+   */
+  refuseChangeTokens(status: 400 | 404): void;
   /** Records a change to the file (as Drive's change log does) after mutating it. */
   touch(fileId: string, removed?: boolean): void;
   close(): Promise<void>;
@@ -68,6 +73,9 @@ export async function startFakeGoogleDrive(): Promise<FakeGoogleDrive> {
   const log: { fileId: string; removed: boolean }[] = [];
   const valid = new Set<string>();
   let issued = 0;
+  // Tokens are FIRST_TOKEN + shift + a position in the log; refusing old ones moves new ones past them.
+  let shift = 0;
+  let refused: { upTo: number; status: 400 | 404 } | null = null;
   let origin = '';
   const clientEmail = 'exgpt-sync@contoso-hr.iam.gserviceaccount.com';
 
@@ -170,7 +178,10 @@ export async function startFakeGoogleDrive(): Promise<FakeGoogleDrive> {
     const shared = url.searchParams.get('supportsAllDrives') === 'true';
     if (url.pathname === '/drive/v3/changes/startPageToken' && shared) {
       if (log.length === 0) return raw(fixtureText('changes-getStartPageToken.chromium-v2.json'));
-      return json({ kind: 'drive#startPageToken', startPageToken: String(FIRST_TOKEN + log.length) });
+      return json({
+        kind: 'drive#startPageToken',
+        startPageToken: String(FIRST_TOKEN + shift + log.length),
+      });
     }
     const listing =
       shared &&
@@ -188,14 +199,38 @@ export async function startFakeGoogleDrive(): Promise<FakeGoogleDrive> {
       });
     }
     if (url.pathname === '/drive/v3/changes' && listing) {
-      const from = Number(url.searchParams.get('pageToken')) - FIRST_TOKEN;
+      const asked = Number(url.searchParams.get('pageToken'));
+      if (refused && asked <= refused.upTo) {
+        const error =
+          refused.status === 400
+            ? {
+                code: 400,
+                message: 'Invalid Value',
+                errors: [
+                  {
+                    message: 'Invalid Value',
+                    domain: 'global',
+                    reason: 'invalid',
+                    location: 'pageToken',
+                    locationType: 'parameter',
+                  },
+                ],
+              }
+            : {
+                code: 404,
+                message: 'Not Found',
+                errors: [{ domain: 'global', reason: 'notFound', message: 'Not Found' }],
+              };
+        return json({ error }, refused.status);
+      }
+      const from = asked - FIRST_TOKEN - shift;
       const page = log.slice(from, from + PAGE_SIZE);
       const next = from + page.length;
       return json({
         kind: 'drive#changeList',
         ...(next < log.length
-          ? { nextPageToken: String(FIRST_TOKEN + next) }
-          : { newStartPageToken: String(FIRST_TOKEN + log.length) }),
+          ? { nextPageToken: String(FIRST_TOKEN + shift + next) }
+          : { newStartPageToken: String(FIRST_TOKEN + shift + log.length) }),
         changes: page.map((entry) => {
           const file = files.get(entry.fileId);
           return {
@@ -271,6 +306,10 @@ export async function startFakeGoogleDrive(): Promise<FakeGoogleDrive> {
     failOnce,
     tokensIssued: () => issued,
     expireTokens: () => valid.clear(),
+    refuseChangeTokens(status) {
+      refused = { upTo: FIRST_TOKEN + shift + log.length, status };
+      shift += log.length + 1;
+    },
     touch(fileId, removed = false) {
       const f = files.get(fileId);
       if (f && !removed) f.version++;

@@ -120,6 +120,12 @@ export function createConfluenceApi(
       throw new AppError(
         'invalid_input',
         `Confluence refused the credentials (HTTP ${response.status}): check the ${cloud ? 'e-mail and API token' : 'personal access token'} and that the account can read the space.`,
+        {
+          localized: {
+            key: cloud ? 'sources.failure.confluenceCloudRefused' : 'sources.failure.confluenceServerRefused',
+            values: { status: response.status },
+          },
+        },
       );
     }
     if (!response.ok) {

@@ -18,9 +18,9 @@ import {
   type SourceReaders,
   sha256Hex,
   titleFromFilename,
-  UnprocessableDocumentError,
 } from '#core';
-import { createHttpClient, formatLimit, type HttpClientOptions } from '../http-client.ts';
+import { createHttpClient, type HttpClientOptions } from '../http-client.ts';
+import { tooLargeError } from '../too-large.ts';
 import { createConfluenceApi, type PageMeta, type Restriction } from './confluence-api.ts';
 import type { ConfluenceConfig } from './confluence-config.ts';
 import { storageToHtml } from './storage-format.ts';
@@ -183,11 +183,7 @@ export function createConfluenceConnector(
         if (!attachment) return null;
         const bytes = await api.download(attachment.downloadUrl, limits.maxBytes, context.signal);
         if (bytes === null) return null;
-        if (bytes === 'too-large') {
-          throw new UnprocessableDocumentError(
-            `${attachment.title} is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
-          );
-        }
+        if (bytes === 'too-large') throw tooLargeError(attachment.title, limits.maxBytes);
         return {
           bytes,
           filename: attachment.title,
@@ -203,18 +199,10 @@ export function createConfluenceConnector(
       const entry = pages.get(pageId);
       // Checked before converting too: the XML parser's cost grows with nesting, so a huge body is refused first.
       const tooLarge = (size: number) => size > limits.maxBytes;
-      if (tooLarge(Buffer.byteLength(body.storage, 'utf8'))) {
-        throw new UnprocessableDocumentError(
-          `The page "${body.title}" is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
-        );
-      }
+      if (tooLarge(Buffer.byteLength(body.storage, 'utf8'))) throw tooLargeError(body.title, limits.maxBytes);
       const html = storageToHtml(body.storage, { title: body.title, ancestors: entry?.ancestors ?? [] });
       const bytes = new TextEncoder().encode(html);
-      if (tooLarge(bytes.byteLength)) {
-        throw new UnprocessableDocumentError(
-          `The page "${body.title}" is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
-        );
-      }
+      if (tooLarge(bytes.byteLength)) throw tooLargeError(body.title, limits.maxBytes);
       return {
         bytes,
         filename: `confluence-page-${pageId}.html`,

@@ -64,7 +64,11 @@ export interface DriveApi {
   listChanges(
     pageToken: string,
     signal: AbortSignal,
-  ): Promise<{ changes: DriveChange[]; nextPageToken: string | null; newStartPageToken: string | null }>;
+  ): Promise<
+    | { changes: DriveChange[]; nextPageToken: string | null; newStartPageToken: string | null }
+    /** Drive no longer accepts the page token (expired, or from another drive): start over. */
+    | 'stale-token'
+  >;
   /** The file's bytes, exported to `exportMimeType` when given; null when it is gone. */
   content(
     fileId: string,
@@ -74,6 +78,12 @@ export interface DriveApi {
     signal: AbortSignal,
   ): Promise<Uint8Array | 'too-large' | null>;
   permissions(fileId: string, name: string, signal: AbortSignal): Promise<DrivePermission[] | null>;
+}
+
+interface CallOptions {
+  /** The file the call is about, named in its failure. */
+  readonly item?: string | undefined;
+  readonly gone?: ((status: number, body: string) => boolean) | undefined;
 }
 
 export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, http: HttpClient): DriveApi {
@@ -88,9 +98,11 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
   /**
    * A Drive call with the service account's token; one 401 signs in again (an expired token). `item` names
    * the file when the call is about one: a 403 then fails that file with its reason (too large to export,
-   * downloads disabled by its owner, sharing not visible) instead of the whole run.
+   * downloads disabled by its owner, sharing not visible) instead of the whole run. `gone` says which other
+   * answers than a 404 mean "not there" (null).
    */
-  async function call(url: URL, signal: AbortSignal, item?: string): Promise<Response | null> {
+  async function call(url: URL, signal: AbortSignal, how: CallOptions = {}): Promise<Response | null> {
+    const { item, gone } = how;
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.token(signal);
       const response = await http.request(url.href, {
@@ -109,6 +121,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
       if (response.ok) return response;
       const { bytes } = await readCapped(response, 64 * 1024);
       const text = new TextDecoder().decode(bytes);
+      if (gone?.(response.status, text)) return null;
       // Drive answers its rate limits with 403 as well as 429 (usage limits guide).
       if (response.status === 403 && /rateLimitExceeded/i.test(text)) {
         throw new AppError(
@@ -131,6 +144,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         throw new AppError(
           'invalid_input',
           `Google Drive refused the service account (HTTP ${response.status}): share the drive or folders with its e-mail, or check its delegation.`,
+          { localized: { key: 'sources.failure.driveRefused', values: { status: response.status } } },
         );
       }
       throw new AppError('upstream_unavailable', `Google Drive answered HTTP ${response.status}.`, {
@@ -139,8 +153,8 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
     }
   }
 
-  async function getJson(url: URL, signal: AbortSignal, item?: string): Promise<Json | null> {
-    const response = await call(url, signal, item);
+  async function getJson(url: URL, signal: AbortSignal, how: CallOptions = {}): Promise<Json | null> {
+    const response = await call(url, signal, how);
     if (!response) return null;
     const { bytes, truncated } = await readCapped(response, MAX_JSON_BYTES);
     if (truncated)
@@ -195,13 +209,11 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         'fields',
         `nextPageToken,newStartPageToken,changes(changeType,removed,fileId,file(${FILE_FIELDS}))`,
       );
-      const found = await getJson(url, signal);
-      if (!found)
-        throw new AppError(
-          'upstream_unavailable',
-          'Google Drive no longer knows where the last sync stopped.',
-          { expose: true },
-        );
+      // A token Drive no longer accepts: 404, or 400 "Invalid Value" about the pageToken parameter.
+      const found = await getJson(url, signal, {
+        gone: (status, body) => status === 400 && /pageToken/.test(body),
+      });
+      if (!found) return 'stale-token';
       const raw = Array.isArray(found.changes)
         ? found.changes
         : Array.isArray(found.items)
@@ -230,7 +242,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         url.searchParams.set('alt', 'media');
         url.searchParams.set('supportsAllDrives', 'true');
       }
-      const response = await call(url, signal, name);
+      const response = await call(url, signal, { item: name });
       if (!response) return null;
       const { bytes, truncated } = await readCapped(response, maxBytes);
       return truncated ? 'too-large' : bytes;
@@ -245,7 +257,7 @@ export function createDriveApi(config: GoogleDriveConfig, tokens: TokenSource, h
         url.searchParams.set('pageSize', '100');
         url.searchParams.set('fields', 'nextPageToken,permissions(id,type,role,emailAddress,domain,deleted)');
         if (pageToken) url.searchParams.set('pageToken', pageToken);
-        const page = await getJson(url, signal, name);
+        const page = await getJson(url, signal, { item: name });
         if (!page) return null;
         for (const raw of Array.isArray(page.permissions) ? page.permissions : []) {
           const permission = obj(raw);

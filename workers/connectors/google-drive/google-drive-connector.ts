@@ -8,6 +8,7 @@
  * restriction of its own.
  */
 import {
+  AppError,
   type ChangeBatch,
   type Connector,
   type ConnectorContext,
@@ -17,9 +18,9 @@ import {
   type SourceItemRef,
   type SourceReaders,
   titleFromFilename,
-  UnprocessableDocumentError,
 } from '#core';
-import { createHttpClient, formatLimit, type HttpClientOptions } from '../http-client.ts';
+import { createHttpClient, type HttpClientOptions } from '../http-client.ts';
+import { tooLargeError } from '../too-large.ts';
 import { createDriveApi, type DriveFile } from './drive-api.ts';
 import type { GoogleDriveConfig } from './google-drive-config.ts';
 import { createTokenSource, parseServiceAccountKey, type TokenSource } from './service-account-token.ts';
@@ -46,7 +47,13 @@ const OFFICE_EXPORTS: Readonly<Record<string, { mimeType: string; extension: str
 const PDF = { mimeType: 'application/pdf', extension: '.pdf' };
 
 type Cursor =
-  | { readonly phase: 'list'; readonly pageToken: string | null; readonly start: string }
+  | {
+      readonly phase: 'list';
+      readonly pageToken: string | null;
+      readonly start: string;
+      /** The run the listing began in: a retry that finishes it deletes only what no run since named. */
+      readonly sinceRun?: number | undefined;
+    }
   | { readonly phase: 'changes'; readonly pageToken: string };
 
 function parseCursor(cursor: string | null): Cursor | null {
@@ -120,26 +127,49 @@ export function createGoogleDriveConnector(
     },
 
     async *listChanges(cursor, context): AsyncIterable<ChangeBatch> {
-      let at: Cursor = parseCursor(cursor) ?? {
+      const freshListing = async (): Promise<Cursor> => ({
         phase: 'list',
         pageToken: null,
         start: await api.startPageToken(context.signal),
-      };
-      while (at.phase === 'list') {
-        const page = await api.listFiles(at.pageToken, context.signal);
-        const changes: SourceChange[] = [];
-        for (const file of page.files) {
-          const change = await changeFor(file, context);
-          if (change) changes.push(change);
-        }
-        at = page.nextPageToken
-          ? { phase: 'list', pageToken: page.nextPageToken, start: at.start }
-          : { phase: 'changes', pageToken: at.start };
-        yield { changes, cursor: JSON.stringify(at) };
-        // The listing is complete: the changes made while it ran come next, from the start token.
-      }
+        sinceRun: context.run,
+      });
+      let at: Cursor = parseCursor(cursor) ?? (await freshListing());
+      let startedOver = false;
       for (;;) {
+        while (at.phase === 'list') {
+          const page = await api.listFiles(at.pageToken, context.signal);
+          const changes: SourceChange[] = [];
+          for (const file of page.files) {
+            const change = await changeFor(file, context);
+            if (change) changes.push(change);
+          }
+          const sinceRun = at.sinceRun ?? context.run;
+          at = page.nextPageToken
+            ? { phase: 'list', pageToken: page.nextPageToken, start: at.start, sinceRun }
+            : { phase: 'changes', pageToken: at.start };
+          // A listing of everything: once its last page is done, what it did not name is gone.
+          yield {
+            changes,
+            cursor: JSON.stringify(at),
+            completeListingOf: { prefix: '', final: at.phase === 'changes', sinceRun },
+          };
+          // The listing is complete: the changes made while it ran come next, from the start token.
+        }
         const page = await api.listChanges(at.pageToken, context.signal);
+        if (page === 'stale-token') {
+          // Drive no longer accepts the saved token (it expired): list everything again, as SharePoint's 410
+          // resync does. A token just taken that is refused too is Drive's fault, not the cursor's.
+          if (startedOver) {
+            throw new AppError(
+              'upstream_unavailable',
+              'Google Drive refused the change token it had just given; the run will be retried.',
+              { expose: true, localized: { key: 'sources.failure.driveTokenRefused' } },
+            );
+          }
+          startedOver = true;
+          at = await freshListing();
+          continue;
+        }
         const changes: SourceChange[] = [];
         for (const change of page.changes) {
           if (change.removed || !change.file) changes.push({ kind: 'delete', externalId: change.fileId });
@@ -167,11 +197,7 @@ export function createGoogleDriveConnector(
         context.signal,
       );
       if (bytes === null) return null;
-      if (bytes === 'too-large') {
-        throw new UnprocessableDocumentError(
-          `${state.name} is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
-        );
-      }
+      if (bytes === 'too-large') throw tooLargeError(state.name, limits.maxBytes);
       return {
         bytes,
         filename: exported ? `${state.name}${exported.extension}` : state.name,

@@ -84,7 +84,10 @@ export function createGraphClient(
       throw new AppError(
         'invalid_input',
         `Microsoft sign-in refused the app's credentials (${tokenErrorReason(body)}). Check the tenant id, client id and client secret, and that the app has the Sites.Read.All or Files.Read.All application permission with admin consent.`,
-        { expose: true },
+        {
+          expose: true,
+          localized: { key: 'sources.failure.microsoftRefused', values: { detail: tokenErrorReason(body) } },
+        },
       );
     }
     const lifetimeMs = (typeof token.expires_in === 'number' ? token.expires_in : 3599) * 1000;

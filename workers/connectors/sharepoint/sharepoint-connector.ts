@@ -17,7 +17,9 @@ import {
   titleFromFilename,
   UnprocessableDocumentError,
 } from '#core';
-import { createHttpClient, formatLimit, type HttpClientOptions, readCapped } from '../http-client.ts';
+import { createHttpClient, type HttpClientOptions, readCapped } from '../http-client.ts';
+import { mapInOrder } from '../item-pool.ts';
+import { tooLargeChange, tooLargeError } from '../too-large.ts';
 import { createGraphClient, type GraphEndpoints, GraphError } from './graph-client.ts';
 import { classifyDeltaItem, type GraphDriveItem, readDeltaPage } from './graph-mapping.ts';
 import { createItemReaders } from './item-readers.ts';
@@ -37,7 +39,12 @@ const DELTA_PREFER = {
 interface DriveCursor {
   readonly link: string;
   readonly fromScratch: boolean;
+  /** The run that enumeration started in, so a retry that finishes it sweeps only what no run since named. */
+  readonly sinceRun?: number | undefined;
 }
+
+/** Readers asked for at once while a delta page is read: one permissions request per file. */
+const PERMISSION_REQUESTS_IN_FLIGHT = 8;
 type Cursor = Record<string, DriveCursor>;
 
 interface Listed {
@@ -129,11 +136,7 @@ export function createSharepointConnector(
   ): Promise<SourceChange> {
     const externalId = externalIdOf(driveId, item.id);
     if (item.size !== undefined && item.size > limits.maxBytes) {
-      return {
-        kind: 'failed',
-        externalId,
-        reason: `${item.name ?? item.id} is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
-      };
+      return tooLargeChange(externalId, item.name ?? item.id, limits.maxBytes);
     }
     const readers = await readersOf(driveId, item.id, context.signal);
     // The version covers content (cTag), name and place (eTag, webUrl) and readers, so a rename, a move or a
@@ -185,6 +188,7 @@ export function createSharepointConnector(
         const start = (): DriveCursor => ({
           link: graph.url(`/drives/${driveId}/root/delta`),
           fromScratch: true,
+          sinceRun: context.run,
         });
         let at: DriveCursor = cursor[driveId] ?? start();
         for (;;) {
@@ -198,7 +202,11 @@ export function createSharepointConnector(
             // resyncRequired: the token expired or the drive was restored. Graph's Location header starts
             // the fresh enumeration; without one, start at the root.
             const location = response.headers.get('location');
-            at = { link: location ? graph.url(location) : start().link, fromScratch: true };
+            at = {
+              link: location ? graph.url(location) : start().link,
+              fromScratch: true,
+              sinceRun: context.run,
+            };
             continue;
           }
           if (!response.ok) throw new GraphError(response.status, body, `the changes of drive ${driveId}`);
@@ -213,20 +221,32 @@ export function createSharepointConnector(
             );
           // Checked before anything on the page is acted on: a link off the Graph origin stops the run.
           const onward = graph.url(link);
-          const changes: SourceChange[] = [];
-          for (const raw of page.items) {
-            const entry = classifyDeltaItem(raw);
-            if (entry.kind === 'delete')
-              changes.push({ kind: 'delete', externalId: externalIdOf(driveId, entry.itemId) });
-            else if (entry.kind === 'file') changes.push(await changeFor(driveId, entry.item, context));
-          }
-          const fromScratch = at.fromScratch;
-          at = { link: onward, fromScratch: fromScratch && !done };
+          // Each file's readers are one request: several at once, the page's order kept.
+          const changes = await mapInOrder(
+            page.items.map(classifyDeltaItem),
+            PERMISSION_REQUESTS_IN_FLIGHT,
+            async (entry): Promise<SourceChange | null> => {
+              if (entry.kind === 'delete')
+                return { kind: 'delete', externalId: externalIdOf(driveId, entry.itemId) };
+              if (entry.kind === 'file') return changeFor(driveId, entry.item, context);
+              return null;
+            },
+          );
+          const { fromScratch, sinceRun } = at;
+          at = { link: onward, fromScratch: fromScratch && !done, sinceRun: done ? undefined : sinceRun };
           cursor[driveId] = at;
           yield {
-            changes,
+            changes: changes.filter((change): change is SourceChange => change !== null),
             cursor: encode(),
-            ...(fromScratch ? { completeListingOf: { prefix: `${driveId}/`, final: done } } : {}),
+            ...(fromScratch
+              ? {
+                  completeListingOf: {
+                    prefix: `${driveId}/`,
+                    final: done,
+                    sinceRun: sinceRun ?? context.run,
+                  },
+                }
+              : {}),
           };
           if (done) break;
         }
@@ -260,11 +280,7 @@ export function createSharepointConnector(
         );
       }
       const { bytes, truncated } = await readCapped(response, limits.maxBytes);
-      if (truncated) {
-        throw new UnprocessableDocumentError(
-          `${item.name ?? itemId} is larger than ${formatLimit(limits.maxBytes)} (MAX_UPLOAD_BYTES).`,
-        );
-      }
+      if (truncated) throw tooLargeError(item.name ?? itemId, limits.maxBytes);
       const filename = item.name ?? itemId;
       return {
         bytes,
