@@ -110,7 +110,13 @@ function openPostgres(
     ...(socketPath ? { path: socketPath } : {}),
     onnotice: () => {},
     // pgvector values come back as text; drizzle's column types parse them.
-    connection: { application_name: applicationName },
+    // JIT off on a real server: retrieval disables seq scans inside its transaction, which makes every plan's
+    // cost exceed jit_above_cost, and compiling it took 747 ms of a 774 ms vector search (EXPLAIN ANALYZE, 4k
+    // chunks, PostgreSQL 15). Our statements are meant to take milliseconds; JIT only pays for long ones.
+    // (PGlite has no JIT; its socket server reads only application_name.)
+    connection: embedded
+      ? { application_name: applicationName }
+      : { application_name: applicationName, jit: 'off' },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {

@@ -73,7 +73,9 @@ beforeAll(async () => {
   await Promise.all(
     workers.map((worker) => worker.waitForLog((line) => line.msg === 'worker started', 120_000)),
   );
-  // Exactly one of the web processes created the admin and printed its API key.
+  // Exactly one of the web processes created the admin and printed its API key. The key comes after the
+  // ready banner and a database read, so it is waited for (checking right after the banner failed at load 8).
+  await Promise.any(webs.map((web) => web.waitForText(/API key\s+(exg_\S+)/, 60_000)));
   const printed = webs.map((web) => /API key\s+(exg_\S+)/.exec(web.output())?.[1]).filter(Boolean);
   expect(printed).toHaveLength(1);
   apiKey = printed[0]!;

@@ -3,13 +3,12 @@
  *   --only redis-embedded [--docs N]: tests/bench/redis-embedded-bench.ts (N × 1 MB while 100 asks, default 50)
  *   --only connectors [--source-kind folder|sharepoint]: the connectors part for one source kind
  *   --only connectors [--source-items N]: tests/bench/connector-bench.ts
- *   --only postgres [--pg-chunks N] [--pg-parts retrieval,asks,ingest] [--docs N]: tests/bench/postgres-bench.ts
+ *   --only postgres [--pg-chunks N] [--pg-parts retrieval,asks,ingest] [--docs N] [--pg-explain]: tests/bench/postgres-bench.ts
  *   --only formats: tests/bench/formats-bench.ts
  * Measures the speed targets of the issues and prints one table. Nothing here is asserted: the figures
  * are reported (CI does not run this). SciFact is read from ../shared at run time, never copied.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -33,26 +32,21 @@ import { type Embedder, loadConfig, sha256Hex, submitDocument } from '#core';
 import {
   createApiKey,
   createUser,
-  type Db,
   ensureCollection,
-  ensureEmbeddingModel,
   openDatabase,
   rows,
   schema,
   vacuumChunkIndex,
 } from '#db';
 import { forEachConcurrently, UPLOADS_IN_FLIGHT } from '../../bot/cli/pool.ts';
-import { analyzeDocument, textForIndexing } from '../../core/retrieval/analyzer.ts';
+import { textForIndexing } from '../../core/retrieval/analyzer.ts';
 import { evaluateRun, parseQrels, type RunEntry, sortRun } from '../../core/retrieval/eval-metrics.ts';
 import { createHybridRetriever } from '../../core/retrieval/hybrid-retriever.ts';
-import {
-  type DocumentChunksWrite,
-  embeddingIndexName,
-  writeChunksOfDocuments,
-} from '../../db/chunk-index.ts';
 import { createChunkSearch } from '../../db/chunk-search.ts';
+import { migrateDatabase, openPglite } from '../../db/client.ts';
 import { createEngine } from '../../workers/engine.ts';
 import { createInProcessQueue } from '../../workers/in-process-queue.ts';
+import { BENCH_USER, copyLoadSynthetic, pgliteCopyTarget } from './copy-load.ts';
 import { benchPostgres } from './postgres-bench.ts';
 import { type BenchRow, percentile, printTable, progress, readJsonl, round } from './support.ts';
 import { createSyntheticText } from './synthetic.ts';
@@ -81,6 +75,8 @@ const { values } = parseArgs({
     /** --only postgres: chunks loaded into both databases, SciFact documents ingested per run. */
     'pg-chunks': { type: 'string', default: '100000' },
     'pg-parts': { type: 'string', default: 'retrieval,asks,ingest' },
+    /** --only postgres: print the query plans of one question per database and scope. */
+    'pg-explain': { type: 'boolean', default: false },
     docs: { type: 'string' },
     /** --only connectors: files in the folder source (and in the SharePoint fake). */
     'source-items': { type: 'string', default: '1000' },
@@ -299,104 +295,6 @@ async function benchBeir(out: BenchRow[], bench: BeirBench): Promise<void> {
   }
 }
 
-const BENCH_USER = 'bench@example.com';
-
-/**
- * Bulk load for size: the real write path (analysis, embedding, postings, statistics) in large
- * transactions, with the vector index built once at the end instead of graph inserts one by one.
- * Most chunks are open to everyone; a tenth sit in a collection only one group reads, as a channel
- * bound to a small collection would search.
- */
-async function bulkLoad(
-  db: Db,
-  engine: Awaited<ReturnType<typeof createEngine>>,
-  target: number,
-  text: ReturnType<typeof createSyntheticText>,
-): Promise<BenchRow[]> {
-  const perDocument = 50;
-  const documentsPerWrite = 20;
-  const wordsPerChunk = 160;
-  const model = engine.embedder.model;
-  const { collection: open } = await ensureCollection(db, { name: 'synthetic', everyone: true });
-  const { collection: narrow } = await ensureCollection(db, { name: 'finance', everyone: false });
-  const user = await createUser(db, { email: BENCH_USER, role: 'member' });
-  const [group] = await db.insert(schema.groups).values({ name: 'finance' }).returning();
-  await db.insert(schema.memberships).values({ userId: user.id, groupId: group!.id });
-  await db.insert(schema.collectionReaders).values({ collectionId: narrow.id, groupId: group!.id });
-
-  progress(`writing ${target} synthetic chunks of ${wordsPerChunk} words, ${perDocument} per document`);
-  await db.execute(sql.raw(`drop index if exists ${embeddingIndexName(model)}`));
-  const started = performance.now();
-  let written = 0;
-  let documentNumber = 0;
-  while (written < target) {
-    const writes: DocumentChunksWrite[] = [];
-    const documentRows: (typeof schema.documents.$inferInsert)[] = [];
-    for (let d = 0; d < documentsPerWrite && written < target; d++, documentNumber++) {
-      const n = Math.min(perDocument, target - written);
-      const collectionId = documentNumber % 10 === 0 ? narrow.id : open.id;
-      const title = text.sentence(4);
-      const bodies = Array.from({ length: n }, () => text.paragraph(wordsPerChunk));
-      const indexTexts = bodies.map((body) => textForIndexing({ title, headingPath: [], text: body }));
-      const vectors = await engine.embedder.embedDocuments(indexTexts);
-      const id = randomUUID();
-      documentRows.push({
-        id,
-        collectionId,
-        sourceKey: `synthetic-${documentNumber}`,
-        title,
-        filename: `synthetic-${documentNumber}.txt`,
-        mimeType: 'text/plain',
-        sizeBytes: 0,
-        sha256: String(documentNumber),
-        status: 'ready',
-        indexedVersion: 1,
-        chunkCount: n,
-      });
-      writes.push({
-        documentId: id,
-        collectionId,
-        version: 1,
-        embeddingModel: model,
-        chunks: bodies.map((body, i) => ({
-          position: i,
-          headingPath: [],
-          text: body,
-          tokenCount: Math.round(wordsPerChunk * 1.3),
-          lexical: analyzeDocument(indexTexts[i]!),
-          embedding: vectors[i]!,
-        })),
-      });
-      written += n;
-    }
-    await db.transaction(async (tx) => {
-      await tx.insert(schema.documents).values(documentRows);
-      await writeChunksOfDocuments(tx, writes);
-    });
-    if (documentNumber % 200 === 0) {
-      progress(`  ${written} chunks (${round((performance.now() - started) / 1000)} s)`);
-    }
-  }
-  const loadSeconds = (performance.now() - started) / 1000;
-  const indexStart = performance.now();
-  await ensureEmbeddingModel(db, { model, dimensions: engine.embedder.dimensions });
-  const indexSeconds = (performance.now() - indexStart) / 1000;
-  await vacuumChunkIndex(db);
-  const [size] = await rows<{ postings: number; terms: number; bytes: number }>(
-    db,
-    sql`select (select count(*)::int from lex_postings) as postings, (select count(*)::int from lex_terms) as terms,
-               pg_database_size(current_database())::float8 as bytes`,
-  );
-  return [
-    {
-      name: `bulk-load ${target} synthetic chunks (analyse, embed, BM25 postings)`,
-      value: round(loadSeconds),
-      unit: 's',
-      note: `${size?.postings} postings, ${size?.terms} terms; vector index built after in ${round(indexSeconds)} s; database ${round((size?.bytes ?? 0) / 2 ** 30, 2)} GB`,
-    },
-  ];
-}
-
 async function bench100k(out: BenchRow[]): Promise<void> {
   const target = Number(values.chunks);
   const kept = values['data-dir'] !== undefined;
@@ -407,13 +305,17 @@ async function bench100k(out: BenchRow[]): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, SEED_SAMPLE_DOCS: 'false' });
   const text = createSyntheticText();
   try {
-    const database = await openDatabase({ dataDir });
+    const { pglite, database } = await openPglite(dataDir);
+    await migrateDatabase(database, undefined);
     const engine = await createEngine({ config, logger, database });
     const db = database.db;
     if (existsSync(loadedMarker)) {
       progress(`measuring the ${target} chunks already loaded in ${dataDir}`);
     } else {
-      out.push(...(await bulkLoad(db, engine, target, text)));
+      // Copied in (tests/bench/copy-load.ts): minutes, where the row-by-row write path took hours.
+      out.push(
+        ...(await copyLoadSynthetic([pgliteCopyTarget('PGlite', db, pglite)], engine.embedder, target, text)),
+      );
       writeFileSync(loadedMarker, JSON.stringify({ chunks: target }));
     }
     // Latency of a server that has been answering, whose database files the OS keeps cached: read them
@@ -586,9 +488,9 @@ try {
   }
   if (wants('postgres')) {
     await benchPostgres(results, {
-      bulkLoad,
       chunks: Number(values['pg-chunks']),
       parts: values['pg-parts'].split(','),
+      explain: values['pg-explain'],
       ...(values.docs ? { docs: Number(values.docs) } : {}),
     });
   }

@@ -4,21 +4,24 @@
  *    both scopes (all readable; a channel bound to a 10% collection); `--pg-chunks N` (default 100000);
  *  - SciFact ingest by 1, 2 and 4 worker processes on real PostgreSQL (docs/s), with the CPU seconds of the
  *    workers and of PostgreSQL to name the bottleneck; `--docs N` limits the documents;
+ *    `--pg-explain` prints the plans of one question's BM25 and vector statements per database and scope;
  *  - 200 concurrent REST asks spread over 2 web processes on the real PostgreSQL of the retrieval part.
+ * The 100k chunks are copied into both databases (tests/bench/copy-load.ts), which takes minutes, not hours.
  * Real PostgreSQL comes from ../shared/scripts/real-postgres (as in `npm test`), Redis is a redis-server of its own.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
+import postgres from 'postgres';
 import { loadConfig, sha256Hex, submitDocument } from '#core';
 import {
   createApiKey,
   createDocumentRepository,
   createUser,
   type Database,
-  type Db,
   ensureCollection,
   openDatabase,
   rows,
@@ -26,30 +29,25 @@ import {
 } from '#db';
 import { createHybridRetriever } from '../../core/retrieval/hybrid-retriever.ts';
 import { createChunkSearch } from '../../db/chunk-search.ts';
+import { migrateDatabase, openPglite } from '../../db/client.ts';
 import { createBullmqQueue } from '../../workers/bullmq-queue.ts';
 import { createEngine, type Engine } from '../../workers/engine.ts';
 import { createServerDatabase } from '../support/databases.ts';
 import { startRealPostgres } from '../support/global-setup.ts';
 import { type ChildProcessUnderTest, killProcess, spawnProcess } from '../support/processes.ts';
 import { deleteRedisKeys, startOwnRedis, testPrefix } from '../support/redis.ts';
+import { BENCH_USER, copyLoadSynthetic, pgliteCopyTarget, postgresCopyTarget } from './copy-load.ts';
+import { explainRetrieval } from './explain-retrieval.ts';
 import { type BenchRow, percentile, progress, readJsonl, round } from './support.ts';
 import { createSyntheticText } from './synthetic.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const scifact = path.resolve(root, '..', 'shared', 'eval', 'scifact', 'corpus.jsonl');
 const logger = pino({ level: 'silent' });
-const BENCH_USER = 'bench@example.com';
-
-export type BulkLoad = (
-  db: Db,
-  engine: Engine,
-  target: number,
-  text: ReturnType<typeof createSyntheticText>,
-) => Promise<BenchRow[]>;
 
 export async function benchPostgres(
   out: BenchRow[],
-  options: { bulkLoad: BulkLoad; chunks: number; docs?: number; parts: readonly string[] },
+  options: { chunks: number; docs?: number; parts: readonly string[]; explain?: boolean },
 ): Promise<void> {
   const postgres = await startRealPostgres();
   const redis = await startOwnRedis();
@@ -62,7 +60,7 @@ export async function benchPostgres(
   process.once('SIGTERM', onSignal);
   try {
     if (options.parts.includes('retrieval')) {
-      const loaded = await retrieval(out, options.bulkLoad, options.chunks);
+      const loaded = await retrieval(out, options.chunks, options.explain ?? false);
       try {
         if (options.parts.includes('asks')) await concurrentAsks(out, loaded.url, redis.url, loaded.key);
       } finally {
@@ -81,7 +79,13 @@ export async function benchPostgres(
   }
 }
 
-async function measureRetrieval(database: Database, engine: Engine, label: string, target: number) {
+async function measureRetrieval(
+  database: Database,
+  engine: Engine,
+  label: string,
+  target: number,
+  explain: boolean,
+) {
   const db = database.db;
   const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false' });
   const [user] = await db.select().from(schema.users).where(eq(schema.users.email, BENCH_USER));
@@ -101,6 +105,11 @@ async function measureRetrieval(database: Database, engine: Engine, label: strin
       await retriever.retrieve(queries.query(), scope, { limit: 8, tokenBudget: config.CONTEXT_TOKENS });
       latencies.push(performance.now() - t0);
     }
+    if (explain) {
+      const question = queries.query();
+      const plans = await explainRetrieval(db, engine.embedder, question, scope);
+      progress(`${label}, ${scopeLabel}: plans for "${question}"\n${plans.join('\n\n')}`);
+    }
     rowsOut.push({
       name: `retrieval p95 @ ${target} chunks on ${label}, ${scopeLabel}`,
       value: round(percentile(latencies, 95)),
@@ -112,32 +121,52 @@ async function measureRetrieval(database: Database, engine: Engine, label: strin
   return rowsOut;
 }
 
-/** The same synthetic chunks into PGlite and into real PostgreSQL; retrieval measured on each. */
-async function retrieval(out: BenchRow[], bulkLoad: BulkLoad, target: number) {
-  const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false' });
-  const lite = await openDatabase();
-  const liteEngine = await createEngine({ config, logger, database: lite });
-  progress(`PGlite: loading ${target} chunks`);
-  out.push(...(await bulkLoad(lite.db, liteEngine, target, createSyntheticText())).map(named('PGlite')));
-  out.push(...(await measureRetrieval(lite, liteEngine, 'PGlite', target)));
-  await liteEngine.close();
+/**
+ * The same synthetic chunks, copied into PGlite (on disk, as the embedded default runs) and into real
+ * PostgreSQL (tests/bench/copy-load.ts); retrieval measured on each.
+ */
+async function retrieval(out: BenchRow[], target: number, explain: boolean) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'exgpt-bench-pglite-'));
+  // Ctrl-C ends the bench with process.exit, which skips the `finally` below.
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  process.once('exit', removeDataDir);
+  const liteConfig = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false', DATA_DIR: dataDir });
+  const { pglite, database: lite } = await openPglite(dataDir);
+  await migrateDatabase(lite, undefined);
+  const liteEngine = await createEngine({ config: liteConfig, logger, database: lite });
 
+  const config = loadConfig({ LOG_LEVEL: 'silent', SEED_SAMPLE_DOCS: 'false' });
   const created = await createServerDatabase();
   const database = await openDatabase({ url: created.url, poolSize: 8 });
   const engine = await createEngine({ config, logger, database });
-  progress(`PostgreSQL: loading ${target} chunks`);
-  out.push(
-    ...(await bulkLoad(database.db, engine, target, createSyntheticText())).map(named('PostgreSQL 15')),
-  );
-  await database.db.execute(sql`analyze`);
-  out.push(...(await measureRetrieval(database, engine, 'PostgreSQL 15', target)));
+  const copyClient = postgres(created.url, { max: 1, onnotice: () => {} });
+  try {
+    out.push(
+      ...(await copyLoadSynthetic(
+        [
+          pgliteCopyTarget('PGlite', lite.db, pglite),
+          postgresCopyTarget('PostgreSQL 15', database.db, copyClient),
+        ],
+        engine.embedder,
+        target,
+        createSyntheticText(),
+      )),
+    );
+    out.push(...(await measureRetrieval(lite, liteEngine, 'PGlite', target, explain)));
+  } finally {
+    await copyClient.end({ timeout: 5 });
+    await liteEngine.close();
+    // A 100k PGlite directory is gigabytes: never left behind in /tmp.
+    removeDataDir();
+    process.off('exit', removeDataDir);
+  }
+
+  out.push(...(await measureRetrieval(database, engine, 'PostgreSQL 15', target, explain)));
   const [user] = await database.db.select().from(schema.users).where(eq(schema.users.email, BENCH_USER));
   const { key } = await createApiKey(database.db, { userId: user!.id, name: 'bench', scopes: ['ask'] });
   await engine.close();
   return { url: created.url, key, drop: created.drop };
 }
-
-const named = (label: string) => (row: BenchRow) => ({ ...row, name: `${row.name} on ${label}` });
 
 /** 200 asks at once, spread over 2 web processes on one PostgreSQL and Redis. */
 async function concurrentAsks(out: BenchRow[], url: string, redisUrl: string, key: string) {
