@@ -4,6 +4,7 @@
  */
 
 import { typedMentions } from '../../core/answer/answer-type.ts';
+import englishAntonyms from '../../core/answer/english-antonyms.json' with { type: 'json' };
 import { OPPOSITES } from '../../core/answer/question-signals.ts';
 import { normalizeWord } from '../../core/text/index.ts';
 import { segmentSentences } from '../../core/text/sentences.ts';
@@ -148,6 +149,14 @@ export function generateQuestions(
   return out;
 }
 
+/** An English word → one of its WordNet opposites (the first listed), for the antonym twins. */
+const ENGLISH_OPPOSITE: ReadonlyMap<string, string> = new Map(
+  (englishAntonyms as readonly (readonly string[])[]).flatMap(([a = '', b = '']) => [
+    [a, b],
+    [b, a],
+  ]),
+);
+
 /**
  * An unanswerable twin of `asked` that keeps nearly all of its words, as SQuAD 2.0's writers made them: a
  * negation added, a number changed, a word replaced by its opposite, or a word of the sentence replaced by
@@ -173,6 +182,14 @@ function trickQuestion(
     for (const [a, b] of OPPOSITES) {
       if (at(a).test(question)) return question.replace(at(a), b);
       if (at(b).test(question)) return question.replace(at(b), a);
+    }
+    if (paragraph.language === 'en') {
+      // WordNet's opposites, as the answerer checks them: "a shorter notice period" of "a longer one".
+      const word = asked.kept.find((w) => ENGLISH_OPPOSITE.has(w.toLowerCase()));
+      const opposite = word === undefined ? undefined : ENGLISH_OPPOSITE.get(word.toLowerCase());
+      if (word !== undefined && opposite !== undefined) {
+        return question.replace(new RegExp(`\\b${word}\\b`), opposite);
+      }
     }
   }
   if (kind < 0.75) {

@@ -31,9 +31,14 @@ export const DECISION_FEATURES = [
 export type DecisionFeature = (typeof DECISION_FEATURES)[number];
 export type DecisionFeatures = Record<DecisionFeature, number>;
 
-export interface DecisionModel {
+export interface DecisionWeights {
   readonly bias: number;
   readonly weights: Readonly<Record<DecisionFeature, number>>;
+}
+
+export interface DecisionModel extends DecisionWeights {
+  /** A language's own weights, fitted on its questions alone; a language without them uses the shared ones. */
+  readonly languages?: Readonly<Partial<Record<'en' | 'ko', DecisionWeights>>>;
   /** Answer when the probability is at least this. */
   readonly threshold: number;
   /** A language's own line, where its questions are calibrated differently (see train-answer-decision.ts). */
@@ -49,9 +54,10 @@ export const DECISION_MODEL: DecisionModel = weights as DecisionModel;
 
 /** The model's probability that the passage answers the question. */
 export function answerProbability(features: DecisionFeatures, model: DecisionModel = DECISION_MODEL): number {
-  let z = model.bias;
+  const own = model.languages?.[features.korean === 1 ? 'ko' : 'en'] ?? model;
+  let z = own.bias;
   // A feature newer than the committed weights counts for nothing until the model is retrained.
-  for (const name of DECISION_FEATURES) z += (model.weights[name] ?? 0) * features[name];
+  for (const name of DECISION_FEATURES) z += (own.weights[name] ?? 0) * features[name];
   return 1 / (1 + Math.exp(-z));
 }
 

@@ -146,6 +146,30 @@ describe('extractive answerer', () => {
     });
   });
 
+  it('declines an English question that swaps a word of the sentence for its opposite, and answers the original', async () => {
+    const travel = buildChunk({
+      title: 'Travel policy',
+      text: 'Senior managers may book business class on flights longer than six hours. All other staff fly economy. Taxis are refunded only with a receipt.',
+    });
+    const original = await answer({
+      question: 'Who may book business class on flights longer than six hours?',
+      context: [travel],
+    });
+    expect(original).toMatchObject({ answered: true, cited: [1] });
+    expect(original.text).toContain('Senior managers may book business class');
+    // WordNet's opposites, not only the short hand-made list: junior/senior, shorter/longer, paid/unpaid.
+    for (const question of [
+      'What class may junior managers book on flights longer than six hours?',
+      'Who may book business class on flights shorter than six hours?',
+    ]) {
+      expect(extractAnswer(question, [travel])?.features.opposite).toBe(1);
+      expect(await answer({ question, context: [travel] })).toMatchObject({
+        answered: false,
+        text: DONT_KNOW_ANSWER,
+      });
+    }
+  });
+
   it('matches a Korean question to its sentence by word stems, not whole words', async () => {
     const 도요지 = buildChunk({
       title: '청운 도요지',
@@ -283,6 +307,19 @@ describe('extractive answerer', () => {
     expect(asked.text).toContain('Dana Whitfield');
     const other = await answer({ question: 'Who rewrote the expense policy in 2021?', context: [policy] });
     expect(other).toMatchObject({ answered: false, cited: [] });
+  });
+
+  it('does not take a number glued to a name ("Q3") for a number the passage must hold', async () => {
+    const budget = buildChunk({
+      title: 'Travel budget',
+      text: 'The third-quarter travel budget of the Hanoi office is 42,000 dollars. Flights are booked through the agency.',
+    });
+    const asked = await answer({
+      question: 'What is the Q3 travel budget of the Hanoi office?',
+      context: [budget],
+    });
+    expect(asked).toMatchObject({ answered: true, cited: [1] });
+    expect(asked.text).toContain('42,000 dollars');
   });
 
   it('counts a Korean question’s year against the quoted sentence, not the whole chunk', () => {
