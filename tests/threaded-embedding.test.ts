@@ -87,7 +87,7 @@ describe('the parsing threads embed with the local embedder', () => {
     expect(vectors).toEqual(inPlaceVectors);
   });
 
-  it('does not embed a file with more chunks than a document may have (it is refused anyway)', async () => {
+  it('refuses a file with more chunks than a document may have before embedding or handing them over', async () => {
     const pool = createAnalysisPool({
       threads: 1,
       timeoutMs: 60_000,
@@ -96,9 +96,12 @@ describe('the parsing threads embed with the local embedder', () => {
       localEmbeddingDimensions: dimensions,
     });
     pools.push(pool);
-    const analyzed = await pool.analyze({ ...input('handbook.md', ENGLISH), maxChunks: 1 });
-    expect(analyzed.chunks.length).toBeGreaterThan(1);
-    expect(analyzed.embedding).toBeUndefined();
+    await expect(pool.analyze({ ...input('handbook.md', ENGLISH), maxChunks: 1 })).rejects.toThrow(
+      'This file is too large to index: it makes more than 1 passages, the most one document may have. Split it into smaller files.',
+    );
+    // The thread is still there for the next file.
+    const next = await pool.analyze(input('handbook.md', ENGLISH));
+    expect(next.chunks.length).toBeGreaterThan(1);
   });
 });
 
