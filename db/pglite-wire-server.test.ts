@@ -26,6 +26,31 @@ afterAll(async () => {
   await pglite?.close();
 });
 
+/** A wire server on the shared PGlite that records, in order, the turns of writers and of questions. */
+async function serverRecordingOrder(maxConnections: number) {
+  const order: ('write' | 'ask')[] = [];
+  const own = await startPgliteWireServer({
+    pglite,
+    maxConnections,
+    onTurn: ({ queries }) => {
+      for (const query of queries) {
+        if (query.includes('write_part')) order.push('write');
+        if (query.includes('연차')) order.push('ask');
+      }
+    },
+  });
+  return { order, own, ownUrl: `postgres://postgres:postgres@${own.address}/postgres` };
+}
+
+/** One connection that says it works in the background, as the index writer and workers do. */
+function backgroundClient(url: string) {
+  return postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: BACKGROUND_APPLICATION_NAME },
+  });
+}
+
 describe('PGlite wire server', () => {
   it('keeps concurrent unprepared queries of different connections apart', async () => {
     // postgres.js sends these as Parse(unnamed)+Describe+Flush, then Bind+Execute+Sync: interleaved
@@ -53,23 +78,8 @@ describe('PGlite wire server', () => {
   it("runs a question's statements ahead of the background writer's next transactions", async () => {
     // Ingestion writes in transactions of ~75 ms back to back; an ask is a dozen statements one after
     // another. In arrival order each of the ask's statements waited one whole write transaction.
-    const order: ('write' | 'ask')[] = [];
-    const own = await startPgliteWireServer({
-      pglite,
-      maxConnections: 4,
-      onTurn: ({ queries }) => {
-        for (const query of queries) {
-          if (query.includes('write_part')) order.push('write');
-          if (query.includes('연차')) order.push('ask');
-        }
-      },
-    });
-    const ownUrl = `postgres://postgres:postgres@${own.address}/postgres`;
-    const writer = postgres(ownUrl, {
-      max: 1,
-      onnotice: () => {},
-      connection: { application_name: BACKGROUND_APPLICATION_NAME },
-    });
+    const { order, own, ownUrl } = await serverRecordingOrder(4);
+    const writer = backgroundClient(ownUrl);
     const asker = postgres(ownUrl, { max: 1, onnotice: () => {} });
     try {
       let writing = true;
@@ -103,25 +113,8 @@ describe('PGlite wire server', () => {
   it('still answers questions while several background connections queue writes', async () => {
     // A worker process writes through a pool: one of its connections has always waited long, and that
     // must not put every background turn ahead of a question for as long as the worker has work.
-    const order: ('write' | 'ask')[] = [];
-    const own = await startPgliteWireServer({
-      pglite,
-      maxConnections: 8,
-      onTurn: ({ queries }) => {
-        for (const query of queries) {
-          if (query.includes('write_part')) order.push('write');
-          if (query.includes('연차')) order.push('ask');
-        }
-      },
-    });
-    const ownUrl = `postgres://postgres:postgres@${own.address}/postgres`;
-    const writers = Array.from({ length: 4 }, () =>
-      postgres(ownUrl, {
-        max: 1,
-        onnotice: () => {},
-        connection: { application_name: BACKGROUND_APPLICATION_NAME },
-      }),
-    );
+    const { order, own, ownUrl } = await serverRecordingOrder(8);
+    const writers = Array.from({ length: 4 }, () => backgroundClient(ownUrl));
     const asker = postgres(ownUrl, { max: 1, onnotice: () => {} });
     try {
       const writes = writers.map(async (writer) => {
